@@ -1,0 +1,3 @@
+from profscout.cli import main
+
+main()

@@ -1,0 +1,86 @@
+"""Options shared by several commands, as click decorators, and the settings they build."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from profscout import config
+
+F = Callable[..., Any]
+
+
+def _apply(options: list[Callable[[F], F]]) -> Callable[[F], F]:
+    def decorator(func: F) -> F:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorator
+
+
+def db_option(func: F) -> F:
+    """``--db PATH`` (env ``PROFSCOUT_DB``)."""
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar=config.ENV_DB,
+        show_envvar=True,
+        default=None,
+        help=f"SQLite store [default: {config.DEFAULT_DB.relative_to(config.PROJECT_ROOT)}].",
+    )(func)
+
+
+source_options = _apply([
+    click.option(
+        "--csrankings-url",
+        envvar=config.ENV_CSRANKINGS_URL,
+        show_envvar=True,
+        default=None,
+        help="Base URL of the CSRankings CSV files [default: the public repository].",
+    ),
+    click.option(
+        "--arxiv-url",
+        envvar=config.ENV_ARXIV_URL,
+        show_envvar=True,
+        default=None,
+        help=f"arXiv API query endpoint [default: {config.DEFAULT_ARXIV_URL}].",
+    ),
+    click.option(
+        "--arxiv-delay",
+        type=click.FloatRange(min=0.0),
+        envvar=config.ENV_ARXIV_DELAY,
+        show_envvar=True,
+        default=None,
+        metavar="SECONDS",
+        help="Seconds between arXiv calls [default: 3; below 3 only for a non-public endpoint].",
+    ),
+])
+
+filter_options = _apply([
+    click.option("--area", "areas", multiple=True, metavar="AREA",
+                 help="CSRankings area code, parent or friendly name (repeatable)."),
+    click.option("--region", "regions", multiple=True, metavar="REGION",
+                 help="Region, e.g. europe, us, asia (repeatable)."),
+    click.option("--country", "countries", multiple=True, metavar="CC",
+                 help="Two-letter country code (repeatable)."),
+    click.option("--institution", "institutions", multiple=True, metavar="NAME",
+                 help="Institution name as CSRankings spells it (repeatable)."),
+    click.option("--since", type=click.IntRange(1970, 2100), default=None, metavar="YEAR",
+                 help="Count area publications from this year on."),
+    click.option("--min-pubs", type=click.FloatRange(min=0), default=None, metavar="N",
+                 help="Keep professors with at least N counted papers in the chosen areas."),
+    click.option("--names", "names_file", type=click.Path(exists=True, dir_okay=False,
+                 path_type=Path), default=None, metavar="FILE",
+                 help="Only the professors named in FILE (one per line)."),
+])
+
+
+def build_settings(**options: Any) -> config.Settings:
+    """Settings from the shared options (None = use environment or default)."""
+    keys = ("db_path", "csrankings_url", "arxiv_url", "arxiv_delay")
+    return config.Settings().with_overrides(**{k: options.get(k) for k in keys})

@@ -1,0 +1,1 @@
+"""One module per CLI command; ``profscout.cli`` loads them lazily."""

@@ -1,0 +1,54 @@
+"""Configuration: every network source and the store location, from options or environment.
+
+Precedence: command-line option > environment variable > default.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+
+DEFAULT_DB = DATA_DIR / "profscout.db"
+DEFAULT_CSRANKINGS_URL = "https://raw.githubusercontent.com/emeryberger/CSrankings/gh-pages/"
+DEFAULT_ARXIV_URL = "https://export.arxiv.org/api/query"
+PUBLIC_ARXIV_HOST = "export.arxiv.org"
+POLITE_ARXIV_DELAY = 3.0
+CONTACT_URL = "https://github.com/profscout/profscout"
+USER_AGENT = f"profscout/0.1 (+{CONTACT_URL})"
+
+ENV_DB = "PROFSCOUT_DB"
+ENV_CSRANKINGS_URL = "PROFSCOUT_CSRANKINGS_URL"
+ENV_ARXIV_URL = "PROFSCOUT_ARXIV_URL"
+ENV_ARXIV_DELAY = "PROFSCOUT_ARXIV_DELAY"
+ENV_USER_AGENT = "PROFSCOUT_USER_AGENT"
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the data comes from and where it goes."""
+
+    db_path: Path = field(default_factory=lambda: Path(_env(ENV_DB, str(DEFAULT_DB))))
+    csrankings_url: str = field(
+        default_factory=lambda: _env(ENV_CSRANKINGS_URL, DEFAULT_CSRANKINGS_URL)
+    )
+    arxiv_url: str = field(default_factory=lambda: _env(ENV_ARXIV_URL, DEFAULT_ARXIV_URL))
+    arxiv_delay: float = field(
+        default_factory=lambda: float(_env(ENV_ARXIV_DELAY, str(POLITE_ARXIV_DELAY)))
+    )
+    user_agent: str = field(default_factory=lambda: _env(ENV_USER_AGENT, USER_AGENT))
+
+    def with_overrides(self, **overrides: object) -> Settings:
+        """A copy with every override that is not None applied."""
+        values = {k: v for k, v in overrides.items() if v is not None}
+        if "db_path" in values:
+            values["db_path"] = Path(str(values["db_path"]))
+        return Settings(**{**self.__dict__, **values})

@@ -1,0 +1,217 @@
+"""The local store: one SQLite file (WAL) shared by the crawler and the ranker.
+
+The schema is versioned with ``PRAGMA user_version``; ``MIGRATIONS[i]`` moves a store from
+version ``i`` to ``i + 1``. Opening a store applies any pending migration in one transaction.
+
+Tables
+------
+institutions       name, region, country, latitude, longitude
+professors         one row per person: key (a DBLP name, number kept), display name,
+                   institution, homepage, Google Scholar id
+professor_aliases  every CSRankings/DBLP name of a person (``alias`` keeps the DBLP number,
+                   ``display`` drops it)
+area_counts        CSRankings counted papers per person x area (venue code) x year
+homepages          what the homepage crawl found per professor, with its final state
+fetch_log          every URL fetched by any stage, with its outcome
+papers             arXiv papers (one row per arXiv id)
+authorships        paper <-> professor, with the author string matched and a confidence
+arxiv_sync         per professor: when arXiv was last asked, newest paper date seen
+activity           per professor: paper counts over 6/12/24 months, latest date, trend
+ranking_cache      fitted ranking indexes, keyed by what they were fitted on
+embeddings         sentence embeddings keyed by model and text hash
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+SCHEMA_V1 = """
+CREATE TABLE institutions (
+    name        TEXT PRIMARY KEY,
+    region      TEXT NOT NULL DEFAULT 'us',
+    country     TEXT NOT NULL DEFAULT 'us',
+    latitude    REAL,
+    longitude   REAL
+);
+
+CREATE TABLE professors (
+    id          INTEGER PRIMARY KEY,
+    key         TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL,
+    institution TEXT NOT NULL,
+    homepage    TEXT,
+    scholar_id  TEXT
+);
+CREATE INDEX professors_institution ON professors(institution);
+CREATE INDEX professors_name ON professors(name);
+
+CREATE TABLE professor_aliases (
+    professor_id INTEGER NOT NULL REFERENCES professors(id) ON DELETE CASCADE,
+    alias        TEXT NOT NULL,
+    display      TEXT NOT NULL,
+    PRIMARY KEY (professor_id, alias)
+);
+CREATE INDEX professor_aliases_alias ON professor_aliases(alias);
+
+CREATE TABLE area_counts (
+    professor_id   INTEGER NOT NULL REFERENCES professors(id) ON DELETE CASCADE,
+    area           TEXT NOT NULL,
+    year           INTEGER NOT NULL,
+    count          REAL NOT NULL,
+    adjusted_count REAL NOT NULL,
+    PRIMARY KEY (professor_id, area, year)
+);
+
+CREATE TABLE homepages (
+    professor_id        INTEGER PRIMARY KEY REFERENCES professors(id) ON DELETE CASCADE,
+    url                 TEXT,
+    final_url           TEXT,
+    state               TEXT NOT NULL,
+    emails              TEXT NOT NULL DEFAULT '',
+    interests           TEXT NOT NULL DEFAULT '',
+    keyphrases          TEXT NOT NULL DEFAULT '',
+    lab_name            TEXT NOT NULL DEFAULT '',
+    lab_url             TEXT NOT NULL DEFAULT '',
+    recruiting          TEXT NOT NULL DEFAULT '',
+    recruiting_evidence TEXT NOT NULL DEFAULT '',
+    links_json          TEXT NOT NULL DEFAULT '{}',
+    pages_fetched       INTEGER NOT NULL DEFAULT 0,
+    fetched_at          TEXT NOT NULL
+);
+
+CREATE TABLE fetch_log (
+    id           INTEGER PRIMARY KEY,
+    stage        TEXT NOT NULL,
+    url          TEXT NOT NULL,
+    professor_id INTEGER,
+    status       INTEGER,
+    outcome      TEXT NOT NULL,
+    detail       TEXT NOT NULL DEFAULT '',
+    bytes        INTEGER,
+    fetched_at   TEXT NOT NULL
+);
+CREATE INDEX fetch_log_professor ON fetch_log(professor_id);
+
+CREATE TABLE papers (
+    arxiv_id         TEXT PRIMARY KEY,
+    title            TEXT NOT NULL,
+    abstract         TEXT NOT NULL DEFAULT '',
+    authors_json     TEXT NOT NULL DEFAULT '[]',
+    categories       TEXT NOT NULL DEFAULT '',
+    primary_category TEXT NOT NULL DEFAULT '',
+    published        TEXT NOT NULL,
+    updated          TEXT
+);
+CREATE INDEX papers_published ON papers(published);
+
+CREATE TABLE authorships (
+    professor_id INTEGER NOT NULL REFERENCES professors(id) ON DELETE CASCADE,
+    arxiv_id     TEXT NOT NULL REFERENCES papers(arxiv_id) ON DELETE CASCADE,
+    matched_name TEXT NOT NULL,
+    confidence   REAL NOT NULL,
+    evidence     TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (professor_id, arxiv_id)
+);
+CREATE INDEX authorships_paper ON authorships(arxiv_id);
+
+CREATE TABLE arxiv_sync (
+    professor_id     INTEGER PRIMARY KEY REFERENCES professors(id) ON DELETE CASCADE,
+    checked_at       TEXT NOT NULL,
+    newest_published TEXT,
+    window_start     TEXT,
+    status           TEXT NOT NULL DEFAULT 'ok'
+);
+
+CREATE TABLE activity (
+    professor_id INTEGER PRIMARY KEY REFERENCES professors(id) ON DELETE CASCADE,
+    papers_6m    INTEGER NOT NULL DEFAULT 0,
+    papers_12m   INTEGER NOT NULL DEFAULT 0,
+    papers_24m   INTEGER NOT NULL DEFAULT 0,
+    latest       TEXT,
+    trend        REAL,
+    computed_at  TEXT NOT NULL
+);
+
+CREATE TABLE ranking_cache (
+    key        TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    payload    BLOB NOT NULL
+);
+
+CREATE TABLE embeddings (
+    model     TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    dim       INTEGER NOT NULL,
+    vector    BLOB NOT NULL,
+    PRIMARY KEY (model, text_hash)
+);
+"""
+
+# MIGRATIONS[i] upgrades a store at version i to version i + 1.
+MIGRATIONS: list[str] = [SCHEMA_V1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreVersionError(Exception):
+    """The store was written by a newer profscout than this one."""
+
+
+def connect(path: str | Path, *, create: bool = True) -> sqlite3.Connection:
+    """Open (and if needed create and migrate) the store at ``path``.
+
+    Rows come back as ``sqlite3.Row``; foreign keys are on; the journal is WAL.
+    Transactions are explicit: use :func:`transaction`.
+    """
+    path = Path(path)
+    if not create and not path.exists():
+        raise FileNotFoundError(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    migrate(conn)
+    return conn
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply pending migrations in one transaction; return the resulting version."""
+    version = schema_version(conn)
+    if version > SCHEMA_VERSION:
+        raise StoreVersionError(
+            f"store schema version {version} is newer than this profscout ({SCHEMA_VERSION})"
+        )
+    if version == SCHEMA_VERSION:
+        return version
+    with transaction(conn):
+        for step in MIGRATIONS[version:]:
+            for statement in _split_sql(step):
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    return SCHEMA_VERSION
+
+
+def _split_sql(script: str) -> list[str]:
+    """Statements of a migration script (they hold no semicolons inside literals)."""
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception (store left as it was)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")

@@ -1,0 +1,53 @@
+"""Shared fixtures: replay worlds (one per configuration per session) and temporary stores."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.world import WorldServer, start_world, world_available
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+_worlds: dict[tuple[str, ...], WorldServer] = {}
+
+
+def get_world(*args: str) -> WorldServer:
+    """The session's replay world started with ``args`` (started on first use)."""
+    if not world_available():
+        pytest.skip("replay world (../shared/world) not available")
+    key = tuple(args)
+    if key not in _worlds:
+        _worlds[key] = start_world(*args)
+    return _worlds[key]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    for world in _worlds.values():
+        world.stop()
+    _worlds.clear()
+
+
+@pytest.fixture(scope="session")
+def world() -> WorldServer:
+    """The plain replay world (no faults, no latency)."""
+    return get_world()
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return FIXTURES
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path / "profscout.db"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """A run in which no test passed is a failure (for CI): say so."""
+    if not terminalreporter.stats.get("passed") and exitstatus == 0:
+        terminalreporter.write_line("no test passed: failing the run", red=True)
+        terminalreporter._session.exitstatus = 1

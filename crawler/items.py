@@ -1,0 +1,1 @@
+"""Items the spiders yield; pipelines write them into the store."""

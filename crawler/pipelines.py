@@ -1,0 +1,1 @@
+"""Item pipelines: write what the spiders yield into the SQLite store."""

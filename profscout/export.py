@@ -1,0 +1,93 @@
+"""Spreadsheet-safe, atomic export of tables (CSV, XLSX, JSON).
+
+Cells that a spreadsheet would run as a formula (starting with ``= + - @``, tab or carriage
+return) get a leading apostrophe; numbers stay numbers. Files are written to a temporary file
+beside the target and renamed into place, so a failure never leaves a half-written file.
+CSV is UTF-8 with a byte-order mark, which Excel needs to read UTF-8 correctly.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from profscout.errors import UserError
+
+FORMATS = ("csv", "xlsx", "json")
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize_cell(value: Any) -> Any:
+    """A text cell that cannot run as a spreadsheet formula; other values unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def neutralize_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every text cell neutralised."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralize_cell)
+    return safe
+
+
+def format_from_path(path: Path, fmt: str | None) -> str:
+    """The explicit format, else the one the file extension names, else CSV."""
+    if fmt:
+        fmt = fmt.lower()
+    else:
+        fmt = path.suffix.lower().lstrip(".") or "csv"
+        if fmt not in FORMATS:
+            fmt = "csv"
+    if fmt not in FORMATS:
+        raise UserError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+    return fmt
+
+
+def check_writable(path: Path) -> None:
+    """Fail early, with one line, when ``path`` cannot be written."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise UserError(f"cannot write {path}: it is a directory")
+    if not parent.is_dir():
+        raise UserError(f"cannot write {path}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UserError(f"cannot write {path}: permission denied")
+
+
+def write_table(
+    rows: pd.DataFrame | Iterable[Mapping[str, Any]],
+    path: str | Path,
+    fmt: str | None = None,
+    columns: list[str] | None = None,
+) -> Path:
+    """Write ``rows`` to ``path`` safely and atomically; return the path written."""
+    path = Path(path)
+    fmt = format_from_path(path, fmt)
+    check_writable(path)
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows), columns=columns)
+    if columns is not None:
+        frame = frame.reindex(columns=columns)
+    parent = path.parent if str(path.parent) else Path(".")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        if fmt == "csv":
+            neutralize_frame(frame).to_csv(tmp, index=False, encoding="utf-8-sig")
+        elif fmt == "xlsx":
+            neutralize_frame(frame).to_excel(tmp, index=False, engine="openpyxl")
+        else:
+            frame.to_json(tmp, orient="records", force_ascii=False, indent=1, date_format="iso")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path

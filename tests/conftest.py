@@ -51,3 +51,20 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     if not terminalreporter.stats.get("passed") and exitstatus == 0:
         terminalreporter.write_line("no test passed: failing the run", red=True)
         terminalreporter._session.exitstatus = 1
+
+
+# The replay-world configurations the suite uses; each starts once per session.
+WORLD_FAULTS_ARGS = ("--faults", "7", "--latency-ms", "100")
+WORLD_MIN_GAP_ARGS = ("--arxiv-min-gap", "3")
+
+
+@pytest.fixture(scope="session")
+def faulty_world() -> WorldServer:
+    """The hostile world: ``--faults 7 --latency-ms 100``."""
+    return get_world(*WORLD_FAULTS_ARGS)
+
+
+@pytest.fixture(scope="session")
+def strict_arxiv_world() -> WorldServer:
+    """A world whose arXiv API refuses calls closer than 3 s (``--arxiv-min-gap 3``)."""
+    return get_world(*WORLD_MIN_GAP_ARGS)

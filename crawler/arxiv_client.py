@@ -1,0 +1,400 @@
+"""A polite arXiv API client on the ``arxiv`` package: batched author queries, paging to a window.
+
+The ``arxiv`` package builds URLs, pages through results and parses Atom. What it lacks is
+supplied by :class:`PoliteSession`, the ``requests`` session it is given:
+
+* one call per ``delay`` seconds across the whole process (per host), counted from the end
+  of the previous answer; below 3 s is refused for the public ``arxiv.org`` API;
+* a timeout on every HTTP call;
+* retries with exponential backoff that honour ``Retry-After`` on 429/5xx and on network
+  errors (the package's own retries are off: they fire at once and ignore Retry-After);
+* a page that comes back empty in the middle of a result set is asked for again;
+* an HTML page, a non-Atom answer or an arXiv error feed raises :class:`SourceError` with a
+  clear message instead of looking like "0 papers".
+
+Author queries OR several quoted names into one ``search_query`` (kept under a safe URL
+length), restricted with ``submittedDate:[A TO B]`` and sorted newest first; paging stops at
+the first paper older than the window. Names are folded to letters, digits and spaces before
+they are quoted, so quotes, parentheses and AND/OR/ANDNOT cannot reach the query.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import arxiv
+import requests
+from lxml import etree
+
+from profscout.config import DEFAULT_ARXIV_URL, POLITE_ARXIV_DELAY, USER_AGENT
+from profscout.errors import SourceError, UserError
+
+log = logging.getLogger(__name__)
+
+ATOM = "http://www.w3.org/2005/Atom"
+OPENSEARCH = "http://a9.com/-/spec/opensearch/1.1/"
+MAX_URL_LENGTH = 4000
+MAX_NAMES_PER_QUERY = 60
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_SAFE_FORM = re.compile(r"[^\w ]+")
+
+
+def is_public_host(url: str) -> bool:
+    """True for arXiv's own API hosts, where the 3-second rule is enforced."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host == "arxiv.org" or host.endswith(".arxiv.org")
+
+
+def check_delay(url: str, delay: float) -> float:
+    """``delay`` if allowed for ``url``; UserError below 3 s for the public API."""
+    if delay < 0:
+        raise UserError("--arxiv-delay must not be negative")
+    if delay < POLITE_ARXIV_DELAY and is_public_host(url):
+        raise UserError(f"--arxiv-delay below {POLITE_ARXIV_DELAY:g} s is not allowed for "
+                        f"the public arXiv API ({urlsplit(url).hostname}); its terms ask for "
+                        "one call every 3 seconds")
+    return delay
+
+
+# ------------------------------------------------------------------------------- queries
+def author_term(form: str) -> str:
+    """``au:"form"`` for a folded name form; anything but letters, digits and spaces is removed."""
+    clean = " ".join(_SAFE_FORM.sub(" ", form).split()).lower()
+    if not clean:
+        raise ValueError(f"nothing left of name {form!r} to search for")
+    return f'au:"{clean}"'
+
+
+def date_term(since: date | datetime, until: date | datetime | None = None) -> str:
+    """``submittedDate:[YYYYMMDDHHMM TO YYYYMMDDHHMM]`` (GMT), inclusive of both days."""
+    until = until or datetime.now(UTC)
+    return (f"submittedDate:[{since.strftime('%Y%m%d')}0000 TO "
+            f"{until.strftime('%Y%m%d')}2359]")
+
+
+def authors_query(forms: Sequence[str], since: date | datetime | None = None,
+                  until: date | datetime | None = None) -> str:
+    """The search_query for papers by any of ``forms`` (OR-ed), optionally since a date."""
+    terms = " OR ".join(author_term(f) for f in forms)
+    query = f"({terms})" if len(forms) > 1 else terms
+    if since is not None:
+        query = f"{query} AND {date_term(since, until)}"
+    return query
+
+
+# ------------------------------------------------------------------------------- papers
+@dataclass(frozen=True)
+class Paper:
+    """One arXiv paper, as stored."""
+
+    arxiv_id: str  # without version
+    title: str
+    abstract: str
+    authors: tuple[str, ...]
+    affiliations: tuple[tuple[str, ...], ...]  # per author
+    categories: tuple[str, ...]
+    primary_category: str
+    published: datetime
+    updated: datetime | None
+
+    @property
+    def url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    @classmethod
+    def from_result(cls, result: arxiv.Result) -> Paper:
+        short = result.get_short_id()
+        return cls(
+            arxiv_id=re.sub(r"v\d+$", "", short),
+            title=" ".join((result.title or "").split()),
+            abstract=" ".join((result.summary or "").split()),
+            authors=tuple(a.name for a in result.authors),
+            affiliations=tuple(tuple(getattr(a, "affiliation", None) or ())
+                               for a in result.authors),
+            categories=tuple(result.categories),
+            primary_category=result.primary_category or "",
+            published=result.published,
+            updated=result.updated,
+        )
+
+
+@dataclass
+class SearchResult:
+    """What one search returned: papers in the window (newest first), total, calls made."""
+
+    query: str
+    papers: list[Paper]
+    total: int
+    calls: int
+
+
+# ------------------------------------------------------------------------------- HTTP layer
+class _Throttle:
+    """One call per ``delay`` seconds per host, across threads and client instances."""
+
+    _registry: dict[str, _Throttle] = {}
+    _registry_lock = threading.Lock()
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.last_done: float | None = None
+
+    @classmethod
+    def for_host(cls, host: str) -> _Throttle:
+        with cls._registry_lock:
+            return cls._registry.setdefault(host, cls())
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+@dataclass
+class FeedInfo:
+    """The header of an Atom answer: total, start, entries on this page."""
+
+    total: int
+    start: int
+    entries: int
+
+
+def inspect_feed(content: bytes, content_type: str, url: str) -> FeedInfo:
+    """Check an answer is an arXiv Atom feed and not an error; SourceError otherwise."""
+    head = content[:512].lstrip().lower()
+    if "html" in content_type.lower() or head.startswith((b"<!doctype html", b"<html")):
+        raise SourceError(f"the arXiv endpoint answered an HTML page, not an Atom feed ({url})")
+    try:
+        root = etree.fromstring(content, parser=etree.XMLParser(
+            resolve_entities=False, no_network=True, recover=False))
+    except etree.XMLSyntaxError as exc:
+        raise SourceError(f"the arXiv endpoint answered something that is not XML ({exc})") \
+            from None
+    if root is None or root.tag != f"{{{ATOM}}}feed":
+        raise SourceError(f"the arXiv endpoint answered XML that is not an Atom feed ({url})")
+    entries = root.findall(f"{{{ATOM}}}entry")
+    for entry in entries:
+        entry_id = entry.findtext(f"{{{ATOM}}}id") or ""
+        title = (entry.findtext(f"{{{ATOM}}}title") or "").strip()
+        if "/api/errors" in entry_id or (title == "Error" and "/abs/" not in entry_id):
+            message = " ".join((entry.findtext(f"{{{ATOM}}}summary") or "").split())
+            raise SourceError(f"arXiv rejected the query: {message or 'error feed'}")
+
+    def number(tag: str) -> int:
+        text = root.findtext(f"{{{OPENSEARCH}}}{tag}")
+        try:
+            return int((text or "0").strip())
+        except ValueError:
+            return 0
+
+    return FeedInfo(number("totalResults"), number("startIndex"), len(entries))
+
+
+class PoliteSession(requests.Session):
+    """The ``requests`` session handed to ``arxiv.Client``: throttle, timeout, retries, checks."""
+
+    def __init__(self, delay: float, *, timeout: float = 30.0, max_retries: int = 4,
+                 backoff: float = 2.0, max_wait: float = 120.0, user_agent: str = USER_AGENT,
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.delay = delay
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_wait = max_wait
+        self.sleep = sleep
+        self.clock = clock
+        self.headers["User-Agent"] = f"{user_agent} arxiv.py/{arxiv.__version__}"
+        self.calls = 0
+        self.retries = 0
+        self.empty_page_retries = 0
+        self.last_feed: FeedInfo | None = None
+
+    def _wait_turn(self, throttle: _Throttle, extra: float = 0.0) -> None:
+        """Sleep until ``max(delay, extra)`` seconds have passed since the last answer."""
+        if throttle.last_done is None:
+            wait = extra
+        else:
+            wait = max(self.delay, extra) - (self.clock() - throttle.last_done)
+        if wait > 0:
+            self.sleep(wait)
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+        """One logical request: throttled attempts until a valid page or SourceError."""
+        kwargs.setdefault("timeout", self.timeout)
+        headers = dict(kwargs.pop("headers", None) or {})
+        headers.pop("user-agent", None)  # the package's own; ours names the project
+        kwargs["headers"] = headers
+        throttle = _Throttle.for_host(urlsplit(url).netloc)
+        start = int(parse_qs(urlsplit(url).query).get("start", ["0"])[0] or 0)
+        wait_before = 0.0
+        last_problem = ""
+        for attempt in range(self.max_retries + 1):
+            with throttle.lock:
+                self._wait_turn(throttle, wait_before)
+                self.calls += 1
+                try:
+                    response = super().request(method, url, *args, **kwargs)
+                    content = response.content
+                except (requests.ConnectionError, requests.Timeout) as exc:
+                    response, content = None, b""
+                    last_problem = f"{type(exc).__name__}: {exc}"
+                finally:
+                    throttle.last_done = self.clock()
+            backoff = min(self.backoff * (2 ** attempt), self.max_wait)
+            if response is None:
+                wait_before = backoff
+            elif response.status_code in RETRY_STATUSES:
+                last_problem = f"HTTP {response.status_code}"
+                hint = _retry_after(response)
+                wait_before = min(max(hint, backoff) if hint is not None else backoff,
+                                  self.max_wait)
+            elif response.status_code != 200:
+                if content.lstrip().startswith(b"<?xml") or b"<feed" in content[:500]:
+                    inspect_feed(content, response.headers.get("Content-Type", ""), url)
+                raise SourceError(f"the arXiv endpoint answered HTTP {response.status_code} "
+                                  f"({url[:200]})")
+            else:
+                info = inspect_feed(content, response.headers.get("Content-Type", ""), url)
+                if info.entries == 0 and info.total > start:
+                    self.empty_page_retries += 1
+                    last_problem = f"empty page at start={start} of {info.total}"
+                    wait_before = backoff
+                else:
+                    self.last_feed = info
+                    return response
+            if attempt < self.max_retries:
+                self.retries += 1
+                log.info("arXiv: %s; retry %d in %.1f s", last_problem, attempt + 1, wait_before)
+        raise SourceError(f"arXiv failed after {self.max_retries + 1} tries: {last_problem}")
+
+
+# ------------------------------------------------------------------------------- the client
+class ArxivClient:
+    """Batched, windowed author searches against one arXiv API endpoint."""
+
+    def __init__(self, url: str = DEFAULT_ARXIV_URL, delay: float = POLITE_ARXIV_DELAY, *,
+                 page_size: int = 500, timeout: float = 30.0, max_retries: int = 4,
+                 backoff: float = 2.0, max_wait: float = 120.0,
+                 max_url_length: int = MAX_URL_LENGTH, user_agent: str = USER_AGENT,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        check_delay(url, delay)
+        if not urlsplit(url).scheme.startswith("http") or not urlsplit(url).netloc:
+            raise UserError(f"not an http(s) URL for the arXiv API: {url!r}")
+        self.url = url
+        self.delay = delay
+        self.max_url_length = max_url_length
+        self.session = PoliteSession(delay, timeout=timeout, max_retries=max_retries,
+                                     backoff=backoff, max_wait=max_wait,
+                                     user_agent=user_agent, sleep=sleep)
+        self._client = arxiv.Client(page_size=page_size, delay_seconds=0.0, num_retries=0)
+        self._client.query_url_format = url + ("&" if "?" in url else "?") + "{}"
+        self._client._session = self.session  # the package exposes no other hook
+
+    @property
+    def calls(self) -> int:
+        """HTTP calls made so far (retries included)."""
+        return self.session.calls
+
+    def url_length(self, query: str) -> int:
+        """Length of the URL the first page of ``query`` would need."""
+        args = {"search_query": query, "id_list": "", "sortBy": "submittedDate",
+                "sortOrder": "descending", "start": "0",
+                "max_results": str(self._client.page_size)}
+        return len(self._client.query_url_format.format(urlencode(args)))
+
+    def plan_batches(self, groups: Sequence[Sequence[str]], since: date | datetime | None = None,
+                     max_names: int = MAX_NAMES_PER_QUERY) -> list[list[int]]:
+        """Split name-form groups (one per person) into batches whose URL stays short.
+
+        Returns lists of group indexes; a person's forms never straddle two batches.
+        """
+        batches: list[list[int]] = []
+        current: list[int] = []
+        forms: list[str] = []
+        for i, group in enumerate(groups):
+            trial = forms + [f for f in group if f not in forms]
+            too_long = current and (len(trial) > max_names or self.url_length(
+                authors_query(trial, since)) > self.max_url_length)
+            if too_long:
+                batches.append(current)
+                current, trial = [], list(dict.fromkeys(group))
+            current.append(i)
+            forms = trial
+        if current:
+            batches.append(current)
+        return batches
+
+    def search(self, query: str, since: date | datetime | None = None) -> SearchResult:
+        """Every paper of ``query`` newest first, stopping before ``since`` (all if None)."""
+        calls_before = self.calls
+        self.session.last_feed = None
+        search = arxiv.Search(query=query, max_results=None,
+                              sort_by=arxiv.SortCriterion.SubmittedDate,
+                              sort_order=arxiv.SortOrder.Descending)
+        cutoff = _as_datetime(since) if since is not None else None
+        papers: list[Paper] = []
+        seen: set[str] = set()
+        try:
+            for result in self._results(search):
+                if cutoff is not None and result.published < cutoff:
+                    break
+                paper = Paper.from_result(result)
+                if paper.arxiv_id not in seen:
+                    seen.add(paper.arxiv_id)
+                    papers.append(paper)
+        except arxiv.UnexpectedEmptyPageError as exc:  # only if the session let one through
+            raise SourceError(f"arXiv kept answering an empty page ({exc.url[:200]})") from None
+        except arxiv.HTTPError as exc:
+            raise SourceError(f"the arXiv endpoint answered HTTP {exc.status}") from None
+        total = self.session.last_feed.total if self.session.last_feed else 0
+        if not papers:
+            log.info("arXiv: no results for %s", query[:300])
+        return SearchResult(query, papers, total, self.calls - calls_before)
+
+    def _results(self, search: arxiv.Search) -> Iterator[arxiv.Result]:
+        return self._client.results(search)
+
+    def search_authors(self, forms: Sequence[str], since: date | datetime | None = None,
+                       until: date | datetime | None = None) -> SearchResult:
+        """Papers by any of the name ``forms`` since ``since`` (one query, paged)."""
+        if not forms:
+            raise ValueError("no name forms to search for")
+        return self.search(authors_query(forms, since, until), since)
+
+
+def _as_datetime(value: date | datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime(value.year, value.month, value.day, tzinfo=UTC)
+
+
+_clients: dict[tuple[str, float], ArxivClient] = {}
+_clients_lock = threading.Lock()
+
+
+def get_client(url: str, delay: float, **kwargs: Any) -> ArxivClient:
+    """The process's client for ``url`` (one per endpoint and delay; the throttle is per host)."""
+    with _clients_lock:
+        key = (url, delay)
+        if key not in _clients:
+            _clients[key] = ArxivClient(url, delay, **kwargs)
+        return _clients[key]

@@ -1,0 +1,388 @@
+"""Person names: folding, parsing, arXiv query forms, matching author strings, ambiguity.
+
+Everything here is pure. A professor is known by one or more CSRankings/DBLP names
+("Aaron C. Courville", "Aaron Courville", "Wei Wang 0001"); an arXiv author string is free
+text ("A. Courville", "Aaron C Courville", "Jane Doe-Smith"). Matching folds case, accents and
+punctuation, accepts initials for given names and tolerates missing middle names.
+
+A name that could belong to several people (namesakes in the store, a very frequent
+East Asian name pattern, far more papers than one person writes) is *ambiguous*: a paper is
+then attributed only with evidence (categories that fit the person's areas, co-authors or
+categories shared with their confirmed papers, a matching affiliation), and every
+attribution carries a confidence and a one-line evidence text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+# ------------------------------------------------------------------------------- folding
+_DBLP_NUMBER = re.compile(r"\s+\d{4}\s*$")
+_TAG = re.compile(r"\s*\[[^\]]*\]\s*")
+_SPECIAL = str.maketrans({
+    "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D",
+    "þ": "th", "Þ": "Th", "ß": "ss", "æ": "ae", "Æ": "Ae", "œ": "oe", "Œ": "Oe", "ı": "i",
+})
+_WORD = re.compile(r"[^\W_]+")
+PARTICLES = frozenset({
+    "van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "das", "du", "la",
+    "le", "ter", "ten", "bin", "ibn", "al", "el", "st",
+})
+SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
+
+def clean_name(name: str) -> str:
+    """The display form of a CSRankings/DBLP name: DBLP number and ``[TAG]`` removed."""
+    name = _TAG.sub(" ", name)
+    name = _DBLP_NUMBER.sub("", name)
+    return " ".join(name.split())
+
+
+def fold(text: str) -> str:
+    """Lower case, accents and punctuation removed, words separated by one space."""
+    text = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def _word_parts(word: str) -> tuple[str, ...]:
+    """Folded parts of one written word ("Doe-Smith" → ("doe", "smith"), "J.-Y." → ("j", "y"))."""
+    return tuple(fold(word).split())
+
+
+# ------------------------------------------------------------------------------- parsing
+@dataclass(frozen=True)
+class ParsedName:
+    """A name split into given-name words (each a tuple of folded parts) and surname parts."""
+
+    given: tuple[tuple[str, ...], ...]
+    surname: tuple[str, ...]
+
+    @property
+    def first(self) -> str:
+        """The first given name that is not an initial ("" if there is none)."""
+        for word in self.given:
+            joined = "".join(word)
+            if not _is_initials(word):
+                return joined
+        return ""
+
+    @property
+    def initials(self) -> str:
+        return "".join(part[0] for word in self.given for part in word)
+
+    @property
+    def key(self) -> str:
+        """Folded "first surname": two names with the same key are namesakes."""
+        return " ".join(x for x in (self.first, "".join(self.surname)) if x)
+
+
+def _is_initials(word: tuple[str, ...]) -> bool:
+    return all(len(part) == 1 for part in word)
+
+
+def parse_name(name: str) -> ParsedName:
+    """Split a written name; handles "Last, First", particles, suffixes, hyphenated words."""
+    name = clean_name(name)
+    if "," in name:
+        last, _, first = name.partition(",")
+        name = f"{first} {last}" if first.strip() and fold(first) not in SUFFIXES else last
+    words = [w for w in (_word_parts(w) for w in name.split()) if w]
+    while len(words) > 1 and "".join(words[-1]) in SUFFIXES:
+        words.pop()
+    if not words:
+        return ParsedName((), ())
+    surname = list(words[-1])
+    i = len(words) - 1
+    while i > 1 and len(words[i - 1]) == 1 and words[i - 1][0] in PARTICLES:
+        i -= 1
+    surname_words = words[i:]
+    surname = [p for w in surname_words for p in w if p not in PARTICLES] or list(words[-1])
+    return ParsedName(tuple(words[:i]), tuple(surname))
+
+
+def validate_person_name(name: str) -> str:
+    """The cleaned name, or ValueError with a one-line reason (empty, one letter, one word)."""
+    cleaned = clean_name(name or "")
+    parsed = parse_name(cleaned)
+    letters = "".join(p for w in parsed.given for p in w) + "".join(parsed.surname)
+    if not letters:
+        raise ValueError("the name is empty")
+    if len(letters) < 2:
+        raise ValueError(f"{name.strip()!r} is too short to be a name")
+    if not parsed.given:
+        raise ValueError(f"{name.strip()!r}: give a first and a last name, e.g. \"Jane Doe\"")
+    if max(len(p) for p in parsed.surname) < 2:
+        raise ValueError(f"{name.strip()!r}: the last name needs at least two letters")
+    return cleaned
+
+
+# ------------------------------------------------------------------------------- query forms
+def query_forms(names: Iterable[str]) -> list[str]:
+    """Folded name phrases to ask arXiv for, one or two per alias, without duplicates.
+
+    Initials are dropped (arXiv phrase search on "a courville" would match every A. Courville);
+    a name of three or more full words is also asked for whole ("maria garcia lopez").
+    Output holds only lower-case letters, digits and spaces: nothing can be injected.
+    """
+    forms: list[str] = []
+    for name in names:
+        parsed = parse_name(name)
+        if not parsed.surname:
+            continue
+        surname = " ".join(parsed.surname)
+        full_given = [" ".join(w) for w in parsed.given if not _is_initials(w)]
+        candidates = []
+        if full_given:
+            candidates.append(f"{full_given[0]} {surname}")
+            if len(full_given) > 1:
+                candidates.append(f"{' '.join(full_given)} {surname}")
+        elif parsed.given:  # only initials: "J. Doe"
+            candidates.append(f"{parsed.given[0][0]} {surname}")
+        for form in candidates:
+            if form not in forms and len(form.replace(" ", "")) >= 2:
+                forms.append(form)
+    return forms
+
+
+# ------------------------------------------------------------------------------- matching
+@dataclass(frozen=True)
+class NameMatch:
+    """How an author string matched a professor: score in (0, 1], which alias, how."""
+
+    score: float
+    alias: str
+    how: str
+
+
+FULL, MIDDLE_EXTRA, INITIAL, REVERSED, PARTIAL_SURNAME = 1.0, 0.85, 0.7, 0.6, 0.6
+
+
+def _given_score(author: Sequence[tuple[str, ...]], prof: Sequence[tuple[str, ...]]) -> tuple[
+        float, str] | None:
+    """Compare given names; None when they cannot be the same person's."""
+    if not author or not prof:
+        return None
+    # A professor known by the middle name ("A. Aldo Faisal") is matched on it too.
+    prof_options = [list(prof)]
+    if _is_initials(prof[0]) and len(prof) > 1:
+        prof_options.append(list(prof[1:]))
+    best: tuple[float, str] | None = None
+    for option in prof_options:
+        result = _compare_given(list(author), option)
+        if result and (best is None or result[0] > best[0]):
+            best = result
+    return best
+
+
+def _compare_given(author: list[tuple[str, ...]], prof: list[tuple[str, ...]]) -> tuple[
+        float, str] | None:
+    a_first, p_first = author[0], prof[0]
+    a_join, p_join = "".join(a_first), "".join(p_first)
+    if _is_initials(a_first) or _is_initials(p_first):
+        # "J." / "J.-Y." against "Jun-Yan": initials of each part must agree.
+        a_init = "".join(x[0] for x in a_first)
+        p_init = "".join(x[0] for x in p_first)
+        if not (a_init == p_init or a_init == p_join[:1] or p_init == a_join[:1]):
+            return None
+        score, how = INITIAL, "initial"
+    elif a_join == p_join:
+        score, how = FULL, "full name"
+    else:
+        # "Junyan" vs "Jun Yan" written as two given words
+        a_all = "".join("".join(w) for w in author)
+        p_all = "".join("".join(w) for w in prof)
+        if a_all == p_all:
+            return FULL, "full name"
+        return None
+    a_mid, p_mid = author[1:], prof[1:]
+    if a_mid and p_mid:
+        a0, p0 = a_mid[0], p_mid[0]
+        if "".join(a0)[:1] != "".join(p0)[:1]:
+            return None
+        if not _is_initials(a0) and not _is_initials(p0) and "".join(a0) != "".join(p0):
+            return None
+        how += " + middle"
+    elif a_mid and not _is_initials(a_mid[0]) and score == FULL:
+        score, how = MIDDLE_EXTRA, "full name + extra middle name"
+    return score, how
+
+
+def _split_at_surname(tokens: list[str], surname: tuple[str, ...]) -> list[str] | None:
+    """Tokens before ``surname`` when the name ends with it (particles ignored)."""
+    core = [t for t in tokens if t not in PARTICLES] if len(tokens) > 2 else tokens
+    n = len(surname)
+    if n and len(core) > n and tuple(core[-n:]) == surname:
+        return core[:-n]
+    joined = "".join(surname)
+    if core and core[-1] == joined and len(core) > 1:  # "Doesmith" for "Doe-Smith"
+        return core[:-1]
+    return None
+
+
+def match_author(author: str, aliases: Iterable[str]) -> NameMatch | None:
+    """The best match of an arXiv author string against a professor's aliases, or None."""
+    a = parse_name(author)
+    if not a.surname:
+        return None
+    a_words = [*a.given, a.surname]
+    a_tokens = [p for w in a.given for p in w] + list(a.surname)
+    best: NameMatch | None = None
+    for alias in aliases:
+        p = parse_name(alias)
+        if not p.surname or not p.given:
+            continue
+        found = _match_parsed(a, a_tokens, a_words, p)
+        if found and (best is None or found[0] > best.score):
+            best = NameMatch(found[0], clean_name(alias), found[1])
+    return best
+
+
+def _match_parsed(a: ParsedName, a_tokens: list[str], a_words: list, p: ParsedName) -> tuple[
+        float, str] | None:
+    if a.surname == p.surname or "".join(a.surname) == "".join(p.surname):
+        given = _given_score(a.given, p.given)
+        if given:
+            return given
+    # the author string may split the surname differently ("Jane Doe Smith", "Garcia Lopez")
+    before = _split_at_surname(a_tokens, p.surname)
+    if before is not None and before != [p for w in a.given for p in w]:
+        given = _given_score([(t,) for t in before] if before else [], p.given)
+        if given:
+            return given
+    # part of a multi-part surname ("Jane Doe" for "Jane Doe-Smith")
+    if len(p.surname) > 1 and len(a.surname) == 1 and a.surname[0] in p.surname:
+        given = _given_score(a.given, p.given)
+        if given and given[1].startswith("full"):
+            return min(given[0], PARTIAL_SURNAME), "part of surname"
+    # surname first ("Wang Wei")
+    if len(a_tokens) == 2 and not _is_initials((a_tokens[0],)):
+        swapped = ParsedName(((a_tokens[1],),), (a_tokens[0],))
+        if swapped.surname == p.surname:
+            given = _given_score(swapped.given, p.given)
+            if given and given[1].startswith("full"):
+                return REVERSED, "surname first"
+    return None
+
+
+# ------------------------------------------------------------------------------- ambiguity
+# Surnames shared by a large share of a population (Chinese, Korean, Vietnamese): with a
+# short given name such a name belongs to many researchers.
+_COMMON_SURNAMES_TEXT = """
+wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he gao lin luo zheng
+liang xie song tang han feng deng cao peng zeng xiao tian dong pan yuan cai jiang yu du ye
+cheng wei su lu ding ren shen yao jin fan fang shi tan zou xiong qiu qin jia hou kim lee
+park choi jung kang cho yoon jang lim shin han oh seo kwon hwang song nguyen tran le pham
+hoang phan vu dang bui do ho ngo duong ly
+"""
+COMMON_SURNAMES = frozenset(_COMMON_SURNAMES_TEXT.split())
+SHORT_GIVEN = 5  # letters
+PLAUSIBLE_PAPERS_PER_YEAR = 60.0
+
+
+def common_name_pattern(name: str) -> bool:
+    """A frequent surname with a short given name ("Wei Wang", "Yang Liu", "Ji Kim")."""
+    p = parse_name(name)
+    surname = "".join(p.surname)
+    return surname in COMMON_SURNAMES and 0 < len(p.first) <= SHORT_GIVEN
+
+
+def ambiguity_reasons(aliases: Sequence[str], namesakes: int = 0,
+                      papers_per_year: float | None = None) -> list[str]:
+    """Why a professor's name could be several people's (empty: it is not ambiguous).
+
+    ``namesakes``: other professors in the store with the same name key;
+    ``papers_per_year``: how many papers the name's query forms matched, per year.
+    """
+    reasons = []
+    if namesakes > 0:
+        reasons.append(f"{namesakes} other professor{'s' if namesakes > 1 else ''} "
+                       "with this name")
+    if any(common_name_pattern(a) for a in aliases):
+        reasons.append("very common name")
+    if papers_per_year is not None and papers_per_year > PLAUSIBLE_PAPERS_PER_YEAR:
+        reasons.append(f"{papers_per_year:.0f} papers a year under this name")
+    return reasons
+
+
+@dataclass
+class PersonEvidence:
+    """What is known about a professor, to confirm papers under an ambiguous name."""
+
+    area_categories: frozenset[str] = frozenset()
+    confirmed_categories: frozenset[str] = frozenset()
+    confirmed_coauthors: frozenset[str] = frozenset()
+    institution: str = ""
+
+    def with_confirmed(self, categories: Iterable[str], coauthors: Iterable[str]) -> None:
+        self.confirmed_categories = self.confirmed_categories | frozenset(categories)
+        self.confirmed_coauthors = self.confirmed_coauthors | frozenset(
+            author_key(a) for a in coauthors)
+
+
+def author_key(name: str) -> str:
+    """A co-author's identity for overlap tests: folded first initial + surname."""
+    p = parse_name(name)
+    initial = p.initials[:1]
+    return f"{initial} {''.join(p.surname)}".strip()
+
+
+_INSTITUTION_STOP = frozenset({"university", "of", "the", "institute", "technology", "and",
+                               "college", "at", "de", "school", "national", "department"})
+
+
+def _affiliation_fits(affiliations: Iterable[str], institution: str) -> bool:
+    words = set(fold(institution).split()) - _INSTITUTION_STOP
+    if not words:
+        return False
+    return any(words <= set(fold(a).split()) for a in affiliations)
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """A decision about one paper for one professor."""
+
+    keep: bool
+    confidence: float
+    evidence: str
+    coauthor_overlap: tuple[str, ...] = field(default=())
+
+
+def attribute(match: NameMatch, *, ambiguous: Sequence[str], categories: Sequence[str],
+              coauthors: Sequence[str], affiliations: Sequence[str],
+              evidence: PersonEvidence) -> Attribution:
+    """Keep or drop a paper matched by name; confidence and evidence for the store.
+
+    Unambiguous names keep every match, at the match score. Ambiguous ones need evidence:
+    co-authors shared with confirmed papers or a matching affiliation (strong), categories
+    that fit the person's areas (good) or those of confirmed papers (weaker).
+    """
+    name_part = f"name {match.how} ({match.alias})"
+    if not ambiguous:
+        return Attribution(True, round(match.score, 3), name_part)
+    cats = set(categories)
+    shared = tuple(sorted({author_key(c) for c in coauthors} & evidence.confirmed_coauthors))
+    reasons: list[str] = []
+    factor = 0.0
+    if shared:
+        reasons.append(f"co-authors shared with confirmed papers: {', '.join(shared[:3])}")
+        factor = 0.95
+    if evidence.institution and _affiliation_fits(affiliations, evidence.institution):
+        reasons.append(f"affiliation fits {evidence.institution}")
+        factor = max(factor, 0.95)
+    fit = sorted(cats & evidence.area_categories)
+    if fit:
+        reasons.append(f"categories fit areas ({', '.join(fit)})")
+        factor = max(factor, 0.75)
+    seen = sorted(cats & evidence.confirmed_categories)
+    if seen and not fit:
+        reasons.append(f"categories of confirmed papers ({', '.join(seen)})")
+        factor = max(factor, 0.6)
+    why = "ambiguous name: " + "; ".join(ambiguous)
+    if not factor:
+        return Attribution(False, 0.0, f"{name_part}; {why}; no corroborating evidence")
+    return Attribution(True, round(match.score * factor, 3),
+                       f"{name_part}; {why}; " + "; ".join(reasons), shared)

@@ -1,1 +1,39 @@
 """Items the spiders yield; pipelines write them into the store."""
+
+import scrapy
+
+
+class CSRankingsSnapshotItem(scrapy.Item):
+    """The whole CSRankings source, parsed and merged (a ``crawler.csrankings.Snapshot``).
+
+    One item per crawl, yielded only once every file arrived, so the pipeline can import it
+    in a single transaction.
+    """
+
+    snapshot = scrapy.Field()
+    files = scrapy.Field()
+
+
+class HomepageItem(scrapy.Item):
+    """One professor's finished homepage crawl: final state, extracted facts, fetch log.
+
+    Yielded once per professor when all its requests have ended, so the pipeline writes the
+    homepage row and its fetch log together in one transaction.
+    """
+
+    professor_id = scrapy.Field()
+    url = scrapy.Field()
+    final_url = scrapy.Field()
+    state = scrapy.Field()
+    detail = scrapy.Field()
+    emails = scrapy.Field()
+    interests = scrapy.Field()
+    keyphrases = scrapy.Field()
+    lab_name = scrapy.Field()
+    lab_url = scrapy.Field()
+    recruiting = scrapy.Field()
+    recruiting_evidence = scrapy.Field()
+    links = scrapy.Field()
+    pages_fetched = scrapy.Field()
+    fetches = scrapy.Field()
+    fetched_at = scrapy.Field()

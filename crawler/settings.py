@@ -1,9 +1,18 @@
 """Scrapy settings for profscout's spiders: polite by default, tuned for a broad crawl.
 
 Scrapy's defaults suit one site and are not polite when settings come from a script, so
-every politeness setting is explicit here: robots.txt obeyed, an identifying User-Agent with
-a contact URL, few requests at a time per host, AutoThrottle, a timeout, a page-size cap,
-retries on 5xx/429 and an HTTP cache that keeps no errors.
+every politeness setting is explicit here:
+
+- robots.txt obeyed, including its ``Crawl-delay`` (``CrawlDelayMiddleware``; Scrapy parses
+  it but does not apply it);
+- an identifying User-Agent with a contact URL;
+- a broad crawl: high global concurrency, at most 2 requests at a time per host, a fixed
+  minimum delay between requests to one host (no jitter below it), AutoThrottle above it;
+- a download timeout, a page-size cap (bigger pages are cancelled while streaming, so memory
+  stays low), a redirect limit;
+- retries on 5xx/429 that wait for ``Retry-After`` (``RetryAfterMiddleware``); a refused
+  connection or an unknown host is not retried (a dead site stays dead);
+- no HTTP cache (a cache here would only ever keep pages; errors are never cached).
 """
 
 from profscout.config import USER_AGENT
@@ -14,19 +23,21 @@ NEWSPIDER_MODULE = "crawler.spiders"
 
 USER_AGENT = USER_AGENT
 ROBOTSTXT_OBEY = True
+CRAWL_DELAY_MAX = 60.0  # a robots.txt Crawl-delay above this is capped
 
 # Broad crawl: many hosts in parallel, few requests at a time per host.
 CONCURRENT_REQUESTS = 64
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 CONCURRENT_REQUESTS_PER_IP = 0
-DOWNLOAD_DELAY = 0.5
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY = 2.0  # seconds between two requests to one host, at least
+DOWNLOAD_DELAY_JITTER = 0.0  # never go below DOWNLOAD_DELAY
 AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
-AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 REACTOR_THREADPOOL_MAXSIZE = 20
 DNSCACHE_ENABLED = True
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 
 DOWNLOAD_TIMEOUT = 20
 DOWNLOAD_MAXSIZE = 5 * 1024 * 1024
@@ -35,13 +46,32 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_AFTER_MAX = 120.0  # a Retry-After longer than this is not waited for
+RETRY_EXCEPTIONS = [
+    "scrapy.exceptions.DownloadFailedError",
+    "scrapy.exceptions.DownloadTimeoutError",
+    "scrapy.exceptions.ResponseDataLossError",
+    "twisted.internet.error.ConnectionDone",
+    "twisted.internet.error.ConnectionLost",
+]
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.RetryAfterMiddleware": 550,
+    "crawler.middlewares.CrawlDelayMiddleware": 120,
+    "crawler.middlewares.FetchRecordMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.CSRankingsPipeline": 300,
+    "crawler.pipelines.HomepagePipeline": 310,
+}
+
 HTTPCACHE_ENABLED = False
-HTTPCACHE_IGNORE_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+HTTPCACHE_IGNORE_HTTP_CODES = [403, 404, 408, 429, 500, 502, 503, 504, 522, 524]
 
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+REMOTE_CONTROL_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,195 @@
+"""Extraction quality on the replay world's recorded homepages.
+
+Starts its own replay world, imports the CSRankings rows of the recorded homepages (from the
+world's ``manifest.csv``) into a fresh store, crawls them with the real ``homepages`` spider
+and scores what the store holds against ``homepages/labels.csv``:
+
+- email precision (predicted addresses that are one of the person's) and recall (people with
+  a labelled address for whom one was found);
+- recruiting precision and recall for ``yes`` (rows labelled ``?`` left out);
+- lab-name accuracy (rows labelled ``?`` left out; equal after folding, or one contains the
+  other);
+- interests recall (labelled phrases found in the stored interests and keyphrases).
+
+    .venv/bin/python -m bench.extraction [--max-pages 4] [-v]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import sys
+import tempfile
+import time
+import unicodedata
+import urllib.request
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+
+@dataclass
+class Prediction:
+    """What the crawl stored for one homepage."""
+
+    emails: str = ""
+    recruiting: str = ""
+    evidence: str = ""
+    lab_name: str = ""
+    interests: str = ""
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def _split(value: str) -> list[str]:
+    return [v.strip().lower() for v in value.split(";") if v.strip()]
+
+
+def lab_matches(predicted: str, label: str) -> bool:
+    """Equal after folding, or one name contains the other (e.g. with/without acronym)."""
+    p, g = _fold(predicted), _fold(label)
+    if not p or not g:
+        return p == g
+    return p == g or f" {g} " in f" {p} " or f" {p} " in f" {g} "
+
+
+def phrase_found(phrase: str, text: str) -> bool:
+    """A labelled interest phrase is found when all its words occur in the text."""
+    words = _fold(phrase).split()
+    folded = f" {_fold(text)} "
+    return bool(words) and all(f" {w} " in folded or f" {w}s " in folded for w in words)
+
+
+def score(labels: Iterable[Mapping[str, str]], predictions: Mapping[str, Prediction],
+          verbose: bool = False) -> dict[str, float | int]:
+    """Figures over the labelled homepages (keyed by the label's ``homepage``)."""
+    e_pred = e_correct = e_want = e_found = 0
+    r_tp = r_pred = r_want = 0
+    lab_total = lab_ok = 0
+    phrases = phrases_found = 0
+    for row in labels:
+        pred = predictions.get(row["homepage"], Prediction())
+        gold = set(_split(row["email"]))
+        got = _split(pred.emails)
+        e_pred += len(got)
+        e_correct += sum(1 for g in got if g in gold)
+        if gold:
+            e_want += 1
+            e_found += bool(gold & set(got))
+        if verbose and set(got) - gold or (verbose and gold and not gold & set(got)):
+            print(f"EMAIL  {row['homepage']}: got {got} want {sorted(gold)}")
+        if row["recruiting"] in ("yes", "no"):
+            r_pred += pred.recruiting == "yes"
+            r_want += row["recruiting"] == "yes"
+            r_tp += pred.recruiting == "yes" and row["recruiting"] == "yes"
+            if verbose and (pred.recruiting == "yes") != (row["recruiting"] == "yes"):
+                print(f"RECRUIT {row['homepage']}: got {pred.recruiting!r} want "
+                      f"{row['recruiting']}: {pred.evidence[:150]!r}")
+        if row["lab_name"] != "?":
+            lab_total += 1
+            ok = lab_matches(pred.lab_name, row["lab_name"])
+            lab_ok += ok
+            if verbose and not ok:
+                print(f"LAB    {row['homepage']}: got {pred.lab_name!r} want {row['lab_name']!r}")
+        for phrase in _split(row["interests"]):
+            phrases += 1
+            phrases_found += phrase_found(phrase, pred.interests)
+    return {
+        "email_precision": round(e_correct / e_pred, 3) if e_pred else 1.0,
+        "email_recall": round(e_found / e_want, 3) if e_want else 1.0,
+        "recruiting_precision": round(r_tp / r_pred, 3) if r_pred else 1.0,
+        "recruiting_recall": round(r_tp / r_want, 3) if r_want else 1.0,
+        "lab_accuracy": round(lab_ok / lab_total, 3) if lab_total else 1.0,
+        "interests_recall": round(phrases_found / phrases, 3) if phrases else 1.0,
+        "homepages": sum(1 for _ in predictions),
+    }
+
+
+def _world_rows(csrankings_url: str, manifest: Path) -> list[dict[str, str]]:
+    """The world's CSRankings rows for the recorded homepages (matched by name)."""
+    wanted = {(r["name"], r["affiliation"]): r["homepage"]
+              for r in csv.DictReader(manifest.read_text(encoding="utf-8").splitlines())}
+    with urllib.request.urlopen(csrankings_url + "csrankings.csv", timeout=60) as resp:
+        text = resp.read().decode("utf-8")
+    rows = []
+    for row in csv.DictReader(text.splitlines()):
+        original = wanted.get((row["name"], row["affiliation"]))
+        if original is not None:
+            rows.append({**row, "original": original})
+    return rows
+
+
+def import_rows(db: Path, rows: list[dict[str, str]]) -> dict[int, str]:
+    """Insert the rows as professors; return professor id -> original homepage."""
+    from profscout.store import connect, transaction
+
+    conn = connect(db)
+    ids: dict[int, str] = {}
+    with transaction(conn):
+        for row in rows:
+            conn.execute("INSERT OR IGNORE INTO institutions(name) VALUES (?)",
+                         (row["affiliation"],))
+            cur = conn.execute(
+                "INSERT INTO professors(key, name, institution, homepage, scholar_id) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (row["name"], re.sub(r"\s+\d{4}$", "", row["name"]), row["affiliation"],
+                 row["homepage"], row.get("scholarid") or None))
+            ids[int(cur.lastrowid)] = row["original"]
+    conn.close()
+    return ids
+
+
+def main(argv: list[str] | None = None) -> int:
+    from crawler.runner import run_spider_in_child
+    from profscout.store import connect
+    from tests.world import HOMEPAGE_LABELS, HOMEPAGE_MANIFEST, start_world, world_available
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-pages", type=int, default=4)
+    parser.add_argument("--delay", type=float, default=None,
+                        help="DOWNLOAD_DELAY override (seconds) for a quicker run")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    ns = parser.parse_args(argv)
+    if not world_available():
+        print("replay world (../shared/world) not available", file=sys.stderr)
+        return 2
+    world = start_world()
+    try:
+        with tempfile.TemporaryDirectory(prefix="profscout-bench-") as tmp:
+            db = Path(tmp) / "bench.db"
+            rows = _world_rows(world.csrankings_url, HOMEPAGE_MANIFEST)
+            ids = import_rows(db, rows)
+            settings = {"DOWNLOAD_DELAY": ns.delay} if ns.delay is not None else {}
+            started = time.monotonic()
+            report = run_spider_in_child(
+                "homepages", {"db": str(db), "max_pages": str(ns.max_pages)}, settings)
+            elapsed = time.monotonic() - started
+            conn = connect(db)
+            predictions: dict[str, Prediction] = {}
+            for r in conn.execute("SELECT * FROM homepages"):
+                predictions[ids[r["professor_id"]]] = Prediction(
+                    r["emails"], r["recruiting"], r["recruiting_evidence"], r["lab_name"],
+                    r["interests"] + "\n" + r["keyphrases"])
+            conn.close()
+        labels = list(csv.DictReader(HOMEPAGE_LABELS.read_text(encoding="utf-8").splitlines()))
+        result = score(labels, predictions, verbose=ns.verbose)
+        result["states"] = report.get("states", {})
+        result["crawl_seconds"] = round(elapsed, 1)
+        print(json.dumps(result, indent=1))
+    finally:
+        world.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

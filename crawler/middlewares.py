@@ -1,0 +1,188 @@
+"""Downloader middlewares for polite, accountable crawling.
+
+- :class:`CrawlDelayMiddleware` applies robots.txt ``Crawl-delay`` to the host's download
+  slot (Scrapy parses it but does not apply it), and keeps it as a floor under AutoThrottle.
+- :class:`RetryAfterMiddleware` retries 5xx/429 like Scrapy's RetryMiddleware, but first
+  pauses the whole host for the ``Retry-After`` the server asked for (capped).
+- :class:`FetchRecordMiddleware` records every download attempt (URL, status, bytes, outcome)
+  in ``request.meta["profscout_fetches"]`` so spiders can log each fetch.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from typing import Any
+
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.http import Response
+from scrapy.utils.httpobj import urlparse_cached
+
+logger = logging.getLogger(__name__)
+
+FETCHES_META = "profscout_fetches"
+
+
+def _slot(crawler: Crawler, request: Request) -> Any | None:
+    engine = crawler.engine
+    if engine is None:
+        return None
+    downloader = engine.downloader
+    key = downloader.get_slot_key(request)
+    return downloader.slots.get(key)
+
+
+class CrawlDelayMiddleware:
+    """Apply robots.txt ``Crawl-delay`` per host (never below the configured delay)."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.user_agent = crawler.settings.get("ROBOTSTXT_USER_AGENT") or \
+            crawler.settings.get("USER_AGENT")
+        self.max_delay = crawler.settings.getfloat("CRAWL_DELAY_MAX", 60.0)
+        self.delays: dict[str, float] = {}
+        crawler.signals.connect(self._robots_parsed, signal=signals.robots_parsed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlDelayMiddleware:
+        return cls(crawler)
+
+    def _robots_parsed(self, robotparser: Any, request: Request) -> None:
+        try:
+            delay = robotparser.crawl_delay(self.user_agent)
+        except Exception:  # a parser without Crawl-delay support
+            delay = None
+        if not delay:
+            return
+        host = urlparse_cached(request).hostname or ""
+        self.delays[host] = min(float(delay), self.max_delay)
+        logger.info("robots.txt of %s asks for Crawl-delay %.1fs", host, self.delays[host])
+        self._apply(request)
+
+    def _apply(self, request: Request) -> None:
+        delay = self.delays.get(urlparse_cached(request).hostname or "")
+        if not delay:
+            return
+        slot = _slot(self.crawler, request)
+        if slot is not None and slot.delay < delay:
+            slot.delay = delay
+
+    def process_request(self, request: Request) -> None:
+        self._apply(request)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        self._apply(request)  # AutoThrottle may have lowered it
+        return response
+
+
+def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date), else None."""
+    if value is None:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    """Scrapy's retries, honouring ``Retry-After`` by pausing the host's slot first.
+
+    A ``Retry-After`` beyond ``RETRY_AFTER_MAX`` seconds is not waited for: the response is
+    given up on (the spider records the status).
+    """
+
+    def __init__(self, settings: Any):
+        super().__init__(settings)
+        self.max_wait = settings.getfloat("RETRY_AFTER_MAX", 120.0)
+
+    def process_response(self, request: Request, response: Response,
+                         spider: Spider | None = None) -> Request | Response:
+        if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
+            return response
+        wait = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if wait is not None:
+            if wait > self.max_wait:
+                return response
+            self._pause_host(request, wait)
+        return super().process_response(request, response)
+
+    def _pause_host(self, request: Request, seconds: float) -> None:
+        slot = _slot(self.crawler, request)
+        if slot is None:
+            return
+        from time import monotonic
+
+        # Scrapy sends the next request of a slot once ``delay`` has passed since lastseen.
+        slot.lastseen = max(slot.lastseen, monotonic() + seconds - slot.delay)
+
+
+def classify_exception(exc: BaseException) -> str:
+    """A short outcome name for a failed download."""
+    from scrapy.exceptions import (
+        CannotResolveHostError,
+        DownloadCancelledError,
+        DownloadConnectionRefusedError,
+        DownloadTimeoutError,
+    )
+    from twisted.internet import error as tx_error
+    from twisted.internet.defer import CancelledError
+
+    if isinstance(exc, DownloadCancelledError | CancelledError):
+        return "too_large" if "maxsize" in str(exc).lower() or "size" in str(exc).lower() \
+            else "cancelled"
+    if isinstance(exc, DownloadConnectionRefusedError | tx_error.ConnectionRefusedError):
+        return "refused"
+    if isinstance(exc, CannotResolveHostError | tx_error.DNSLookupError):
+        return "dns"
+    if isinstance(exc, DownloadTimeoutError | tx_error.TimeoutError | TimeoutError):
+        return "timeout"
+    return "error"
+
+
+class FetchRecordMiddleware:
+    """Record each download attempt of requests that carry ``profscout_fetches`` in meta.
+
+    Placed next to the downloader, it sees every attempt: retries, redirects, failures.
+    """
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        fetches = request.meta.get(FETCHES_META)
+        if fetches is not None:
+            fetches.append({"url": request.url, "status": response.status,
+                            "bytes": len(response.body), "outcome": _status_outcome(response),
+                            "detail": response.headers.get(b"Location", b"").decode(
+                                "latin-1")[:300]})
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        fetches = request.meta.get(FETCHES_META)
+        if fetches is not None:
+            fetches.append({"url": request.url, "status": None, "bytes": None,
+                            "outcome": classify_exception(exception),
+                            "detail": f"{type(exception).__name__}: {exception}"[:300]})
+
+
+def _status_outcome(response: Response) -> str:
+    status = response.status
+    if 200 <= status < 300:
+        return "ok"
+    if 300 <= status < 400:
+        return "redirect"
+    if status in (404, 410):
+        return "not_found"
+    if status == 429:
+        return "throttled"
+    return "http_error"

@@ -1,0 +1,311 @@
+"""Spider ``homepages``: each selected professor's homepage plus a few pages one click away.
+
+    scrapy crawl homepages -a db=data/profscout.db [-a ids=FILE] [-a max_pages=4]
+                           [-a max_age_days=N]
+
+Professors come from the store: the ids listed in ``ids`` (one per line), else every
+professor with a homepage; either way only those without a finished crawl (or whose crawl is
+older than ``max_age_days``), so an interrupted crawl restarted with the same command
+fetches only what was not finished. Each professor ends in exactly one state (see
+``STATES``), written with its fetch log in one transaction by ``HomepagePipeline``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.extract import (
+    PageFacts,
+    decode_html,
+    extract_page,
+    is_html_content_type,
+    looks_like_html,
+    merge_pages,
+)
+from crawler.items import HomepageItem
+from crawler.middlewares import FETCHES_META, classify_exception
+from profscout.store import connect
+
+logger = logging.getLogger(__name__)
+
+STATES = ("ok", "not_found", "unreachable", "robots_disallowed", "not_html", "too_large",
+          "error")
+STAGE = "homepages"
+
+
+@dataclass
+class Job:
+    """One professor's crawl in progress."""
+
+    professor_id: int
+    name: str
+    url: str
+    pending: int = 0
+    state: str = ""
+    final_url: str = ""
+    detail: str = ""
+    pages: list[PageFacts] = field(default_factory=list)
+    fetches: list[dict[str, Any]] = field(default_factory=list)
+    done: bool = False
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def select_pending(conn: Any, ids: list[int] | None, max_age_days: float | None
+                   ) -> list[tuple[int, str, str]]:
+    """``(id, name, homepage)`` of the professors still to crawl."""
+    cutoff = None
+    if max_age_days is not None:
+        cutoff = (datetime.now(UTC) - timedelta(days=max_age_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    query = (
+        "SELECT p.id, p.name, p.homepage FROM professors p LEFT JOIN homepages h "
+        "ON h.professor_id = p.id WHERE p.homepage IS NOT NULL AND trim(p.homepage) != '' "
+        "AND (h.professor_id IS NULL" + (" OR h.fetched_at < ?)" if cutoff else ")")
+    )
+    params: list[Any] = [cutoff] if cutoff else []
+    rows = [(int(r[0]), str(r[1]), str(r[2]).strip()) for r in conn.execute(query, params)]
+    if ids is not None:
+        wanted = set(ids)
+        rows = [r for r in rows if r[0] in wanted]
+    return sorted(rows)
+
+
+def failure_state(failure: Failure) -> tuple[str, str]:
+    """The homepage state and a detail for a download that failed."""
+    exc = failure.value
+    text = str(exc)
+    if isinstance(exc, IgnoreRequest):
+        if "robots.txt" in text:
+            return "robots_disallowed", text
+        if "redirect" in text.lower():
+            return "error", f"redirect loop: {text}"
+        return "error", text
+    outcome = classify_exception(exc)
+    if outcome == "too_large":
+        return "too_large", text[:300]
+    if outcome in ("refused", "dns", "timeout"):
+        return "unreachable", f"{outcome}: {text}"[:300]
+    return "error", f"{type(exc).__name__}: {text}"[:300]
+
+
+def response_state(response: Response) -> tuple[str, str]:
+    """``("ok", "")`` for a usable HTML page, else the state it puts the homepage in."""
+    status = response.status
+    if status in (404, 410):
+        return "not_found", f"HTTP {status}"
+    if status >= 400:
+        return "error", f"HTTP {status}"
+    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+    if not is_html_content_type(content_type):
+        return "not_html", content_type or ""
+    if not looks_like_html(response.body):
+        return "not_html", f"{content_type or 'no content type'}, body is not HTML"
+    return "ok", ""
+
+
+class HomepagesSpider(scrapy.Spider):
+    """Crawl selected professors' homepages and the relevant pages one click away."""
+
+    name = "homepages"
+    # Every status reaches the callback: the state machine decides, nothing is dropped.
+    custom_settings = {"HTTPERROR_ALLOW_ALL": True}
+
+    def __init__(self, db: str, ids: str | None = None, max_pages: str | int = 4,
+                 max_age_days: str | float | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.db_path = Path(db)
+        self.ids_file = Path(ids) if ids else None
+        self.max_pages = max(0, int(max_pages))
+        self.max_age_days = float(max_age_days) if max_age_days not in (None, "") else None
+        self.jobs: dict[int, Job] = {}
+        self.counts: dict[str, int] = {}
+        self.profscout_report: dict[str, Any] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> HomepagesSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider._closed, signal=signals.spider_closed)
+        return spider
+
+    # ------------------------------------------------------------------ start
+
+    def _selected(self) -> list[tuple[int, str, str]]:
+        ids = None
+        if self.ids_file is not None:
+            ids = [int(line) for line in self.ids_file.read_text().split() if line.strip()]
+        conn = connect(self.db_path)
+        try:
+            return select_pending(conn, ids, self.max_age_days)
+        finally:
+            conn.close()
+
+    async def start(self) -> AsyncIterator[Any]:
+        selected = self._selected()
+        self.profscout_report["selected"] = len(selected)
+        for professor_id, name, url in selected:
+            job = Job(professor_id, name, url)
+            self.jobs[professor_id] = job
+            if not url.lower().startswith(("http://", "https://")):
+                url = "http://" + url
+            try:
+                request = self._request(job, url, homepage=True)
+            except ValueError as exc:  # a homepage that is not a URL
+                job.state, job.detail = "error", f"bad URL: {exc}"
+                job.pending = 0
+                yield self._finish(job)
+                continue
+            job.pending = 1
+            yield request
+
+    def _request(self, job: Job, url: str, homepage: bool) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_homepage if homepage else self.parse_subpage,
+            errback=self.failed,
+            dont_filter=True,
+            priority=0 if homepage else 1,
+            meta={"professor_id": job.professor_id, "homepage": homepage, FETCHES_META: []},
+        )
+
+    # ------------------------------------------------------------------ callbacks
+
+    def _page(self, job: Job, response: Response, homepage: bool) -> PageFacts | None:
+        state, detail = response_state(response)
+        if state != "ok":
+            if homepage:
+                job.state, job.detail = state, detail
+            return None
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+        text, _ = decode_html(response.body, content_type)
+        return extract_page(text, response.url, job.name, is_homepage=homepage,
+                            max_candidates=self.max_pages)
+
+    def parse_homepage(self, response: Response) -> Iterator[Any]:
+        job = self.jobs[response.meta["professor_id"]]
+        self._collect(job, response.request.meta if response.request else response.meta)
+        job.final_url = response.url
+        page = self._page(job, response, homepage=True)
+        job.pending -= 1
+        if page is not None:
+            job.state = "ok"
+            job.pages.append(page)
+            for url in page.candidates[: self.max_pages]:
+                job.pending += 1
+                yield self._request(job, url, homepage=False)
+        yield from self._maybe_finish(job)
+
+    def parse_subpage(self, response: Response) -> Iterator[Any]:
+        job = self.jobs[response.meta["professor_id"]]
+        self._collect(job, response.request.meta if response.request else response.meta)
+        page = self._page(job, response, homepage=False)
+        if page is not None:
+            job.pages.append(page)
+        job.pending -= 1
+        yield from self._maybe_finish(job)
+
+    def failed(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        job = self.jobs.get(request.meta.get("professor_id"))
+        if job is None or job.done:
+            return
+        self._collect(job, request.meta)
+        state, detail = failure_state(failure)
+        if not request.meta.get(FETCHES_META) or state == "robots_disallowed":
+            job.fetches.append({"url": request.url, "status": None, "bytes": None,
+                                "outcome": state if state != "error" else "error",
+                                "detail": detail[:300]})
+        if request.meta.get("homepage"):
+            job.state, job.detail = state, detail
+            job.final_url = request.url
+        job.pending -= 1
+        yield from self._maybe_finish(job)
+
+    def _collect(self, job: Job, meta: dict[str, Any]) -> None:
+        fetches = meta.get(FETCHES_META) or []
+        job.fetches.extend(fetches)
+        meta[FETCHES_META] = []
+
+    def _request_dropped(self, request: scrapy.Request, spider: scrapy.Spider) -> None:
+        job = self.jobs.get(request.meta.get("professor_id"))
+        if job is None or job.done:
+            return
+        job.fetches.append({"url": request.url, "status": None, "bytes": None,
+                            "outcome": "dropped", "detail": "dropped by the scheduler"})
+        if request.meta.get("homepage"):
+            job.state, job.detail = "error", "request dropped"
+        job.pending -= 1
+        if job.pending <= 0:
+            self._write_directly(job)
+
+    # ------------------------------------------------------------------ finishing
+
+    def _maybe_finish(self, job: Job) -> Iterator[HomepageItem]:
+        if job.pending <= 0 and not job.done:
+            yield self._finish(job)
+
+    def _finish(self, job: Job) -> HomepageItem:
+        job.done = True
+        state = job.state or "error"
+        self.counts[state] = self.counts.get(state, 0) + 1
+        facts = merge_pages(job.pages, job.name) if state == "ok" else None
+        item = HomepageItem(
+            professor_id=job.professor_id,
+            url=job.url,
+            final_url=job.final_url or job.url,
+            state=state,
+            detail=job.detail,
+            emails=list(facts.emails) if facts else [],
+            interests=facts.interests if facts else "",
+            keyphrases=list(facts.keyphrases) if facts else [],
+            lab_name=facts.lab_name if facts else "",
+            lab_url=facts.lab_url if facts else "",
+            recruiting=facts.recruiting if facts else "",
+            recruiting_evidence=facts.recruiting_evidence if facts else "",
+            links=dict(facts.links) if facts else {},
+            pages_fetched=len(job.pages),
+            fetches=list(job.fetches),
+            fetched_at=now_iso(),
+        )
+        self.jobs.pop(job.professor_id, None)
+        return item
+
+    def _write_directly(self, job: Job) -> None:
+        """Finish a job outside a callback (a signal handler), straight into the store."""
+        from crawler.pipelines import write_homepage
+
+        item = self._finish(job)
+        conn = connect(self.db_path)
+        try:
+            write_homepage(conn, item)
+        finally:
+            conn.close()
+
+    def _closed(self, spider: scrapy.Spider, reason: str) -> None:
+        unfinished = [job for job in self.jobs.values() if not job.done]
+        if reason == "finished":
+            # Nothing may disappear: a job still open here lost a request somewhere.
+            for job in unfinished:
+                job.state = job.state or "error"
+                job.detail = job.detail or "crawl ended before this homepage finished"
+                self._write_directly(job)
+            unfinished = []
+        self.profscout_report.update({
+            "states": dict(sorted(self.counts.items())),
+            "finished": sum(self.counts.values()),
+            "unfinished": len(unfinished),
+            "reason": reason,
+        })

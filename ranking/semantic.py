@@ -38,7 +38,10 @@ class SemanticUnavailable(UserError):
 
 def semantic_available() -> bool:
     """Whether sentence-transformers can be imported (the ``semantic`` extra is installed)."""
-    return importlib.util.find_spec("sentence_transformers") is not None
+    try:
+        return importlib.util.find_spec("sentence_transformers") is not None
+    except (ImportError, ValueError):  # e.g. blocked with sys.modules[name] = None
+        return False
 
 
 def _bundled_model_path() -> Path | None:

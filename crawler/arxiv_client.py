@@ -48,6 +48,10 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _SAFE_FORM = re.compile(r"[^\w ]+")
 
 
+class EndpointError(SourceError):
+    """The endpoint answered, but not with an arXiv feed (HTML, error feed, HTTP 4xx)."""
+
+
 def is_public_host(url: str) -> bool:
     """True for arXiv's own API hosts, where the 3-second rule is enforced."""
     host = (urlsplit(url).hostname or "").lower()
@@ -180,22 +184,22 @@ def inspect_feed(content: bytes, content_type: str, url: str) -> FeedInfo:
     """Check an answer is an arXiv Atom feed and not an error; SourceError otherwise."""
     head = content[:512].lstrip().lower()
     if "html" in content_type.lower() or head.startswith((b"<!doctype html", b"<html")):
-        raise SourceError(f"the arXiv endpoint answered an HTML page, not an Atom feed ({url})")
+        raise EndpointError(f"the arXiv endpoint answered an HTML page, not an Atom feed ({url})")
     try:
         root = etree.fromstring(content, parser=etree.XMLParser(
             resolve_entities=False, no_network=True, recover=False))
     except etree.XMLSyntaxError as exc:
-        raise SourceError(f"the arXiv endpoint answered something that is not XML ({exc})") \
+        raise EndpointError(f"the arXiv endpoint answered something that is not XML ({exc})") \
             from None
     if root is None or root.tag != f"{{{ATOM}}}feed":
-        raise SourceError(f"the arXiv endpoint answered XML that is not an Atom feed ({url})")
+        raise EndpointError(f"the arXiv endpoint answered XML that is not an Atom feed ({url})")
     entries = root.findall(f"{{{ATOM}}}entry")
     for entry in entries:
         entry_id = entry.findtext(f"{{{ATOM}}}id") or ""
         title = (entry.findtext(f"{{{ATOM}}}title") or "").strip()
         if "/api/errors" in entry_id or (title == "Error" and "/abs/" not in entry_id):
             message = " ".join((entry.findtext(f"{{{ATOM}}}summary") or "").split())
-            raise SourceError(f"arXiv rejected the query: {message or 'error feed'}")
+            raise EndpointError(f"arXiv rejected the query: {message or 'error feed'}")
 
     def number(tag: str) -> int:
         text = root.findtext(f"{{{OPENSEARCH}}}{tag}")
@@ -270,7 +274,7 @@ class PoliteSession(requests.Session):
             elif response.status_code != 200:
                 if content.lstrip().startswith(b"<?xml") or b"<feed" in content[:500]:
                     inspect_feed(content, response.headers.get("Content-Type", ""), url)
-                raise SourceError(f"the arXiv endpoint answered HTTP {response.status_code} "
+                raise EndpointError(f"the arXiv endpoint answered HTTP {response.status_code} "
                                   f"({url[:200]})")
             else:
                 info = inspect_feed(content, response.headers.get("Content-Type", ""), url)

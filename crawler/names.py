@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # ------------------------------------------------------------------------------- folding
 _DBLP_NUMBER = re.compile(r"\s+\d{4}\s*$")
@@ -290,6 +290,11 @@ def common_name_pattern(name: str) -> bool:
     return surname in COMMON_SURNAMES and 0 < len(p.first) <= SHORT_GIVEN
 
 
+def frequent_name(papers_per_year: float | None) -> bool:
+    """More papers a year under a name than one person plausibly writes."""
+    return papers_per_year is not None and papers_per_year > PLAUSIBLE_PAPERS_PER_YEAR
+
+
 def ambiguity_reasons(aliases: Sequence[str], namesakes: int = 0,
                       papers_per_year: float | None = None) -> list[str]:
     """Why a professor's name could be several people's (empty: it is not ambiguous).
@@ -303,35 +308,45 @@ def ambiguity_reasons(aliases: Sequence[str], namesakes: int = 0,
                        "with this name")
     if any(common_name_pattern(a) for a in aliases):
         reasons.append("very common name")
-    if papers_per_year is not None and papers_per_year > PLAUSIBLE_PAPERS_PER_YEAR:
+    if papers_per_year is not None and frequent_name(papers_per_year):
         reasons.append(f"{papers_per_year:.0f} papers a year under this name")
     return reasons
 
 
 @dataclass
 class PersonEvidence:
-    """What is known about a professor, to confirm papers under an ambiguous name."""
+    """What is known about a professor, to confirm papers under an ambiguous name.
+
+    ``colleagues``: author keys of other professors at the same institution (store).
+    """
 
     area_categories: frozenset[str] = frozenset()
     confirmed_categories: frozenset[str] = frozenset()
     confirmed_coauthors: frozenset[str] = frozenset()
     institution: str = ""
+    colleagues: frozenset[str] = frozenset()
 
     def with_confirmed(self, categories: Iterable[str], coauthors: Iterable[str]) -> None:
+        """Add a confirmed paper's categories and (distinctive) co-authors."""
         self.confirmed_categories = self.confirmed_categories | frozenset(categories)
         self.confirmed_coauthors = self.confirmed_coauthors | frozenset(
-            author_key(a) for a in coauthors)
+            author_key(a) for a in coauthors if not common_name_pattern(a))
+
+    def copy(self) -> PersonEvidence:
+        return PersonEvidence(self.area_categories, self.confirmed_categories,
+                              self.confirmed_coauthors, self.institution, self.colleagues)
 
 
 def author_key(name: str) -> str:
-    """A co-author's identity for overlap tests: folded first initial + surname."""
+    """A co-author's identity for overlap tests: folded "first surname" (initial if only that)."""
     p = parse_name(name)
-    initial = p.initials[:1]
-    return f"{initial} {''.join(p.surname)}".strip()
+    first = p.first or p.initials[:1]
+    return f"{first} {''.join(p.surname)}".strip()
 
 
 _INSTITUTION_STOP = frozenset({"university", "of", "the", "institute", "technology", "and",
-                               "college", "at", "de", "school", "national", "department"})
+                               "college", "at", "de", "school", "national", "department",
+                               "univ", "california"})
 
 
 def _affiliation_fits(affiliations: Iterable[str], institution: str) -> bool:
@@ -348,41 +363,52 @@ class Attribution:
     keep: bool
     confidence: float
     evidence: str
-    coauthor_overlap: tuple[str, ...] = field(default=())
+
+
+STRONG, AREA_FIT, SEEN_CATEGORY = 0.95, 0.75, 0.6
+WEAK_WHEN_FREQUENT = 0.45  # categories alone cannot tell apart hundreds of namesakes
 
 
 def attribute(match: NameMatch, *, ambiguous: Sequence[str], categories: Sequence[str],
               coauthors: Sequence[str], affiliations: Sequence[str],
-              evidence: PersonEvidence) -> Attribution:
+              evidence: PersonEvidence, frequent: bool = False) -> Attribution:
     """Keep or drop a paper matched by name; confidence and evidence for the store.
 
     Unambiguous names keep every match, at the match score. Ambiguous ones need evidence:
-    co-authors shared with confirmed papers or a matching affiliation (strong), categories
-    that fit the person's areas (good) or those of confirmed papers (weaker).
+    co-authors shared with confirmed papers, a colleague from the same institution among the
+    co-authors, or a matching affiliation (strong); categories that fit the person's areas
+    (good) or those of their confirmed papers (weaker). When the name is ``frequent`` (far
+    more papers than one person writes), categories alone give a confidence below
+    ``activity.MIN_CONFIDENCE``: kept as a lead, not counted.
     """
     name_part = f"name {match.how} ({match.alias})"
     if not ambiguous:
         return Attribution(True, round(match.score, 3), name_part)
     cats = set(categories)
-    shared = tuple(sorted({author_key(c) for c in coauthors} & evidence.confirmed_coauthors))
+    keys = {author_key(c) for c in coauthors}
     reasons: list[str] = []
     factor = 0.0
+    shared = sorted(keys & evidence.confirmed_coauthors)
     if shared:
-        reasons.append(f"co-authors shared with confirmed papers: {', '.join(shared[:3])}")
-        factor = 0.95
+        reasons.append(f"co-authors of confirmed papers: {', '.join(shared[:3])}")
+        factor = STRONG
+    colleagues = sorted(keys & evidence.colleagues)
+    if colleagues:
+        reasons.append(f"co-author from the same institution: {', '.join(colleagues[:3])}")
+        factor = STRONG
     if evidence.institution and _affiliation_fits(affiliations, evidence.institution):
         reasons.append(f"affiliation fits {evidence.institution}")
-        factor = max(factor, 0.95)
+        factor = STRONG
     fit = sorted(cats & evidence.area_categories)
+    seen = sorted(cats & evidence.confirmed_categories)
     if fit:
         reasons.append(f"categories fit areas ({', '.join(fit)})")
-        factor = max(factor, 0.75)
-    seen = sorted(cats & evidence.confirmed_categories)
-    if seen and not fit:
+        factor = max(factor, WEAK_WHEN_FREQUENT if frequent else AREA_FIT)
+    elif seen:
         reasons.append(f"categories of confirmed papers ({', '.join(seen)})")
-        factor = max(factor, 0.6)
+        factor = max(factor, WEAK_WHEN_FREQUENT if frequent else SEEN_CATEGORY)
     why = "ambiguous name: " + "; ".join(ambiguous)
     if not factor:
         return Attribution(False, 0.0, f"{name_part}; {why}; no corroborating evidence")
     return Attribution(True, round(match.score * factor, 3),
-                       f"{name_part}; {why}; " + "; ".join(reasons), shared)
+                       f"{name_part}; {why}; " + "; ".join(reasons))

@@ -1,0 +1,457 @@
+"""The ``arxiv`` crawl stage: recent papers of the selected professors, into the store.
+
+Professors are asked for in batches (several names OR-ed into one query, newest first, paged
+only back to the window start). Papers are matched back to each professor of the batch by
+name (:mod:`crawler.names`); ambiguous names keep a paper only with evidence. Each batch is
+committed on its own, so an interruption loses nothing finished. A professor seen before is
+asked only for papers newer than the newest one stored.
+
+:func:`lookup` (query + attribution for a list of :class:`Person`) is shared with
+``profscout check``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from crawler.activity import MIN_CONFIDENCE, months_ago, store_activity
+from crawler.arxiv_client import (
+    MAX_NAMES_PER_QUERY,
+    ArxivClient,
+    EndpointError,
+    Paper,
+    get_client,
+)
+from crawler.names import (
+    Attribution,
+    NameMatch,
+    PersonEvidence,
+    ambiguity_reasons,
+    attribute,
+    author_key,
+    clean_name,
+    common_name_pattern,
+    frequent_name,
+    match_author,
+    parse_name,
+    query_forms,
+)
+from profscout.errors import SourceError
+from profscout.stages import StageContext, StageReport
+from profscout.store import transaction
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MONTHS = 24
+CONFIRMED = 0.8  # stored authorships at or above this seed co-author/category evidence
+RATE_MIN_DAYS = 180  # shorter windows say too little about a name's paper rate
+MAX_FAILED_BATCHES = 3  # consecutive failures before the stage gives up on the rest
+
+
+# ------------------------------------------------------------------------------- people
+@dataclass
+class Person:
+    """A professor (or a name typed by the user) to look up."""
+
+    name: str
+    aliases: list[str]
+    professor_id: int | None = None
+    institution: str = ""
+    since: date | None = None
+    namesakes: int = 0
+    evidence: PersonEvidence = field(default_factory=PersonEvidence)
+    known_ambiguous: bool = False
+
+    @property
+    def forms(self) -> list[str]:
+        return query_forms(self.aliases or [self.name])
+
+
+@dataclass
+class Found:
+    """A paper matched to a person by name, with the attribution decision."""
+
+    paper: Paper
+    author: str
+    match: NameMatch
+    attribution: Attribution
+
+
+@dataclass
+class PersonResult:
+    """What a lookup found for one person."""
+
+    person: Person
+    kept: list[Found] = field(default_factory=list)
+    rejected: list[Found] = field(default_factory=list)
+    ambiguous: list[str] = field(default_factory=list)
+
+    @property
+    def matched_names(self) -> list[str]:
+        return sorted({f.author for f in self.kept})
+
+
+def _candidates(people: Sequence[Person], papers: Iterable[Paper]) -> list[list[tuple[
+        Paper, str, NameMatch]]]:
+    """Per person, the papers with an author whose name matches (best author per paper)."""
+    index: dict[str, set[int]] = defaultdict(set)
+    for i, person in enumerate(people):
+        for alias in person.aliases or [person.name]:
+            parsed = parse_name(alias)
+            index["".join(parsed.surname)].add(i)
+            for part in parsed.surname:
+                index[part].add(i)
+            index[parsed.first].add(i)  # "Wang Wei" written surname first
+    found: list[dict[str, tuple[Paper, str, NameMatch]]] = [{} for _ in people]
+    for paper in papers:
+        for author in paper.authors:
+            parsed = parse_name(author)
+            keys = {"".join(parsed.surname), *parsed.surname, parsed.first} - {""}
+            for i in set().union(*(index.get(k, set()) for k in keys)):
+                person = people[i]
+                match = match_author(author, person.aliases or [person.name])
+                if match is None:
+                    continue
+                best = found[i].get(paper.arxiv_id)
+                if best is None or match.score > best[2].score:
+                    found[i][paper.arxiv_id] = (paper, author, match)
+    return [list(d.values()) for d in found]
+
+
+def attribute_papers(people: Sequence[Person], papers: Sequence[Paper],
+                     window_days: int | None) -> list[PersonResult]:
+    """Match ``papers`` to ``people`` and decide, per person, which to keep (pure)."""
+    results = []
+    for person, candidates in zip(people, _candidates(people, papers), strict=True):
+        rate = None
+        if window_days and window_days >= RATE_MIN_DAYS:
+            strong = sum(1 for _, _, m in candidates if m.score >= 0.85)
+            rate = strong * 365.25 / window_days
+        reasons = ambiguity_reasons(person.aliases or [person.name], person.namesakes, rate)
+        if person.known_ambiguous and not reasons:
+            reasons = ["marked ambiguous in an earlier crawl"]
+        frequent = frequent_name(rate)
+        result = PersonResult(person, ambiguous=reasons)
+        evidence = person.evidence.copy()
+        pending = candidates
+        for _ in range(4):  # co-author evidence spreads from newly confirmed papers
+            still: list[tuple[Paper, str, NameMatch]] = []
+            new = 0
+            for paper, author, match in pending:
+                decision = _decide(paper, author, match, reasons, evidence, frequent)
+                if decision.keep:
+                    result.kept.append(Found(paper, author, match, decision))
+                    if decision.confidence >= CONFIRMED:
+                        evidence.with_confirmed(paper.categories, _coauthors(paper, author))
+                        new += 1
+                else:
+                    still.append((paper, author, match))
+            pending = still
+            if not reasons or not new or not pending:
+                break
+        for paper, author, match in pending:
+            decision = _decide(paper, author, match, reasons, evidence, frequent)
+            result.rejected.append(Found(paper, author, match, decision))
+        result.kept.sort(key=lambda f: f.paper.published, reverse=True)
+        results.append(result)
+    return results
+
+
+def _coauthors(paper: Paper, author: str) -> list[str]:
+    return [a for a in paper.authors if a != author]
+
+
+def _decide(paper: Paper, author: str, match: NameMatch, reasons: list[str],
+            evidence: PersonEvidence, frequent: bool) -> Attribution:
+    affiliations = [x for a, aff in zip(paper.authors, paper.affiliations, strict=False)
+                    if a == author for x in aff]
+    return attribute(match, ambiguous=reasons, categories=paper.categories,
+                     coauthors=_coauthors(paper, author), affiliations=affiliations,
+                     evidence=evidence, frequent=frequent)
+
+
+@dataclass
+class LookupBatch:
+    """One batch of people asked for in one query."""
+
+    people: list[Person]
+    since: date
+
+
+def plan_lookup(client: ArxivClient, people: Sequence[Person], default_since: date,
+                max_names: int = MAX_NAMES_PER_QUERY) -> list[LookupBatch]:
+    """Group people by the date to ask from, then into URL-safe batches (newest-first order)."""
+    askable = [p for p in people if p.forms]
+    askable.sort(key=lambda p: p.since or default_since)
+    batches: list[LookupBatch] = []
+    for idx in client.plan_batches([p.forms for p in askable], default_since, max_names):
+        members = [askable[i] for i in idx]
+        since = min(p.since or default_since for p in members)
+        batches.append(LookupBatch(members, since))
+    return batches
+
+
+def lookup(client: ArxivClient, batch: LookupBatch, today: date) -> tuple[
+        list[PersonResult], int]:
+    """Ask arXiv for one batch; return per-person results and the number of papers returned."""
+    forms = list(dict.fromkeys(f for p in batch.people for f in p.forms))
+    result = client.search_authors(forms, batch.since, today)
+    window_days = (today - batch.since).days
+    return attribute_papers(batch.people, result.papers, window_days), len(result.papers)
+
+
+# ------------------------------------------------------------------------------- store I/O
+def area_categories(area_codes: Iterable[str]) -> frozenset[str]:
+    """arXiv categories of CSRankings areas (area codes or venue codes)."""
+    try:
+        from crawler.areas import load_areas
+        areas = load_areas()
+    except (ImportError, OSError, ValueError):
+        return frozenset()
+    by_venue = {v: a for a in areas.values() for v in a.venue_codes()}
+    cats: set[str] = set()
+    for code in area_codes:
+        area = areas.get(code) or by_venue.get(code)
+        if area:
+            cats.update(area.arxiv_categories)
+    return frozenset(cats)
+
+
+def name_keys(conn: sqlite3.Connection) -> dict[str, set[int]]:
+    """Folded "first surname" of every alias in the store → professor ids."""
+    keys: dict[str, set[int]] = defaultdict(set)
+    for row in conn.execute("SELECT professor_id, display FROM professor_aliases"):
+        keys[parse_name(row[1]).key].add(row[0])
+    for row in conn.execute("SELECT id, name FROM professors"):
+        keys[parse_name(row[1]).key].add(row[0])
+    return keys
+
+
+def load_people(conn: sqlite3.Connection, professor_ids: Sequence[int], window: date,
+                fallback_areas: Sequence[str] = ()) -> list[Person]:
+    """The professors to look up, with aliases, evidence and the date to ask from."""
+    keys = name_keys(conn)
+    by_institution: dict[str, set[str]] = defaultdict(set)
+    for r in conn.execute("SELECT p.institution, a.display FROM professor_aliases a "
+                          "JOIN professors p ON p.id = a.professor_id"):
+        if not common_name_pattern(r[1]):
+            by_institution[r[0]].add(author_key(r[1]))
+    people = []
+    for pid in professor_ids:
+        row = conn.execute("SELECT id, name, institution FROM professors WHERE id = ?",
+                           (pid,)).fetchone()
+        if row is None:
+            continue
+        aliases = [r[0] for r in conn.execute(
+            "SELECT display FROM professor_aliases WHERE professor_id = ? ORDER BY alias",
+            (pid,))]
+        aliases = list(dict.fromkeys([clean_name(row["name"]), *aliases]))
+        namesakes = set().union(*(keys.get(parse_name(a).key, set()) for a in aliases)) - {pid}
+        areas = [r[0] for r in conn.execute(
+            "SELECT DISTINCT area FROM area_counts WHERE professor_id = ?", (pid,))]
+        own = {author_key(a) for a in aliases}
+        evidence = PersonEvidence(area_categories=area_categories(areas or fallback_areas),
+                                  institution=row["institution"],
+                                  colleagues=frozenset(by_institution[row["institution"]] - own))
+        cats: set[str] = set()
+        coauthors: list[str] = []
+        known_ambiguous = False
+        for r in conn.execute(
+                "SELECT p.categories, p.authors_json, a.matched_name, a.confidence, a.evidence "
+                "FROM authorships a JOIN papers p USING (arxiv_id) WHERE a.professor_id = ?",
+                (pid,)):
+            known_ambiguous = known_ambiguous or "ambiguous name" in r["evidence"]
+            if r["confidence"] >= CONFIRMED:
+                cats.update(r["categories"].split())
+                coauthors += [a for a in json.loads(r["authors_json"]) if a != r["matched_name"]]
+        evidence.with_confirmed(cats, coauthors)
+        sync = conn.execute("SELECT checked_at, newest_published, window_start, status "
+                            "FROM arxiv_sync "
+                            "WHERE professor_id = ?", (pid,)).fetchone()
+        since = window
+        if sync and sync["status"] in ("ok", "no_papers", "unconfirmed") \
+                and sync["window_start"] \
+                and sync["window_start"] <= window.isoformat():
+            # asked before: only what is newer than the newest paper (or the last check)
+            last = sync["newest_published"] or sync["checked_at"]
+            since = max(window, date.fromisoformat(last[:10]))
+        people.append(Person(clean_name(row["name"]), aliases, pid, row["institution"], since,
+                             len(namesakes), evidence, known_ambiguous))
+    return people
+
+
+def save_results(conn: sqlite3.Connection, results: Sequence[PersonResult], window: date,
+                 today: date, status: str = "ok") -> int:
+    """Write papers, authorships, sync state and activity of one batch (caller commits).
+
+    Returns the number of authorships written.
+    """
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    added = 0
+    for res in results:
+        pid = res.person.professor_id
+        if pid is None:
+            continue
+        for f in res.kept:
+            p = f.paper
+            conn.execute(
+                "INSERT INTO papers (arxiv_id, title, abstract, authors_json, categories, "
+                "primary_category, published, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(arxiv_id) DO UPDATE SET title=excluded.title, "
+                "abstract=excluded.abstract, authors_json=excluded.authors_json, "
+                "categories=excluded.categories, primary_category=excluded.primary_category, "
+                "updated=excluded.updated",
+                (p.arxiv_id, p.title, p.abstract, json.dumps(list(p.authors)),
+                 " ".join(p.categories), p.primary_category, p.published.date().isoformat(),
+                 p.updated.date().isoformat() if p.updated else None))
+            conn.execute(
+                "INSERT INTO authorships (professor_id, arxiv_id, matched_name, confidence, "
+                "evidence) VALUES (?, ?, ?, ?, ?) ON CONFLICT(professor_id, arxiv_id) DO "
+                "UPDATE SET matched_name=excluded.matched_name, "
+                "confidence=excluded.confidence, evidence=excluded.evidence",
+                (pid, p.arxiv_id, f.author, f.attribution.confidence,
+                 f.attribution.evidence))
+            added += 1
+        newest = conn.execute(
+            "SELECT MAX(p.published) FROM authorships a JOIN papers p USING (arxiv_id) "
+            "WHERE a.professor_id = ?", (pid,)).fetchone()[0]
+        counted = conn.execute("SELECT COUNT(*) FROM authorships WHERE professor_id = ? AND "
+                               "confidence >= ?", (pid, MIN_CONFIDENCE)).fetchone()[0]
+        state = status
+        if status == "ok" and not counted:
+            state = "unconfirmed" if (res.rejected or newest) else "no_papers"
+        conn.execute(
+            "INSERT INTO arxiv_sync (professor_id, checked_at, newest_published, window_start, "
+            "status) VALUES (?, ?, ?, ?, ?) ON CONFLICT(professor_id) DO UPDATE SET "
+            "checked_at=excluded.checked_at, newest_published=excluded.newest_published, "
+            "window_start=MIN(COALESCE(arxiv_sync.window_start, excluded.window_start), "
+            "excluded.window_start), status=excluded.status",
+            (pid, now, newest, window.isoformat(), state))
+    store_activity(conn, [r.person.professor_id for r in results
+                          if r.person.professor_id is not None], today)
+    return added
+
+
+def mark_status(conn: sqlite3.Connection, people: Iterable[Person], status: str) -> None:
+    """Record a professor as accounted for without new papers (error, not checked...)."""
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    for person in people:
+        if person.professor_id is None:
+            continue
+        conn.execute(
+            "INSERT INTO arxiv_sync (professor_id, checked_at, status) VALUES (?, ?, ?) "
+            "ON CONFLICT(professor_id) DO UPDATE SET checked_at=excluded.checked_at, "
+            "status=excluded.status", (person.professor_id, now, status))
+
+
+# ------------------------------------------------------------------------------- the stage
+def run(ctx: StageContext) -> StageReport:
+    """Fill papers, authorships, arxiv_sync and activity for ``ctx.professor_ids``."""
+    months = int(ctx.options.get("months") or DEFAULT_MONTHS)
+    today = ctx.options.get("today") or datetime.now(UTC).date()
+    window = months_ago(today, months)
+    client = get_client(ctx.settings.arxiv_url, ctx.settings.arxiv_delay)
+    calls_before = client.calls
+    people = load_people(ctx.conn, ctx.professor_ids, window,
+                         tuple(ctx.options.get("areas") or ()))
+    unnamed = [p for p in people if not p.forms]
+    max_names = int(ctx.options.get("arxiv_max_names") or MAX_NAMES_PER_QUERY)
+    batches = plan_lookup(client, people, window, max_names)
+    report = StageReport("arxiv")
+    counts = {"professors": len(people), "batches": len(batches), "arxiv_calls": 0,
+              "papers_found": 0, "papers_returned": 0, "authorships": 0,
+              "professors_with_papers": 0, "professors_without_papers": 0, "ambiguous": 0,
+              "rejected_ambiguous": 0, "professors_failed": 0, "incremental": 0,
+              "months": months}
+    counts["incremental"] = sum(1 for p in people if p.since and p.since > window)
+    with transaction(ctx.conn):
+        mark_status(ctx.conn, unnamed, "no_name_forms")
+    report.skipped["no_name_forms"] = len(unnamed)
+    paper_ids: set[str] = set()
+    failures = 0
+    progress = _Progress(ctx, len(batches), client.delay) if ctx.show_progress else None
+    try:
+        for n, batch in enumerate(batches):
+            if failures >= MAX_FAILED_BATCHES:
+                with transaction(ctx.conn):
+                    mark_status(ctx.conn, batch.people, "not_checked")
+                report.skipped["not_checked"] = report.skipped.get("not_checked", 0) \
+                    + len(batch.people)
+                continue
+            started = time.monotonic()
+            try:
+                results, returned = lookup(client, batch, today)
+            except SourceError as exc:
+                failures += 1
+                if n == 0 and isinstance(exc, EndpointError):
+                    failures = MAX_FAILED_BATCHES  # the endpoint itself is wrong: stop
+                report.errors.append(f"batch {n + 1}: {exc}")
+                counts["professors_failed"] += len(batch.people)
+                with transaction(ctx.conn):
+                    mark_status(ctx.conn, batch.people, "error")
+                if progress:
+                    progress.advance(0, time.monotonic() - started)
+                continue
+            failures = 0
+            with transaction(ctx.conn):
+                counts["authorships"] += save_results(ctx.conn, results, window, today)
+            counts["papers_returned"] += returned
+            for res in results:
+                paper_ids.update(f.paper.arxiv_id for f in res.kept)
+                counts["ambiguous"] += bool(res.ambiguous)
+                counts["rejected_ambiguous"] += len(res.rejected)
+                key = "professors_with_papers" if res.kept else "professors_without_papers"
+                counts[key] += 1
+            if progress:
+                progress.advance(len(paper_ids), time.monotonic() - started)
+    finally:
+        if progress:
+            progress.stop()
+        counts["arxiv_calls"] = client.calls - calls_before
+        counts["papers_found"] = len(paper_ids)
+        report.counts = counts
+    if report.errors and failures >= MAX_FAILED_BATCHES and not counts["professors_with_papers"] \
+            and not counts["professors_without_papers"]:
+        raise SourceError(report.errors[0].split(": ", 1)[1])
+    return report
+
+
+class _Progress:
+    """A rich progress bar: batches done, papers found, time left at the polite rate."""
+
+    def __init__(self, ctx: StageContext, total: int, delay: float) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.delay = delay
+        self.total = total
+        self.done = 0
+        self.spent = 0.0
+        self.progress = Progress(TextColumn("arXiv"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("batches · {task.fields[papers]} papers · "
+                                            "{task.fields[left]} left"),
+                                 console=ctx.console, transient=False)
+        self.task = self.progress.add_task("arxiv", total=total, papers=0,
+                                           left=self._left())
+        self.progress.start()
+
+    def _left(self) -> str:
+        remaining = self.total - self.done
+        per_batch = max(self.delay, self.spent / self.done if self.done else self.delay)
+        seconds = int(remaining * per_batch)
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+
+    def advance(self, papers: int, seconds: float) -> None:
+        self.done += 1
+        self.spent += seconds
+        self.progress.update(self.task, advance=1, papers=papers, left=self._left())
+
+    def stop(self) -> None:
+        self.progress.stop()
+

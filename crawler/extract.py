@@ -30,6 +30,16 @@ def _detect_encoding(body: bytes) -> str | None:
     return best.encoding if best is not None else None
 
 
+def _single_byte(encoding: str) -> bool:
+    import codecs
+
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return False
+    return name.startswith(("cp125", "iso8859", "latin", "mac-", "koi8", "cp437", "cp850"))
+
+
 def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
     """``(text, encoding)`` of an HTML body.
 
@@ -49,6 +59,13 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     except UnicodeDecodeError:
         pass
     detected = _detect_encoding(body)
+    if detected is None or _single_byte(detected):
+        # Misdeclared single-byte pages are overwhelmingly Western: the web's own fallback.
+        for fallback in ("cp1252", "latin-1"):
+            try:
+                return body.decode(fallback), fallback
+            except UnicodeDecodeError:
+                continue
     if detected:
         try:
             return body.decode(detected), detected
@@ -122,7 +139,7 @@ def block_text(node: Tag) -> str:
     def walk(el: Tag) -> None:
         for child in el.children:
             if isinstance(child, NavigableString):
-                parts.append(str(child))
+                parts.append(re.sub(r"\s+", " ", str(child)))
             elif isinstance(child, Tag):
                 block = child.name in BLOCK_TAGS
                 if block:
@@ -287,10 +304,13 @@ def _spelled_addresses(line: str) -> Iterable[tuple[int, str, str]]:
         if not (tld in TLD_WORDS or len(tld) == 2):
             continue
         yield m.start(), m.group(1), domain
+    spelled_at = {m.start() for m in _SPELLED.finditer(line)}
     for m in _SPACED.finditer(line):
-        if not _CONTACT_CUE.search(line[:m.start()]):
+        if m.start() in spelled_at or not _CONTACT_CUE.search(line[:m.start()]):
             continue
         labels = m.group(2).split()
+        if any(label.lower() in ("dot", "fullstop", "period") for label in labels):
+            continue
         last = labels[-1]
         if last.lower() not in TLD_WORDS and not (len(last) == 2 and last.isalpha()):
             continue
@@ -504,8 +524,8 @@ def keyphrases(interests: str, limit: int = 12) -> list[str]:
         line = line.strip()
         if not line:
             continue
-        if len(line) <= 80 and "." not in line[:-1]:
-            chunks = [line]
+        if len(line.split()) <= 8 and not INTEREST_SENTENCE.search(line):
+            chunks = re.split(r"\s*[;,•·|]\s*", line)
         else:
             chunks = []
             for sentence in sentences(line):
@@ -518,7 +538,7 @@ def keyphrases(interests: str, limit: int = 12) -> list[str]:
                         sentence) else sentence
                 chunks.extend(_PHRASE_SPLIT.split(body))
         for chunk in chunks:
-            chunk = re.sub(r"^[\W\d]+|[\W]+$", "", chunk).strip()
+            chunk = re.sub(r"^[\W_]+|[\W_]+$", "", chunk).strip()
             chunk = re.sub(r"^(and|or|also|especially|particularly|mainly|including)\s+", "",
                            chunk, flags=re.I)
             words = chunk.split()
@@ -533,7 +553,7 @@ def keyphrases(interests: str, limit: int = 12) -> list[str]:
 
 # ----------------------------------------------------------------------------- lab
 
-LAB_WORDS = r"(?:Lab|Labs|Laboratory|Group|Research\s+Group|Team|Center|Centre|Institute|Chair)"
+LAB_WORDS = r"(?:Lab|Labs|Laboratory|Group|Research\s+Group|Team)"
 _CAP = r"(?:[A-Z0-9][\w&'’·\-/]*|\([A-Z0-9][\w\-]*\)|of|for|and|on|in|the|&|·|@)"
 _LAB_NAME = re.compile(
     rf"((?:the\s+)?(?:{_CAP}\s+){{0,8}}?{LAB_WORDS}(?:\s+\([A-Z0-9][\w\-]*\))?"
@@ -553,7 +573,7 @@ _LAB_SKIP = re.compile(r"(University|College|Department|School|Faculty|Google|Mi
 
 def _clean_lab(name: str) -> str:
     name = clean_space(name).strip(" .,:;-")
-    name = re.sub(r"^(?:the|The|a|our|my)\s+", "", name)
+    name = re.sub(r"^(?:(?:the|The|a|our|my|of|for|and|on|in|&|@|·)\s+)+", "", name)
     return name
 
 
@@ -634,6 +654,7 @@ def recruiting_signal(text: str) -> tuple[str, str]:
     students, postdocs or interns, with the sentence that says so. A negative statement
     ("not taking new students", "no openings") wins over positive ones."""
     positive = ""
+    weak = ""
     negative = ""
     for sentence in sentences(text):
         if len(sentence) > 500 or not _TARGET.search(sentence):
@@ -648,11 +669,14 @@ def recruiting_signal(text: str) -> tuple[str, str]:
             if re.search(r"\b(news|workshop|call for papers|cfp|paper|award)\b", sentence, re.I) \
                     and not re.search(r"\b(i|we|my|our)\b", sentence, re.I):
                 continue
-            positive = positive or sentence
+            if len(sentence.split()) >= 5:
+                positive = positive or sentence
+            else:  # a heading such as "Prospective students": evidence only if nothing better
+                weak = weak or sentence
     if negative:
         return "no", negative
-    if positive:
-        return "yes", positive
+    if positive or weak:
+        return "yes", positive or weak
     return "", ""
 
 

@@ -1,0 +1,211 @@
+"""``profscout rank`` (rank what the store holds) and ``profscout shortlist`` (crawl + rank)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from profscout.cli_options import build_settings, db_option, filter_options, source_options
+from profscout.errors import UserError
+from profscout.export import FORMATS, check_writable, format_from_path, write_table
+
+F = Callable[..., Any]
+
+
+def _matcher_names() -> list[str]:
+    from ranking.matchers import MATCHERS
+
+    return list(MATCHERS)
+
+
+def matcher_option(func: F) -> F:
+    """``--matcher NAME``, choices from the matcher registry."""
+    return click.option(
+        "--matcher", type=click.Choice(_matcher_names()), default="tfidf", show_default=True,
+        help="How queries are matched to professors' papers.",
+    )(func)
+
+
+def _rank_options(func: F) -> F:
+    options = [
+        click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+                     help="Where to write the shortlist (.csv, .xlsx or .json)."),
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+                     help="Output format [default: from the file extension, else csv]."),
+        click.option("--interests-file", type=click.Path(exists=True, dir_okay=False,
+                     path_type=Path), default=None, metavar="FILE",
+                     help="Text about your interests (statement of purpose, CV, abstracts)."),
+        click.option("--top", type=click.IntRange(min=1), default=25, show_default=True,
+                     help="Rows in the shortlist."),
+        click.option("--match-weight", type=click.FloatRange(min=0), default=None,
+                     help="Weight of the topic match in the score [default: 0.7]."),
+        click.option("--activity-weight", type=click.FloatRange(min=0), default=None,
+                     help="Weight of recent activity in the score [default: 0.3]."),
+        click.option("--weights", default=None, metavar="MATCH,ACTIVITY",
+                     help="Both weights at once, e.g. 0.5,0.5."),
+        click.option("--per-institution", type=click.IntRange(min=0), default=2,
+                     show_default=True, help="At most this many per institution (0: no cap)."),
+        click.option("--active-months", type=click.IntRange(min=1), default=None, metavar="N",
+                     help="Only professors with an arXiv paper in the last N months."),
+        click.option("--recruiting-only", is_flag=True,
+                     help="Only professors whose homepage says they are recruiting."),
+        matcher_option,
+        filter_options,
+        db_option,
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def parse_weights(weights: str | None, match: float | None, activity: float | None
+                  ) -> tuple[float, float]:
+    """(match weight, activity weight) from ``--weights`` or the two options."""
+    from ranking.shortlist import DEFAULT_ACTIVITY_WEIGHT, DEFAULT_MATCH_WEIGHT
+
+    if weights is not None:
+        if match is not None or activity is not None:
+            raise UserError("give --weights or --match-weight/--activity-weight, not both")
+        parts = [p.strip() for p in weights.split(",")]
+        try:
+            match, activity = (float(p) for p in parts)
+        except ValueError:
+            raise UserError(f"--weights wants two numbers like 0.7,0.3, got {weights!r}"
+                            ) from None
+    return (DEFAULT_MATCH_WEIGHT if match is None else match,
+            DEFAULT_ACTIVITY_WEIGHT if activity is None else activity)
+
+
+def _request(query: str, options: dict[str, Any]) -> Any:
+    from profscout.selection import Filters
+    from ranking.shortlist import ShortlistRequest, read_interests
+
+    match_w, activity_w = parse_weights(options["weights"], options["match_weight"],
+                                        options["activity_weight"])
+    filters = Filters(areas=list(options["areas"]), regions=list(options["regions"]),
+                      countries=list(options["countries"]),
+                      institutions=list(options["institutions"]), since=options["since"],
+                      min_pubs=options["min_pubs"], names_file=options["names_file"])
+    return ShortlistRequest(
+        query=query or "", interests=read_interests(options["interests_file"]),
+        top=options["top"], filters=filters, active_months=options["active_months"],
+        recruiting_only=options["recruiting_only"], match_weight=match_w,
+        activity_weight=activity_w, per_institution=options["per_institution"],
+        matcher=options["matcher"],
+    )
+
+
+def _check_output(output: Path, fmt: str | None) -> str:
+    fmt = format_from_path(output, fmt)
+    check_writable(output)
+    return fmt
+
+
+def _rank_and_write(settings: Any, request: Any, output: Path, fmt: str,
+                    console: Console) -> None:
+    from profscout.store import connect
+    from ranking.shortlist import build_shortlist, validate_request
+
+    validate_request(request)
+    if not Path(settings.db_path).exists():
+        raise UserError(f"no store at {settings.db_path}: run `profscout crawl` first")
+    conn = connect(settings.db_path)
+    try:
+        result = build_shortlist(conn, request)
+    finally:
+        conn.close()
+    for warning in result.warnings:
+        console.print(f"[yellow]Warning:[/yellow] {warning}", highlight=False)
+    write_table(result.frame, output, fmt)
+    _show(result, console)
+    index = "index from the store's cache" if result.cached else "index fitted"
+    console.print(
+        f"Matcher: {result.matcher} ({index}, {result.indexed} professors indexed, "
+        f"{result.candidates} matching the filters). Wrote {len(result.frame)} rows to "
+        f"{output}", highlight=False)
+
+
+def _show(result: Any, console: Console, rows: int = 10) -> None:
+    frame = result.frame
+    if frame.empty:
+        return
+    table = Table(title=f"Top {min(rows, len(frame))} of the shortlist")
+    for column in ("rank", "name", "institution", "score", "match", "activity",
+                   "papers_12m", "latest_paper"):
+        table.add_column(column, overflow="fold")
+    for _, row in frame.head(rows).iterrows():
+        table.add_row(*(str(row[c]) for c in ("rank", "name", "institution", "score", "match",
+                                              "activity", "papers_12m", "latest_paper")))
+    console.print(table)
+
+
+@click.command()
+@click.argument("query", required=False, default="")
+@_rank_options
+def rank(query: str, output: Path, fmt: str | None, db_path: Path | None,
+         **options: Any) -> None:
+    """Rank professors in the store against QUERY (and/or --interests-file).
+
+    \b
+    Examples:
+      profscout rank "self-supervised learning for microscopy" -o shortlist.csv
+      profscout rank --interests-file sop.txt --region europe --top 40 -o list.xlsx
+      profscout rank "robot learning" --active-months 12 --recruiting-only -o list.csv
+    """
+    console = Console(stderr=True)
+    fmt = _check_output(output, fmt)
+    settings = build_settings(db_path=db_path)
+    _rank_and_write(settings, _request(query, options), output, fmt, console)
+
+
+@click.command()
+@click.argument("query", required=False, default="")
+@_rank_options
+@source_options
+@click.option("--months", type=click.IntRange(1, 240), default=24, show_default=True,
+              help="arXiv: look this many months back.")
+@click.option("--max-pages", type=click.IntRange(1, 50), default=4, show_default=True,
+              help="Homepages: pages fetched per professor.")
+@click.option("--stages", default="csrankings,homepages,arxiv", show_default=True,
+              help="Crawl stages to run before ranking.")
+def shortlist(query: str, output: Path, fmt: str | None, db_path: Path | None, months: int,
+              max_pages: int, stages: str, csrankings_url: str | None, arxiv_url: str | None,
+              arxiv_delay: float | None, **options: Any) -> None:
+    """Crawl what QUERY needs, then rank: the main job.
+
+    Areas come from --area, else from the query (e.g. "robot manipulation" -> robotics).
+    Later runs are incremental: the crawl stages only fetch what is new or stale.
+
+    \b
+    Examples:
+      profscout shortlist "deep reinforcement learning for robot manipulation" -o list.csv
+      profscout shortlist "machine translation" --region europe --top 30 -o list.xlsx
+    """
+    from crawler.areas import suggest_areas, valid_values
+    from profscout.crawling import render_summary, run_crawl
+    from ranking.shortlist import validate_request
+
+    console = Console(stderr=True)
+    fmt = _check_output(output, fmt)
+    settings = build_settings(db_path=db_path, csrankings_url=csrankings_url,
+                              arxiv_url=arxiv_url, arxiv_delay=arxiv_delay)
+    request = _request(query, options)
+    validate_request(request)
+    if not request.filters.areas:
+        suggested = [code for code, _ in suggest_areas(request.text)]
+        if not suggested:
+            raise UserError("cannot tell the research area from the query; give --area "
+                            f"(one of: {valid_values()})")
+        request.filters.areas = suggested
+        console.print(f"Areas from the query: {', '.join(suggested)} (override with --area)",
+                      highlight=False)
+    summary = run_crawl(settings, stages, request.filters,
+                        {"months": months, "max_pages": max_pages,
+                         "areas": request.filters.areas}, console, False)
+    render_summary(summary, console)
+    _rank_and_write(settings, request, output, fmt, console)

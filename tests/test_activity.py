@@ -1,0 +1,54 @@
+"""Activity counts, trend and verdicts; the activity table in a real SQLite store."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from crawler.activity import compute_activity, months_ago, store_activity, verdict
+from profscout.store import connect, transaction
+from tests.local_arxiv import add_professor
+
+TODAY = date(2026, 11, 23)
+
+
+def test_months_ago_clamps_to_month_end():
+    assert months_ago(date(2026, 3, 31), 1) == date(2026, 2, 28)
+    assert months_ago(TODAY, 24) == date(2024, 11, 23)
+    assert months_ago(date(2026, 1, 15), 13) == date(2024, 12, 15)
+
+
+def test_compute_activity_counts_windows_latest_and_trend():
+    dates = ["2026-11-01", "2026-06-01", "2026-01-10", date(2025, 6, 1), "2025-01-01",
+             "2024-01-01", "2027-01-01"]
+    act = compute_activity(dates, TODAY)
+    assert (act.papers_6m, act.papers_12m, act.papers_24m) == (2, 3, 5)
+    assert act.latest == date(2026, 11, 1)  # the future date is ignored
+    assert act.trend == round((3 - 2) / 5, 3)
+    empty = compute_activity([], TODAY)
+    assert empty.papers_24m == 0 and empty.latest is None and empty.trend is None
+
+
+def test_verdicts():
+    assert verdict(["2026-10-02", "2026-05-01", "2024-01-01"], TODAY, 12) == \
+        "active: 2 papers in the last 12 months, latest 2026-10-02"
+    assert verdict(["2026-11-02"], TODAY, 1) == \
+        "active: 1 paper in the last 1 month, latest 2026-11-02"
+    assert verdict(["2024-01-01"], TODAY, 12) == \
+        "inactive: no papers in the last 12 months, latest 2024-01-01"
+    assert verdict([], TODAY, 6) == "inactive: no arXiv papers in the last 6 months"
+
+
+def test_store_activity_counts_only_confident_authorships(tmp_path):
+    conn = connect(tmp_path / "s.db")
+    with transaction(conn):
+        pid = add_professor(conn, "Jane Doe", "MIT")
+        for i, (day, confidence) in enumerate([("2026-10-01", 1.0), ("2026-02-01", 0.75),
+                                               ("2026-09-01", 0.45)]):
+            conn.execute("INSERT INTO papers (arxiv_id, title, published) VALUES (?, ?, ?)",
+                         (f"26{i}", f"t{i}", day))
+            conn.execute("INSERT INTO authorships VALUES (?, ?, 'Jane Doe', ?, '')",
+                         (pid, f"26{i}", confidence))
+        result = store_activity(conn, [pid], TODAY)
+    row = conn.execute("SELECT * FROM activity WHERE professor_id = ?", (pid,)).fetchone()
+    assert (row["papers_6m"], row["papers_12m"], row["latest"]) == (1, 2, "2026-10-01")
+    assert result[pid].papers_24m == 2

@@ -1,0 +1,136 @@
+"""Name folding, parsing, query forms, matching and ambiguity decisions (pure functions)."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.names import (
+    FULL,
+    INITIAL,
+    PersonEvidence,
+    ambiguity_reasons,
+    attribute,
+    author_key,
+    clean_name,
+    common_name_pattern,
+    fold,
+    match_author,
+    parse_name,
+    query_forms,
+    validate_person_name,
+)
+
+
+@pytest.mark.parametrize(("raw", "clean"), [
+    ("Wei Wang 0001", "Wei Wang"),
+    ("Jane Doe [SP]", "Jane Doe"),
+    ("  Aaron   C. Courville ", "Aaron C. Courville"),
+    ("Anna 0001 Smith", "Anna 0001 Smith"),  # only a trailing DBLP number is dropped
+])
+def test_clean_name_drops_dblp_numbers_and_tags(raw, clean):
+    assert clean_name(raw) == clean
+
+
+def test_fold_removes_case_accents_and_punctuation():
+    assert fold("José  GARCÍA-López") == "jose garcia lopez"
+    assert fold("Søren Łukasz Straße") == "soren lukasz strasse"
+    assert fold("O'Brien, Jr.") == "o brien jr"
+
+
+@pytest.mark.parametrize(("name", "given", "surname"), [
+    ("Aaron C. Courville", (("aaron",), ("c",)), ("courville",)),
+    ("Doe, Jane", (("jane",),), ("doe",)),
+    ("Ludwig van Beethoven", (("ludwig",),), ("beethoven",)),
+    ("Jane Doe-Smith", (("jane",),), ("doe", "smith")),
+    ("Jun-Yan Zhu", (("jun", "yan"),), ("zhu",)),
+    ("John Smith Jr.", (("john",),), ("smith",)),
+])
+def test_parse_name(name, given, surname):
+    parsed = parse_name(name)
+    assert (parsed.given, parsed.surname) == (given, surname)
+
+
+def test_query_forms_drop_initials_and_numbers_and_keep_long_names():
+    assert query_forms(["Aaron C. Courville", "Aaron Courville"]) == ["aaron courville"]
+    assert query_forms(["Wei Wang 0010"]) == ["wei wang"]
+    assert query_forms(["A. Aldo Faisal"]) == ["aldo faisal"]
+    assert query_forms(["María García López"]) == ["maria lopez", "maria garcia lopez"]
+    assert query_forms(['Jane "Doe" (AND)']) == ["jane and", "jane doe and"]  # no quotes
+    for form in query_forms(['x) OR au:"y', "Zoë O'Neil-Ng"]):
+        assert set(form) <= set("abcdefghijklmnopqrstuvwxyz0123456789 ")
+
+
+@pytest.mark.parametrize(("author", "aliases", "score"), [
+    ("Aaron Courville", ["Aaron C. Courville"], FULL),
+    ("AARON C COURVILLE", ["Aaron C. Courville"], FULL),
+    ("A. Courville", ["Aaron C. Courville"], INITIAL),
+    ("Aldo Faisal", ["A. Aldo Faisal"], FULL),
+    ("Junyan Zhu", ["Jun-Yan Zhu"], FULL),
+    ("J.-Y. Zhu", ["Jun-Yan Zhu"], INITIAL),
+    ("Jose Garcia", ["José García"], FULL),
+    ("Jane Doe-Smith", ["Jane Doe Smith"], FULL),
+    ("Jane Doe", ["Jane Doe-Smith"], 0.6),
+    ("Wang Wei", ["Wei Wang 0001"], 0.6),
+    ("Wei Jie Wang", ["Wei Wang"], 0.85),
+    ("Aaron D. Courville", ["Aaron C. Courville"], None),  # middle names disagree
+    ("Bob Smith", ["Jane Smith"], None),
+    ("Jane Smithson", ["Jane Smith"], None),
+])
+def test_match_author(author, aliases, score):
+    match = match_author(author, aliases)
+    assert (match.score if match else None) == score
+
+
+def test_every_alias_is_used():
+    match = match_author("A. Akbariazirani", ["A. Akbari Azirani", "A. Akbariazirani"])
+    assert match is not None and match.alias == "A. Akbariazirani"
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "W", "J.", "Madonna", "[SP]", "Jane D."])
+def test_validate_person_name_rejects_bad_input(bad):
+    with pytest.raises(ValueError):
+        validate_person_name(bad)
+
+
+def test_validate_person_name_accepts_real_names():
+    assert validate_person_name("Wei Wang 0001") == "Wei Wang"
+    assert validate_person_name("Zoë Kravitz-Ng") == "Zoë Kravitz-Ng"
+
+
+def test_ambiguity():
+    assert common_name_pattern("Wei Wang") and common_name_pattern("Yang Liu 0005")
+    assert not common_name_pattern("Jiajun Wu") and not common_name_pattern("Sergey Levine")
+    assert ambiguity_reasons(["Sergey Levine"], 0, 40.0) == []
+    reasons = ambiguity_reasons(["Sergey Levine"], 2, 300.0)
+    assert reasons == ["2 other professors with this name", "300 papers a year under this name"]
+    assert ambiguity_reasons(["Wei Wang"]) == ["very common name"]
+
+
+def test_ambiguous_names_need_evidence():
+    match = match_author("Wei Wang", ["Wei Wang"])
+    assert match is not None
+    plain = attribute(match, ambiguous=[], categories=["cs.DB"], coauthors=[], affiliations=[],
+                      evidence=PersonEvidence())
+    assert plain.keep and plain.confidence == 1.0
+    evidence = PersonEvidence(area_categories=frozenset({"cs.CV"}),
+                              institution="Univ. of California - Los Angeles",
+                              colleagues=frozenset({author_key("Yizhou Sun")}))
+    evidence.with_confirmed(["cs.DB"], ["Carlo Zaniolo", "Hao Li"])
+    why = ["very common name"]
+
+    def decide(cats, coauthors=(), affiliations=(), frequent=False):
+        return attribute(match, ambiguous=why, categories=cats, coauthors=list(coauthors),
+                         affiliations=list(affiliations), evidence=evidence, frequent=frequent)
+
+    assert not decide(["q-bio.GN"]).keep
+    assert "no corroborating evidence" in decide(["q-bio.GN"]).evidence
+    by_area = decide(["cs.CV"])
+    assert by_area.keep and by_area.confidence == 0.75 and "fit areas" in by_area.evidence
+    assert decide(["cs.CV"], frequent=True).confidence < 0.5  # a lead, not counted
+    assert decide(["cs.DB"]).confidence == 0.6  # categories of confirmed papers
+    assert decide(["q-bio.GN"], ["C. Zaniolo"]).keep is False  # initials only: not the same
+    assert decide(["q-bio.GN"], ["Carlo Zaniolo"]).confidence == 0.95
+    assert not decide(["q-bio.GN"], ["Hao Li"]).keep  # a common co-author name proves nothing
+    assert decide(["q-bio.GN"], ["Yizhou Sun"]).confidence == 0.95  # a colleague
+    ucla = decide(["q-bio.GN"], affiliations=["University of California, Los Angeles"])
+    assert ucla.keep and "affiliation" in ucla.evidence

@@ -59,6 +59,7 @@ class TfidfMatcher(BaseEstimator):
     """Scores queries against profiles by TF-IDF similarity to each profile's documents."""
 
     name = "tfidf"
+    cache_fitted = True  # ranking.cache may pickle the fitted matcher into the store
 
     def __init__(
         self,

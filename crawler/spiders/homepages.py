@@ -222,9 +222,10 @@ class HomepagesSpider(scrapy.Spider):
         job = self.jobs.get(request.meta.get("professor_id"))
         if job is None or job.done:
             return
+        recorded = bool(request.meta.get(FETCHES_META))
         self._collect(job, request.meta)
         state, detail = failure_state(failure)
-        if not request.meta.get(FETCHES_META) or state == "robots_disallowed":
+        if not recorded or state == "robots_disallowed":
             job.fetches.append({"url": request.url, "status": None, "bytes": None,
                                 "outcome": state if state != "error" else "error",
                                 "detail": detail[:300]})

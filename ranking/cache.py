@@ -17,7 +17,7 @@ from typing import Any
 
 from profscout.store import transaction
 from ranking.base import Profile, ProfileMatcher
-from ranking.matchers import make_matcher
+from ranking.matchers import make_matcher, matcher_class
 from ranking.profiles import fingerprint
 
 KEEP_PER_MATCHER = 2  # cached indexes kept per matcher name (the newest)
@@ -36,7 +36,9 @@ def fitted_matcher(
 ) -> tuple[ProfileMatcher, bool]:
     """``(matcher fitted on profiles, whether it came from the cache)``."""
     params = dict(params or {})
-    matcher = make_matcher(name, **params)
+    # matchers with their own store-backed cache (embeddings) get the connection
+    store = {"conn": conn} if getattr(matcher_class(name), "uses_store", False) else {}
+    matcher = make_matcher(name, **params, **store)
     if not (use_cache and getattr(matcher, "cache_fitted", False)):
         return matcher.fit(profiles), False
     key = cache_key(name, params, profiles)

@@ -358,7 +358,7 @@ def run(ctx: StageContext) -> StageReport:
     today = ctx.options.get("today") or datetime.now(UTC).date()
     window = months_ago(today, months)
     client = get_client(ctx.settings.arxiv_url, ctx.settings.arxiv_delay)
-    calls_before = client.calls
+    calls_before, retries_before = client.calls, client.session.retries
     people = load_people(ctx.conn, ctx.professor_ids, window,
                          tuple(ctx.options.get("areas") or ()))
     unnamed = [p for p in people if not p.forms]
@@ -366,6 +366,7 @@ def run(ctx: StageContext) -> StageReport:
     batches = plan_lookup(client, people, window, max_names)
     report = StageReport("arxiv")
     counts = {"professors": len(people), "batches": len(batches), "arxiv_calls": 0,
+              "arxiv_retries": 0,
               "papers_found": 0, "papers_returned": 0, "authorships": 0,
               "professors_with_papers": 0, "professors_without_papers": 0, "ambiguous": 0,
               "rejected_ambiguous": 0, "professors_failed": 0, "incremental": 0,
@@ -415,6 +416,7 @@ def run(ctx: StageContext) -> StageReport:
         if progress:
             progress.stop()
         counts["arxiv_calls"] = client.calls - calls_before
+        counts["arxiv_retries"] = client.session.retries - retries_before
         counts["papers_found"] = len(paper_ids)
         report.counts = counts
     if report.errors and failures >= MAX_FAILED_BATCHES and not counts["professors_with_papers"] \

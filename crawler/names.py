@@ -253,8 +253,9 @@ def _match_parsed(a: ParsedName, a_tokens: list[str], a_words: list, p: ParsedNa
         given = _given_score([(t,) for t in before] if before else [], p.given)
         if given:
             return given
-    # part of a multi-part surname ("Jane Doe" for "Jane Doe-Smith")
-    if len(p.surname) > 1 and len(a.surname) == 1 and a.surname[0] in p.surname:
+    # part of a multi-part surname ("Jane Doe" for "Jane Doe-Smith", or the other way round)
+    if (len(p.surname) > 1 and len(a.surname) == 1 and a.surname[0] in p.surname) or (
+            len(a.surname) > 1 and len(p.surname) == 1 and p.surname[0] in a.surname):
         given = _given_score(a.given, p.given)
         if given and given[1].startswith("full"):
             return min(given[0], PARTIAL_SURNAME), "part of surname"

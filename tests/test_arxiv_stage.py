@@ -1,0 +1,100 @@
+"""The arxiv stage on a real SQLite store against a local arXiv API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from rich.console import Console
+
+from crawler.arxiv_stage import run
+from profscout.config import Settings
+from profscout.stages import StageContext
+from profscout.store import connect, transaction
+from tests.local_arxiv import Entry, LocalArxiv, add_professor
+
+TODAY = datetime.now(UTC).date()
+
+
+def _day(n: int) -> str:
+    return (TODAY - timedelta(days=n)).isoformat()
+
+
+CORPUS = [
+    Entry("2601.00001", "Paper A", ["Ada Lovelace", "Grace Hopper"], _day(10), ["cs.LG"]),
+    Entry("2601.00002", "Paper B", ["Ada K. Lovelace"], _day(100), ["cs.LG"]),
+    Entry("2601.00003", "Paper C", ["Grace Hopper"], _day(200), ["cs.PL"]),
+    Entry("2601.00004", "Old", ["Grace Hopper"], _day(900), ["cs.PL"]),
+    Entry("2601.00005", "Other Ada", ["Ada Lovelace-Byron"], _day(50), ["cs.CR"]),
+]
+
+
+def _ctx(conn, server, ids, **options):
+    return StageContext(conn, Settings(arxiv_url=server.url, arxiv_delay=0.0),
+                        Console(quiet=True), ids, {"months": 24, **options},
+                        show_progress=False)
+
+
+def test_stage_fills_papers_authorships_sync_and_activity(tmp_path):
+    conn = connect(tmp_path / "s.db")
+    with transaction(conn):
+        ada = add_professor(conn, "Ada Lovelace", "Analytical U", aliases=("Ada K. Lovelace",))
+        grace = add_professor(conn, "Grace B. Hopper 0001", "Navy U", aliases=("Grace Hopper",))
+        nobody = add_professor(conn, "Zyx Qwvut", "Nowhere U")
+    with LocalArxiv(CORPUS) as server:
+        report = run(_ctx(conn, server, [ada, grace, nobody])).to_dict()
+        assert report["arxiv_calls"] == len(server.requests) == 1  # one batch for three
+        rows = conn.execute("SELECT professor_id, arxiv_id FROM authorships "
+                            "ORDER BY 1, 2").fetchall()
+        assert [tuple(r) for r in rows] == [(ada, "2601.00001"), (ada, "2601.00002"),
+                                            (ada, "2601.00005"), (grace, "2601.00001"),
+                                            (grace, "2601.00003")]
+        assert report["papers_found"] == 4 and report["professors_with_papers"] == 2
+        status = dict(conn.execute("SELECT professor_id, status FROM arxiv_sync").fetchall())
+        assert status == {ada: "ok", grace: "ok", nobody: "no_papers"}
+        act = conn.execute("SELECT papers_6m, papers_12m, latest FROM activity "
+                           "WHERE professor_id = ?", (grace,)).fetchone()
+        assert tuple(act) == (1, 2, _day(10))
+        low = conn.execute("SELECT confidence FROM authorships WHERE arxiv_id = '2601.00005'")
+        assert low.fetchone()[0] == 0.6  # "Lovelace-Byron" is only part of the surname
+
+        # incremental: asked again only for what is newer than the newest stored paper
+        again = run(_ctx(conn, server, [ada, grace, nobody])).to_dict()
+        query = server.requests[-1][1]["search_query"]
+        assert again["incremental"] == 3
+        assert f"submittedDate:[{_day(10).replace('-', '')}0000" in query
+
+
+def test_a_failing_batch_is_recorded_and_asked_again_next_time(tmp_path):
+    conn = connect(tmp_path / "s.db")
+    with transaction(conn):
+        ada = add_professor(conn, "Ada Lovelace", "Analytical U")
+        grace = add_professor(conn, "Grace Hopper", "Navy U")
+    with LocalArxiv(CORPUS) as server:
+        server.script = [None, "html"]  # the second batch gets a maintenance page
+        report = run(_ctx(conn, server, [ada, grace], arxiv_max_names=1)).to_dict()
+        assert report["batches"] == 2 and report["professors_failed"] == 1
+        assert "HTML page" in report["errors"][0]
+        status = dict(conn.execute("SELECT professor_id, status FROM arxiv_sync").fetchall())
+        assert sorted(status.values()) == ["error", "ok"]  # the first batch was kept
+        run(_ctx(conn, server, [ada, grace], arxiv_max_names=1))
+        status = dict(conn.execute("SELECT professor_id, status FROM arxiv_sync").fetchall())
+        assert status == {ada: "ok", grace: "ok"}
+
+
+def test_namesakes_share_a_query_and_need_evidence(tmp_path):
+    conn = connect(tmp_path / "s.db")
+    corpus = [Entry("2602.00001", "Genomes", ["Wei Wang", "Ann Bio"], _day(5), ["q-bio.GN"]),
+              Entry("2602.00002", "Pixels", ["Wei Wang", "Ann Cv"], _day(6), ["cs.CV"]),
+              Entry("2602.00003", "Tables", ["Wei Wang", "Bea Colleague"], _day(7), ["cs.DB"])]
+    with transaction(conn):
+        bio = add_professor(conn, "Wei Wang 0002", "Nanjing University", areas=("bio",))
+        cv = add_professor(conn, "Wei Wang 0010", "UCLA", areas=("vision",))
+        add_professor(conn, "Bea Colleague", "UCLA")
+    with LocalArxiv(corpus) as server:
+        report = run(_ctx(conn, server, [bio, cv])).to_dict()
+    rows = conn.execute("SELECT professor_id, arxiv_id, evidence FROM authorships "
+                        "ORDER BY 1, 2").fetchall()
+    assert [(r[0], r[1]) for r in rows] == [(bio, "2602.00001"), (cv, "2602.00002"),
+                                            (cv, "2602.00003")]
+    assert "same institution: bea colleague" in rows[2]["evidence"]
+    assert report["ambiguous"] == 2 and report["arxiv_calls"] == 1

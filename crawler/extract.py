@@ -17,7 +17,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import (
+    BeautifulSoup,
+    Comment,
+    Declaration,
+    Doctype,
+    NavigableString,
+    ProcessingInstruction,
+    Tag,
+)
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding
 
 # ----------------------------------------------------------------------------- decoding
@@ -127,8 +135,6 @@ def parse(html: str) -> BeautifulSoup:
     soup = BeautifulSoup(html, "lxml")
     for tag in soup.find_all(HIDDEN_TAGS):
         tag.decompose()
-    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
-        comment.extract()
     return soup
 
 
@@ -138,6 +144,8 @@ def block_text(node: Tag) -> str:
 
     def walk(el: Tag) -> None:
         for child in el.children:
+            if isinstance(child, Comment | Declaration | Doctype | ProcessingInstruction):
+                continue
             if isinstance(child, NavigableString):
                 parts.append(re.sub(r"\s+", " ", str(child)))
             elif isinstance(child, Tag):

@@ -12,8 +12,14 @@ fetches only what was not finished. Each professor ends in exactly one state (se
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import multiprocessing
+import os
+import threading
+import time
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -83,6 +89,24 @@ def select_pending(conn: Any, ids: list[int] | None, max_age_days: float | None
     return sorted(rows)
 
 
+def exit_with_parent(parent_pid: int) -> None:
+    """In an extraction worker: exit as soon as the crawl process is gone (even SIGKILLed)."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def extract_response(body: bytes, content_type: str | None, url: str, name: str,
+                     homepage: bool, max_pages: int) -> PageFacts:
+    """Decode and extract one page (runs in the extraction worker)."""
+    text, _ = decode_html(body, content_type)
+    return extract_page(text, url, name, is_homepage=homepage, max_candidates=max_pages)
+
+
 def failure_state(failure: Failure) -> tuple[str, str]:
     """The homepage state and a detail for a download that failed."""
     exc = failure.value
@@ -133,6 +157,7 @@ class HomepagesSpider(scrapy.Spider):
         self.jobs: dict[int, Job] = {}
         self.counts: dict[str, int] = {}
         self.profscout_report: dict[str, Any] = {}
+        self.executors: dict[bool, Executor] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> HomepagesSpider:
@@ -183,39 +208,53 @@ class HomepagesSpider(scrapy.Spider):
 
     # ------------------------------------------------------------------ callbacks
 
-    def _page(self, job: Job, response: Response, homepage: bool) -> PageFacts | None:
+    def _executor(self, homepage: bool) -> Executor:
+        """Extraction runs in worker processes, keeping the reactor free for downloads;
+        homepages get a worker of their own since their links gate the next requests."""
+        if homepage not in self.executors:
+            if self.settings.getbool("HOMEPAGE_EXTRACT_IN_PROCESSES", True):
+                self.executors[homepage] = ProcessPoolExecutor(
+                    1, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=exit_with_parent, initargs=(os.getpid(),))
+            else:
+                self.executors[homepage] = ThreadPoolExecutor(1)
+        return self.executors[homepage]
+
+    async def _page(self, job: Job, response: Response, homepage: bool) -> PageFacts | None:
         state, detail = response_state(response)
         if state != "ok":
             if homepage:
                 job.state, job.detail = state, detail
             return None
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
-        text, _ = decode_html(response.body, content_type)
-        return extract_page(text, response.url, job.name, is_homepage=homepage,
-                            max_candidates=self.max_pages)
+        future = self._executor(homepage).submit(extract_response, response.body, content_type,
+                                         response.url, job.name, homepage, self.max_pages)
+        return await asyncio.wrap_future(future)
 
-    def parse_homepage(self, response: Response) -> Iterator[Any]:
+    async def parse_homepage(self, response: Response) -> AsyncIterator[Any]:
         job = self.jobs[response.meta["professor_id"]]
         self._collect(job, response.request.meta if response.request else response.meta)
         job.final_url = response.url
-        page = self._page(job, response, homepage=True)
+        page = await self._page(job, response, homepage=True)
         job.pending -= 1
         if page is not None:
             job.state = "ok"
-            job.pages.append(page)
+            job.pages.insert(0, page)
             for url in page.candidates[: self.max_pages]:
                 job.pending += 1
                 yield self._request(job, url, homepage=False)
-        yield from self._maybe_finish(job)
+        for item in self._maybe_finish(job):
+            yield item
 
-    def parse_subpage(self, response: Response) -> Iterator[Any]:
+    async def parse_subpage(self, response: Response) -> AsyncIterator[Any]:
         job = self.jobs[response.meta["professor_id"]]
         self._collect(job, response.request.meta if response.request else response.meta)
-        page = self._page(job, response, homepage=False)
+        page = await self._page(job, response, homepage=False)
         if page is not None:
             job.pages.append(page)
         job.pending -= 1
-        yield from self._maybe_finish(job)
+        for item in self._maybe_finish(job):
+            yield item
 
     def failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
@@ -296,6 +335,8 @@ class HomepagesSpider(scrapy.Spider):
             conn.close()
 
     def _closed(self, spider: scrapy.Spider, reason: str) -> None:
+        for executor in self.executors.values():
+            executor.shutdown(wait=False, cancel_futures=True)
         unfinished = [job for job in self.jobs.values() if not job.done]
         if reason == "finished":
             # Nothing may disappear: a job still open here lost a request somewhere.

@@ -1,0 +1,109 @@
+"""Homepage crawl makespan against the politeness bound, on a hostile replay world.
+
+Starts its own replay world (default ``--faults 7 --latency-ms 100``), imports the CSRankings
+rows of every recorded homepage plus some dead ones into a fresh store, crawls them with the
+real ``homepages`` spider and prints:
+
+- wall time of the crawl (child process start to end) over the politeness bound: the busiest
+  host's request count (robots.txt included, retries included, from ``/_stats``) times the
+  per-host delay (DOWNLOAD_DELAY; the world's robots.txt files set no Crawl-delay);
+- peak memory (max RSS of the crawl process), robots.txt violations, per-host peak
+  concurrency (from ``/_stats``) and the homepage states.
+
+    .venv/bin/python bench/crawl_makespan.py [--faults 7 --latency-ms 100] [--dead 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+
+def main(argv: list[str] | None = None) -> int:
+    import csv
+    import urllib.request
+
+    from bench.extraction import _world_rows, import_rows
+    from crawler import settings as crawl_settings
+    from crawler.runner import run_spider_in_child
+    from profscout.store import connect
+    from tests.world import HOMEPAGE_MANIFEST, start_world, world_available
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--faults", default="7")
+    parser.add_argument("--latency-ms", default="100")
+    parser.add_argument("--dead", type=int, default=20, help="dead homepages to add")
+    parser.add_argument("--max-pages", type=int, default=4)
+    parser.add_argument("--delay", type=float, default=None,
+                        help=f"DOWNLOAD_DELAY [default {crawl_settings.DOWNLOAD_DELAY}]")
+    ns = parser.parse_args(argv)
+    if not world_available():
+        print("replay world (../shared/world) not available", file=sys.stderr)
+        return 2
+    delay = ns.delay if ns.delay is not None else crawl_settings.DOWNLOAD_DELAY
+    world = start_world("--faults", ns.faults, "--latency-ms", ns.latency_ms)
+    try:
+        rows = _world_rows(world.csrankings_url, HOMEPAGE_MANIFEST)
+        with urllib.request.urlopen(world.csrankings_url + "csrankings.csv", timeout=60) as r:
+            all_rows = list(csv.DictReader(r.read().decode("utf-8").splitlines()))
+        recorded = {row["homepage"] for row in rows}
+        dead = [dict(row, original="") for row in all_rows
+                if row["homepage"] not in recorded and row["homepage"].startswith("http://127.1")
+                ][: ns.dead]
+        with tempfile.TemporaryDirectory(prefix="profscout-makespan-") as tmp:
+            db = Path(tmp) / "bench.db"
+            import_rows(db, rows + dead)
+            settings = {"DOWNLOAD_DELAY": delay, "AUTOTHROTTLE_START_DELAY": delay,
+                        "LOG_LEVEL": "WARNING"}
+            started = time.monotonic()
+            report = run_spider_in_child("homepages", {"db": str(db),
+                                                       "max_pages": str(ns.max_pages)},
+                                         settings, poll_interval=0.05)
+            wall = time.monotonic() - started
+            conn = connect(db)
+            states = dict(conn.execute(
+                "SELECT state, count(*) FROM homepages GROUP BY state").fetchall())
+            conn.close()
+        peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        stats = world.stats()
+        per_host: dict[str, int] = {}
+        for key, n in stats["requests"].items():
+            host, _, kind = key.rpartition(" ")
+            if kind in ("page", "robots"):
+                per_host[host] = per_host.get(host, 0) + n
+        busiest = max(per_host, key=per_host.__getitem__)
+        bound = per_host[busiest] * delay
+        peaks = {h: p for h, p in stats["peak_concurrency"].items() if h != "world"}
+        result = {
+            "wall_s": round(wall, 2),
+            "bound_s": round(bound, 2),
+            "ratio": round(wall / bound, 3),
+            "busiest_host": busiest,
+            "busiest_requests": per_host[busiest],
+            "delay_s": delay,
+            "peak_rss_mb": round(peak_rss_mb, 1),
+            "robots_violations": len(stats["robots_violations"]),
+            "max_host_peak_concurrency": max(peaks.values(), default=0),
+            "concurrency_limit": crawl_settings.CONCURRENT_REQUESTS_PER_DOMAIN,
+            "professors": len(rows) + len(dead),
+            "states": states,
+            "finish_reason": report.get("reason"),
+            "faults": world.faults,
+        }
+        print(json.dumps(result, indent=1))
+    finally:
+        world.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

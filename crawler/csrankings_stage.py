@@ -1,0 +1,72 @@
+"""The ``csrankings`` crawl stage: run the spider in a child process, report what it imported.
+
+The spider imports everything in one transaction, so a failing or unreachable source raises
+SourceError with one line and leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from crawler.runner import run_spider_in_child
+from profscout.errors import SourceError
+from profscout.stages import StageContext, StageReport
+
+STAGE = "csrankings"
+
+
+def report_from_spider(report: dict[str, Any]) -> StageReport:
+    """The stage report for what the spider (and its pipeline) wrote in ``report``.
+
+    Counts: ``rows_read``, ``professors``, ``institutions`` (in the source), totals
+    ``added``/``updated``/``unchanged`` over all tables, ``tables`` (per table),
+    ``not_in_source``, ``area_data``, ``files`` (bytes per file), ``missing`` files.
+    """
+    imported = report.get("imported", {})
+    tables = {k: v for k, v in imported.items() if isinstance(v, dict)}
+    totals = {what: sum(t.get(what, 0) for t in tables.values())
+              for what in ("added", "updated", "unchanged")}
+    counts = {
+        "rows_read": report.get("rows_read", 0),
+        "professors": report.get("professors", 0),
+        "institutions": report.get("institutions", 0),
+        **totals,
+        "tables": tables,
+        "not_in_source": imported.get("not_in_source", 0),
+        "area_data": bool(report.get("area_data")),
+        "files": report.get("files", {}),
+        "missing": report.get("missing", []),
+    }
+    return StageReport(STAGE, counts=counts, skipped=dict(report.get("skipped", {})),
+                       errors=list(report.get("warnings", [])))
+
+
+def run(ctx: StageContext) -> StageReport:
+    """Download and import CSRankings into ``ctx.settings.db_path``."""
+    with tempfile.TemporaryDirectory(prefix="profscout-csr-") as tmp:
+        progress_file = Path(tmp) / "progress.json"
+        args = {"url": ctx.settings.csrankings_url, "db": str(ctx.settings.db_path),
+                "progress": str(progress_file)}
+        with Progress(SpinnerColumn(), TextColumn("CSRankings: {task.description}"),
+                      TimeElapsedColumn(), console=ctx.console, transient=True,
+                      disable=not ctx.show_progress) as progress:
+            task = progress.add_task("starting", total=None)
+
+            def poll() -> None:
+                try:
+                    state = json.loads(progress_file.read_text())
+                except (OSError, ValueError):
+                    return
+                progress.update(task, description=state.get("phase", ""))
+
+            report = run_spider_in_child("csrankings", spider_args=args,
+                                         settings={"LOG_LEVEL": "WARNING"}, poll=poll,
+                                         poll_interval=0.2)
+    if report.get("error"):
+        raise SourceError(f"CSRankings ({ctx.settings.csrankings_url}): {report['error']}")
+    return report_from_spider(report)

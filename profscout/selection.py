@@ -1,0 +1,282 @@
+"""Which professors the user's filters select, from what the store holds.
+
+Filters: areas (CSRankings codes, parents or friendly names), regions (as CSRankings names
+them), countries (two-letter codes), institutions, ``since`` (year), ``min_pubs`` and a file
+of names. Areas are judged by the best evidence the store has:
+
+1. ``area_counts`` (CSRankings' counted papers, from ``generated-author-info.csv``);
+2. else arXiv categories of the papers in ``authorships``;
+3. else no area filter at all, with a warning saying so.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crawler.areas import arxiv_categories_for, resolve_areas, venues_for
+from crawler.csrankings import display_name, fold
+from profscout.errors import UserError
+
+# CSRankings region names → the regions stored per institution (None: everywhere).
+REGIONS: dict[str, frozenset[str] | None] = {
+    "us": frozenset({"us"}),
+    "canada": frozenset({"canada"}),
+    "northamerica": frozenset({"us", "canada"}),
+    "southamerica": frozenset({"southamerica"}),
+    "europe": frozenset({"europe"}),
+    "asia": frozenset({"asia"}),
+    "australasia": frozenset({"australasia"}),
+    "africa": frozenset({"africa"}),
+    "world": None,
+}
+REGION_ALIASES = {"usa": "us", "ca": "canada", "north america": "northamerica",
+                  "south america": "southamerica", "oceania": "australasia", "all": "world"}
+
+AREA_SOURCE_COUNTS = "area_counts"
+AREA_SOURCE_ARXIV = "arxiv_categories"
+AREA_SOURCE_NONE = "none"
+AREA_SOURCE_NOT_ASKED = "not_requested"
+MIN_AUTHORSHIP_CONFIDENCE = 0.5
+
+
+@dataclass
+class Filters:
+    """What the user asked for; empty fields do not filter."""
+
+    areas: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    institutions: list[str] = field(default_factory=list)
+    since: int | None = None
+    min_pubs: float | None = None
+    names_file: Path | None = None
+
+
+@dataclass
+class Selection:
+    """The selected professor ids and how the selection was made."""
+
+    ids: list[int]
+    areas: list[str]
+    area_source: str
+    warnings: list[str] = field(default_factory=list)
+    unmatched_names: list[str] = field(default_factory=list)
+
+
+# --- validation -------------------------------------------------------------------------------
+
+def resolve_region(value: str) -> str:
+    """A CSRankings region name for ``value``; UserError naming the valid values otherwise."""
+    key = " ".join(value.strip().lower().replace("-", " ").replace("_", " ").split())
+    key = REGION_ALIASES.get(key, key).replace(" ", "")
+    if key not in REGIONS:
+        raise UserError(f"unknown region {value!r}; valid regions: {', '.join(REGIONS)}")
+    return key
+
+
+def region_members(regions: Iterable[str]) -> set[str] | None:
+    """Stored region values covered by the given region names (None: no restriction)."""
+    members: set[str] = set()
+    for region in regions:
+        covered = REGIONS[resolve_region(region)]
+        if covered is None:
+            return None
+        members |= covered
+    return members
+
+
+def validate_filters(filters: Filters) -> None:
+    """Check what can be checked without the store: areas, regions, country codes, years."""
+    resolve_areas(filters.areas)
+    for region in filters.regions:
+        resolve_region(region)
+    for country in filters.countries:
+        if not re.fullmatch(r"[A-Za-z]{2}", country.strip()):
+            raise UserError(f"invalid country {country!r}: use a two-letter code such as de")
+
+
+def validate_against_store(conn: sqlite3.Connection, filters: Filters) -> None:
+    """Check countries and institutions against the store (skipped while it is empty)."""
+    countries = sorted({r[0] for r in conn.execute("SELECT DISTINCT country FROM institutions")})
+    if countries:
+        for country in filters.countries:
+            if country.strip().lower() not in countries:
+                raise UserError(f"unknown country {country!r}; valid countries: "
+                                f"{', '.join(countries)}")
+    names = [r[0] for r in conn.execute("SELECT name FROM institutions")]
+    if names:
+        resolve_institutions(filters.institutions, names)
+
+
+def resolve_institutions(values: Iterable[str], known: list[str]) -> list[str]:
+    """Institution names as stored, matched case- and accent-insensitively.
+
+    Raises UserError with the closest known names when one is not found.
+    """
+    import difflib
+
+    by_fold = {fold(name): name for name in known}
+    resolved = []
+    for value in values:
+        name = by_fold.get(fold(value))
+        if name is None:
+            close = difflib.get_close_matches(fold(value), list(by_fold), n=3, cutoff=0.6)
+            partial = [n for f, n in by_fold.items() if fold(value) in f][:3]
+            hints = list(dict.fromkeys([by_fold[c] for c in close] + partial))[:3]
+            hint = f"; did you mean: {', '.join(hints)}?" if hints else \
+                "; see `profscout institutions` for names as CSRankings spells them"
+            raise UserError(f"unknown institution {value!r}{hint}")
+        resolved.append(name)
+    return resolved
+
+
+# --- names file -------------------------------------------------------------------------------
+
+def read_names(lines: Iterable[str]) -> list[str]:
+    """Names from a user's list: one per line; blank lines and ``#`` comments ignored.
+
+    A spreadsheet row (cells separated by tab, comma or semicolon) gives its first cell,
+    except ``Doe, Jane`` which reads as ``Jane Doe``.
+    """
+    names = []
+    for line in lines:
+        line = line.strip().lstrip("\ufeff")
+        if not line or line.startswith("#"):
+            continue
+        cells = [c.strip().strip('"') for c in re.split(r"[\t;,]", line)]
+        if len(cells) == 2 and cells[1] and " " not in cells[0] and " " not in cells[1]:
+            name = f"{cells[1]} {cells[0]}"  # "Doe, Jane"
+        else:
+            name = cells[0]
+        if name:
+            names.append(name)
+    return names
+
+
+def name_key(name: str) -> str:
+    """A name folded for matching: no DBLP number, case, accents or punctuation."""
+    return fold(display_name(name))
+
+
+def match_names(conn: sqlite3.Connection, names: list[str]) -> tuple[set[int], list[str]]:
+    """Professor ids whose name or any alias matches one of ``names``; and the unmatched."""
+    index: dict[str, set[int]] = {}
+    for pid, alias in conn.execute("SELECT professor_id, alias FROM professor_aliases "
+                                   "UNION SELECT id, name FROM professors"):
+        index.setdefault(name_key(alias), set()).add(pid)
+    ids: set[int] = set()
+    unmatched = []
+    for name in names:
+        found = index.get(name_key(name))
+        if found:
+            ids |= found
+        else:
+            unmatched.append(name)
+    return ids, unmatched
+
+
+# --- selection --------------------------------------------------------------------------------
+
+def has_area_counts(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM area_counts LIMIT 1").fetchone() is not None
+
+
+def has_authorships(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM authorships LIMIT 1").fetchone() is not None
+
+
+def _ids_by_area_counts(conn: sqlite3.Connection, codes: list[str], since: int | None,
+                        min_pubs: float | None) -> set[int]:
+    sql = "SELECT professor_id FROM area_counts WHERE 1"
+    params: list[object] = []
+    if codes:
+        venues = sorted(venues_for(codes))
+        sql += f" AND area IN ({','.join('?' * len(venues))})"
+        params += venues
+    if since is not None:
+        sql += " AND year >= ?"
+        params.append(since)
+    sql += " GROUP BY professor_id HAVING SUM(count) >= ? AND SUM(count) > 0"
+    params.append(min_pubs or 0)
+    return {r[0] for r in conn.execute(sql, params)}
+
+
+def _ids_by_arxiv(conn: sqlite3.Connection, codes: list[str], since: int | None,
+                  min_pubs: float | None) -> set[int]:
+    wanted = arxiv_categories_for(codes) if codes else None
+    sql = ("SELECT a.professor_id, p.categories, p.primary_category FROM authorships a "
+           "JOIN papers p ON p.arxiv_id = a.arxiv_id WHERE a.confidence >= ?")
+    params: list[object] = [MIN_AUTHORSHIP_CONFIDENCE]
+    if since is not None:
+        sql += " AND p.published >= ?"
+        params.append(f"{since:04d}-01-01")
+    papers: dict[int, int] = {}
+    for pid, categories, primary in conn.execute(sql, params):
+        cats = set(re.split(r"[^\w.\-]+", f"{categories} {primary}")) - {""}
+        if wanted is None or cats & wanted:
+            papers[pid] = papers.get(pid, 0) + 1
+    return {pid for pid, n in papers.items() if n >= max(min_pubs or 0, 1)}
+
+
+def select(conn: sqlite3.Connection, filters: Filters) -> Selection:
+    """Select professors; see the module docstring for how areas are judged."""
+    validate_filters(filters)
+    validate_against_store(conn, filters)
+    codes = resolve_areas(filters.areas)
+    sql = ("SELECT p.id FROM professors p LEFT JOIN institutions i "
+           "ON i.name = p.institution WHERE 1")
+    params: list[object] = []
+    members = region_members(filters.regions)
+    if filters.regions and members is not None:
+        sql += f" AND COALESCE(i.region, 'us') IN ({','.join('?' * len(members))})"
+        params += sorted(members)
+    if filters.countries:
+        countries = sorted({c.strip().lower() for c in filters.countries})
+        sql += f" AND COALESCE(i.country, 'us') IN ({','.join('?' * len(countries))})"
+        params += countries
+    if filters.institutions:
+        known = [r[0] for r in conn.execute("SELECT name FROM institutions")]
+        names = resolve_institutions(filters.institutions, known)
+        sql += f" AND p.institution IN ({','.join('?' * len(names))})"
+        params += names
+    ids = {r[0] for r in conn.execute(sql, params)}
+
+    selection = Selection(ids=[], areas=codes, area_source=AREA_SOURCE_NOT_ASKED)
+    wants_pubs = bool(codes) or filters.since is not None or filters.min_pubs is not None
+    if wants_pubs:
+        if has_area_counts(conn):
+            selection.area_source = AREA_SOURCE_COUNTS
+            ids &= _ids_by_area_counts(conn, codes, filters.since, filters.min_pubs)
+        elif has_authorships(conn):
+            selection.area_source = AREA_SOURCE_ARXIV
+            ids &= _ids_by_arxiv(conn, codes, filters.since, filters.min_pubs)
+            selection.warnings.append(
+                "the store has no CSRankings area data; areas and publication counts are "
+                "judged from the arXiv categories of matched papers")
+        else:
+            selection.area_source = AREA_SOURCE_NONE
+            selection.warnings.append(
+                "the store has no area data (no generated-author-info.csv, no arXiv papers "
+                "yet): --area/--since/--min-pubs not applied")
+    if filters.names_file is not None:
+        with open(filters.names_file, encoding="utf-8-sig", errors="replace") as handle:
+            wanted = read_names(handle)
+        matched, selection.unmatched_names = match_names(conn, wanted)
+        ids &= matched
+        if selection.unmatched_names:
+            shown = ", ".join(selection.unmatched_names[:5])
+            more = len(selection.unmatched_names) - 5
+            selection.warnings.append(
+                f"{len(selection.unmatched_names)} name(s) in {filters.names_file} match no "
+                f"professor: {shown}" + (f" and {more} more" if more > 0 else ""))
+    selection.ids = sorted(ids)
+    return selection
+
+
+def select_professors(conn: sqlite3.Connection, filters: Filters) -> list[int]:
+    """Ids of the professors the filters select (sorted)."""
+    return select(conn, filters).ids

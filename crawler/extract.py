@@ -720,16 +720,30 @@ def _page_key(url: str) -> str:
     return url.rstrip("/")
 
 
-def candidate_links(soup: BeautifulSoup, page_url: str, limit: int) -> list[str]:
+def anchors(source: BeautifulSoup | str) -> list[tuple[str, str]]:
+    """``(href, text)`` of every link; from a soup, or quickly from HTML text with lxml."""
+    if isinstance(source, BeautifulSoup):
+        return [(str(a["href"]), a.get_text(" ")) for a in source.find_all("a", href=True)]
+    import lxml.html
+    from lxml.etree import ParserError
+
+    try:
+        doc = lxml.html.fromstring(source)
+    except (ParserError, ValueError):
+        return []
+    return [(a.get("href") or "", a.text_content()) for a in doc.iter("a") if a.get("href")]
+
+
+def candidate_links(source: BeautifulSoup | str, page_url: str, limit: int) -> list[str]:
     """Same-site links one click away that look like research, group, students, openings
-    or contact pages, best first (at most ``limit``)."""
+    or contact pages, best first (at most ``limit``). ``source``: a soup or HTML text."""
     if limit <= 0:
         return []
     host, prefix = _site_prefix(page_url)
     here = _page_key(page_url)
     scored: dict[str, tuple[int, int]] = {}
-    for order, a in enumerate(soup.find_all("a", href=True)):
-        href = str(a["href"]).strip()
+    for order, (raw_href, text) in enumerate(anchors(source)):
+        href = raw_href.strip()
         if not href or href.startswith(("mailto:", "javascript:", "tel:", "#")):
             continue
         url = urldefrag(urljoin(page_url, href))[0]
@@ -740,7 +754,7 @@ def candidate_links(soup: BeautifulSoup, page_url: str, limit: int) -> list[str]
             continue
         if _page_key(url) == here or parts.path.lower().endswith(NON_HTML_SUFFIXES):
             continue
-        label = f"{clean_space(a.get_text(' '))} {parts.path.rsplit('/', 2)[-2:]}"
+        label = f"{clean_space(text)} {parts.path.rsplit('/', 2)[-2:]}"
         score = max((w for w, rx in CANDIDATE_KEYWORDS if rx.search(label)), default=0)
         if score == 0:
             continue

@@ -33,6 +33,7 @@ from twisted.python.failure import Failure
 
 from crawler.extract import (
     PageFacts,
+    candidate_links,
     decode_html,
     extract_page,
     is_html_content_type,
@@ -101,10 +102,10 @@ def exit_with_parent(parent_pid: int) -> None:
 
 
 def extract_response(body: bytes, content_type: str | None, url: str, name: str,
-                     homepage: bool, max_pages: int) -> PageFacts:
-    """Decode and extract one page (runs in the extraction worker)."""
+                     homepage: bool) -> PageFacts:
+    """Decode and extract one page (runs in an extraction worker)."""
     text, _ = decode_html(body, content_type)
-    return extract_page(text, url, name, is_homepage=homepage, max_candidates=max_pages)
+    return extract_page(text, url, name, is_homepage=homepage, max_candidates=0)
 
 
 def failure_state(failure: Failure) -> tuple[str, str]:
@@ -220,38 +221,37 @@ class HomepagesSpider(scrapy.Spider):
                 self.executors[homepage] = ThreadPoolExecutor(1)
         return self.executors[homepage]
 
-    async def _page(self, job: Job, response: Response, homepage: bool) -> PageFacts | None:
-        state, detail = response_state(response)
-        if state != "ok":
-            if homepage:
-                job.state, job.detail = state, detail
-            return None
+    async def _page(self, job: Job, response: Response, homepage: bool,
+                    text: str | None = None) -> PageFacts:
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
         future = self._executor(homepage).submit(extract_response, response.body, content_type,
-                                         response.url, job.name, homepage, self.max_pages)
+                                                 response.url, job.name, homepage)
         return await asyncio.wrap_future(future)
 
     async def parse_homepage(self, response: Response) -> AsyncIterator[Any]:
         job = self.jobs[response.meta["professor_id"]]
         self._collect(job, response.request.meta if response.request else response.meta)
         job.final_url = response.url
-        page = await self._page(job, response, homepage=True)
-        job.pending -= 1
-        if page is not None:
-            job.state = "ok"
-            job.pages.insert(0, page)
-            for url in page.candidates[: self.max_pages]:
+        state, detail = response_state(response)
+        job.state, job.detail = state, detail
+        if state == "ok":
+            # Links are read here, quickly, so the next requests go out at once; the full
+            # extraction runs in a worker meanwhile.
+            content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+            text, _ = decode_html(response.body, content_type)
+            for url in candidate_links(text, response.url, self.max_pages):
                 job.pending += 1
                 yield self._request(job, url, homepage=False)
+            job.pages.insert(0, await self._page(job, response, homepage=True))
+        job.pending -= 1
         for item in self._maybe_finish(job):
             yield item
 
     async def parse_subpage(self, response: Response) -> AsyncIterator[Any]:
         job = self.jobs[response.meta["professor_id"]]
         self._collect(job, response.request.meta if response.request else response.meta)
-        page = await self._page(job, response, homepage=False)
-        if page is not None:
-            job.pages.append(page)
+        if response_state(response)[0] == "ok":
+            job.pages.append(await self._page(job, response, homepage=False))
         job.pending -= 1
         for item in self._maybe_finish(job):
             yield item

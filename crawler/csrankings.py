@@ -108,7 +108,8 @@ def read_table(data: bytes, required: tuple[str, ...],
             table.skipped[SKIP_EXTRA_FIELDS] += 1
             continue
         row = {c: _clean(cells[i]) if i < len(cells) else "" for c, i in index.items()}
-        if any(not row[c] for c in required if c in REQUIRED_NONEMPTY):
+        if len(cells) < len(header) or any(not row[c] for c in required
+                                           if c in REQUIRED_NONEMPTY):
             table.skipped[SKIP_MISSING_FIELD] += 1
             continue
         table.rows.append(row)

@@ -80,6 +80,9 @@ def resolve_region(value: str) -> str:
 
 def region_members(regions: Iterable[str]) -> set[str] | None:
     """Stored region values covered by the given region names (None: no restriction)."""
+    regions = list(regions)
+    if not regions:
+        return None
     members: set[str] = set()
     for region in regions:
         covered = REGIONS[resolve_region(region)]
@@ -163,15 +166,22 @@ def name_key(name: str) -> str:
 
 
 def match_names(conn: sqlite3.Connection, names: list[str]) -> tuple[set[int], list[str]]:
-    """Professor ids whose name or any alias matches one of ``names``; and the unmatched."""
-    index: dict[str, set[int]] = {}
+    """Professor ids whose name or any alias matches one of ``names``; and the unmatched.
+
+    A name with a DBLP number (``Wei Wang 0002``) matches that DBLP name only; without one
+    it matches every namesake.
+    """
+    by_display: dict[str, set[int]] = {}
+    by_alias: dict[str, set[int]] = {}
     for pid, alias in conn.execute("SELECT professor_id, alias FROM professor_aliases "
-                                   "UNION SELECT id, name FROM professors"):
-        index.setdefault(name_key(alias), set()).add(pid)
+                                   "UNION SELECT id, key FROM professors"):
+        by_display.setdefault(name_key(alias), set()).add(pid)
+        by_alias.setdefault(fold(alias), set()).add(pid)
     ids: set[int] = set()
     unmatched = []
     for name in names:
-        found = index.get(name_key(name))
+        index = by_alias if display_name(name) != name.strip() else by_display
+        found = index.get(fold(name) if index is by_alias else name_key(name))
         if found:
             ids |= found
         else:
@@ -231,7 +241,7 @@ def select(conn: sqlite3.Connection, filters: Filters) -> Selection:
            "ON i.name = p.institution WHERE 1")
     params: list[object] = []
     members = region_members(filters.regions)
-    if filters.regions and members is not None:
+    if members is not None:
         sql += f" AND COALESCE(i.region, 'us') IN ({','.join('?' * len(members))})"
         params += sorted(members)
     if filters.countries:

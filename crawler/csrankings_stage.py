@@ -6,10 +6,12 @@ SourceError with one line and leaves the store as it was.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -46,6 +48,25 @@ def report_from_spider(report: dict[str, Any]) -> StageReport:
                        errors=list(report.get("warnings", [])))
 
 
+def is_local(url: str) -> bool:
+    """Whether ``url`` points at this machine (a local mirror or test server)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def spider_settings(url: str) -> dict[str, Any]:
+    """Settings for the child crawl: quiet; no politeness delay for a local mirror only."""
+    settings: dict[str, Any] = {"LOG_LEVEL": "WARNING"}
+    if is_local(url):
+        settings.update(DOWNLOAD_DELAY=0, AUTOTHROTTLE_ENABLED=False)
+    return settings
+
+
 def run(ctx: StageContext) -> StageReport:
     """Download and import CSRankings into ``ctx.settings.db_path``."""
     with tempfile.TemporaryDirectory(prefix="profscout-csr-") as tmp:
@@ -65,7 +86,8 @@ def run(ctx: StageContext) -> StageReport:
                 progress.update(task, description=state.get("phase", ""))
 
             report = run_spider_in_child("csrankings", spider_args=args,
-                                         settings={"LOG_LEVEL": "WARNING"}, poll=poll,
+                                         settings=spider_settings(ctx.settings.csrankings_url),
+                                         poll=poll,
                                          poll_interval=0.2)
     if report.get("error"):
         raise SourceError(f"CSRankings ({ctx.settings.csrankings_url}): {report['error']}")

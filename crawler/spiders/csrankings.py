@@ -52,6 +52,8 @@ class CSRankingsSpider(scrapy.Spider):
         "DOWNLOAD_WARNSIZE": 0,
         "DOWNLOAD_TIMEOUT": 120,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+        "DOWNLOAD_DELAY": 1.0,  # a few static files from one host, one at a time
+        "AUTOTHROTTLE_START_DELAY": 1.0,
     }
 
     def __init__(self, url: str | None = None, db: str | None = None,

@@ -1,0 +1,151 @@
+"""Real Scrapy crawls (in subprocesses) of CSRankings fixture files on a local HTTP server."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.world import REPO_ROOT, free_port
+
+FIXTURES = Path(__file__).parent / "fixtures" / "csrankings"
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    """``python -m http.server`` serving the fixture folders; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+         "--directory", str(FIXTURES)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "full/country-info.csv", timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def profscout(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "profscout", *args], capture_output=True,
+                          text=True, timeout=120, cwd=REPO_ROOT)
+
+
+def dump(db: Path) -> list[str]:
+    conn = sqlite3.connect(db)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def count(db: Path, table: str) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_crawl_imports_fixture_and_second_crawl_changes_nothing(server, db_path):
+    args = ["crawl", "--stages", "csrankings", "--csrankings-url", server + "full/",
+            "--db", str(db_path), "--json"]
+    first = profscout(*args)
+    assert first.returncode == 0, first.stderr
+    summary = json.loads(first.stdout)  # nothing else on stdout
+    assert summary["selected"] == 8 and summary["institutions"] == 5
+    report = summary["csrankings"]
+    assert report["professors"] == 8 and report["area_data"] is True
+    assert report["tables"]["professors"]["added"] == 8
+    assert report["tables"]["area_counts"]["added"] == 7
+    assert report["skipped"] == {"not_utf8": 1, "missing_field": 2, "bad_url": 1,
+                                 "duplicate": 1, "extra_fields": 1,
+                                 "country_info_duplicate": 1,
+                                 "geolocation_bad_coordinates": 1,
+                                 "author_info_unknown_author": 1,
+                                 "author_info_bad_number": 1}
+    assert count(db_path, "professors") == 8 and count(db_path, "professor_aliases") == 10
+    before = dump(db_path)
+
+    second = profscout(*args)
+    assert second.returncode == 0, second.stderr
+    report = json.loads(second.stdout)["csrankings"]
+    assert report["added"] == report["updated"] == 0
+    assert report["unchanged"] == 5 + 8 + 10 + 7
+    assert dump(db_path) == before
+
+
+def test_area_and_region_filters_after_import(server, db_path):
+    result = profscout("crawl", "--stages", "csrankings", "--csrankings-url", server + "full/",
+                       "--db", str(db_path), "--area", "vision", "--region", "europe", "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["selected"], summary["institutions"]) == (1, 1)  # Gérard Huet (iccv)
+    assert summary["areas"] == ["vision"] and summary["area_filter"] == "area_counts"
+
+    table = profscout("crawl", "--stages", "csrankings", "--csrankings-url", server + "full/",
+                      "--db", str(db_path))
+    assert table.returncode == 0, table.stderr
+    assert "Selected 8 professors at 5 institutions" in table.stdout
+    assert "csrankings" in table.stdout
+
+
+def test_scrapy_crawl_on_its_own_with_split_files(server, tmp_path):
+    db = tmp_path / "split.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "csrankings", "-a", f"url={server}split/",
+         "-a", f"db={db}", *FAST], capture_output=True, text=True, timeout=120, cwd=REPO_ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "CSRankings import:" in result.stderr
+    conn = sqlite3.connect(db)
+    keys = {r[0] for r in conn.execute("SELECT key FROM professors")}
+    assert keys == {"Ada Lovelace", "Alan Turing 0001"}
+    areas = {r[0] for r in conn.execute("SELECT area FROM area_counts")}
+    assert areas == {"vision", "act"}  # pre-2018 format: the area column
+    regions = dict(conn.execute("SELECT name, region FROM institutions"))
+    assert regions == {"Example University": "us", "Cambridge Example": "europe"}
+
+
+def test_missing_faculty_files_leave_no_store_behind(server, tmp_path):
+    db = tmp_path / "none.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "csrankings", "-a", f"url={server}nothing/",
+         "-a", f"db={db}", *FAST], capture_output=True, text=True, timeout=120, cwd=REPO_ROOT)
+    assert "no csrankings.csv nor csrankings-[a-z].csv" in result.stderr
+    assert not db.exists()
+
+
+def test_unreachable_source_is_one_line_and_leaves_store_unchanged(server, db_path):
+    assert profscout("crawl", "--stages", "csrankings", "--csrankings-url", server + "full/",
+                     "--db", str(db_path), "--json").returncode == 0
+    before = dump(db_path)
+    dead = f"http://127.0.0.1:{free_port()}/"
+    result = profscout("crawl", "--stages", "csrankings", "--csrankings-url", dead,
+                       "--db", str(db_path), "--json")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: CSRankings") and dead in lines[0]
+    assert dump(db_path) == before
+
+
+def test_unknown_area_or_region_fails_before_crawling(server, db_path):
+    for flag, value, hint in (("--area", "astrology", "mlmining"),
+                              ("--region", "mars", "europe")):
+        result = profscout("crawl", "--stages", "csrankings", "--csrankings-url",
+                           server + "full/", "--db", str(db_path), flag, value)
+        assert result.returncode == 2
+        assert len(result.stderr.strip().splitlines()) == 1 and hint in result.stderr
+    assert not db_path.exists()

@@ -44,6 +44,7 @@ ATOM = "http://www.w3.org/2005/Atom"
 OPENSEARCH = "http://a9.com/-/spec/opensearch/1.1/"
 MAX_URL_LENGTH = 4000
 MAX_NAMES_PER_QUERY = 60
+MAX_PAGE_SIZE = 2000  # the API's limit per call; big pages keep calls per professor low
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _SAFE_FORM = re.compile(r"[^\w ]+")
 
@@ -296,7 +297,7 @@ class ArxivClient:
     """Batched, windowed author searches against one arXiv API endpoint."""
 
     def __init__(self, url: str = DEFAULT_ARXIV_URL, delay: float = POLITE_ARXIV_DELAY, *,
-                 page_size: int = 500, timeout: float = 30.0, max_retries: int = 4,
+                 page_size: int = MAX_PAGE_SIZE, timeout: float = 30.0, max_retries: int = 4,
                  backoff: float = 2.0, max_wait: float = 120.0,
                  max_url_length: int = MAX_URL_LENGTH, user_agent: str = USER_AGENT,
                  sleep: Callable[[float], None] = time.sleep) -> None:

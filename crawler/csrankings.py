@@ -163,8 +163,9 @@ def normalize_url(url: str) -> str | None:
 
 
 def scholar_id(value: str) -> str | None:
-    """A Google Scholar id, or None for ``NOSCHOLARPAGE``, empty or malformed values."""
-    value = value.strip()
+    """A Google Scholar id (URL parameters cut off), or None for ``NOSCHOLARPAGE``, empty or
+    malformed values."""
+    value = value.strip().split("&", 1)[0]  # "ID&hl=en" pasted from a profile URL
     if not value or value == NO_SCHOLAR or not _SCHOLAR_ID.fullmatch(value):
         return None
     return value

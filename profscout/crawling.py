@@ -9,6 +9,7 @@ Used by ``profscout crawl`` and ``profscout shortlist``. The summary is a plain 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -80,6 +81,7 @@ def run_crawl(settings: Settings, stages: str | Iterable[str], filters: Filters,
     names = parse_stages(stages)
     validate_filters(filters)
     functions = load_stages(names)
+    existed = settings.db_path.exists()
     conn = connect(settings.db_path)
     try:
         ctx = StageContext(conn=conn, settings=settings, console=console,
@@ -106,8 +108,19 @@ def run_crawl(settings: Settings, stages: str | Iterable[str], filters: Filters,
                 continue
             summary[name] = functions[name](ctx).to_dict()
         return summary
+    except BaseException:
+        if not existed and conn.execute("SELECT 1 FROM professors LIMIT 1").fetchone() is None:
+            conn.close()
+            remove_store(settings.db_path)  # a first crawl that failed leaves nothing behind
+        raise
     finally:
         conn.close()
+
+
+def remove_store(path: Path) -> None:
+    """Delete a store file with its WAL and shared-memory files."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _cell(value: Any) -> str:

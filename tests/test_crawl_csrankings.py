@@ -139,6 +139,10 @@ def test_unreachable_source_is_one_line_and_leaves_store_unchanged(server, db_pa
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: CSRankings") and dead in lines[0]
     assert dump(db_path) == before
+    fresh = db_path.with_name("fresh.db")
+    assert profscout("crawl", "--stages", "csrankings", "--csrankings-url", dead,
+                     "--db", str(fresh)).returncode == 1
+    assert not fresh.exists()  # a first crawl that failed leaves no store behind
 
 
 def test_unknown_area_or_region_fails_before_crawling(server, db_path):

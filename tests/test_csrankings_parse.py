@@ -65,6 +65,11 @@ def test_normalize_url(url, expected):
     assert csr.normalize_url(url) == expected
 
 
+def test_scholar_id():
+    assert csr.scholar_id(" vGhH7RQAAAAJ&hl ") == "vGhH7RQAAAAJ"
+    assert csr.scholar_id("NOSCHOLARPAGE") is None and csr.scholar_id("no way!") is None
+
+
 def test_display_name_drops_dblp_number_only_at_the_end():
     assert csr.display_name("Wei Wang 0001") == "Wei Wang"
     assert csr.display_name("Agent 0001 Smith") == "Agent 0001 Smith"

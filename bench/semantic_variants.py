@@ -39,14 +39,15 @@ def main() -> None:
         print(f"{label:34} mean {mean_loss(results):.4f}   ({losses})"
               f"  {time.perf_counter() - start:.1f}s", flush=True)
 
-    run("tfidf (default)", TfidfMatcher)
+    for agg in ("topk", "blend"):
+        run(f"tfidf aggregation={agg}", lambda agg=agg: TfidfMatcher(aggregation=agg))
     for agg in AGGREGATIONS:
         run(f"semantic aggregation={agg}",
             lambda agg=agg: SemanticMatcher(args.model, aggregation=agg, cache=cache))
     for w in WEIGHTS:
         run(f"hybrid semantic_weight={w}",
             lambda w=w: HybridMatcher(w, SemanticMatcher(args.model, cache=cache)))
-    for agg in ("max", "mean", "softmax", "blend"):
+    for agg in ("max", "topk", "mean", "softmax", "blend"):
         run(f"hybrid 0.75, tfidf aggregation={agg}",
             lambda agg=agg: HybridMatcher(0.75, SemanticMatcher(args.model, cache=cache),
                                           TfidfMatcher(aggregation=agg)))

@@ -32,10 +32,16 @@ AGGREGATIONS = ("max", "mean", "top3", "softmax")
 DEFAULT_AGGREGATION = "mean"
 DEFAULT_SEMANTIC_WEIGHT = 0.75
 SOFTMAX_TEMPERATURE = 0.1
+HYBRID_LEXICAL_AGGREGATION = "topk"
 
 
 class SemanticUnavailable(UserError):
     """The semantic extra (sentence-transformers and a model) is not installed."""
+
+
+# Embeddings of this process, for matchers given neither a cache nor a store: matchers made
+# one after another (e.g. one per gold-standard sample) embed a shared text only once.
+PROCESS_CACHE = EmbeddingCache()
 
 
 def semantic_available() -> bool:
@@ -155,7 +161,7 @@ class SemanticMatcher:
 
     Profile interests (free text) count as one more document of weight 1. Embeddings go
     through ``cache``, or a cache on the store ``conn`` (so a re-rank embeds only new texts),
-    or an in-memory one.
+    or else ``PROCESS_CACHE``.
     """
 
     name = "semantic"
@@ -168,9 +174,14 @@ class SemanticMatcher:
         if aggregation not in AGGREGATIONS:
             raise UserError(
                 f"unknown aggregation {aggregation!r}; choose from {', '.join(AGGREGATIONS)}")
+        if encoder is None and not semantic_available():
+            raise SemanticUnavailable(
+                f"the semantic matcher needs the optional extra: {INSTALL_HINT}")
         self.model = model
         self.aggregation = aggregation
-        self.cache = cache if cache is not None else EmbeddingCache(conn)
+        if cache is None:
+            cache = EmbeddingCache(conn) if conn is not None else PROCESS_CACHE
+        self.cache = cache
         self.batch_size = batch_size
         self.model_key, self._source = resolve_model(model)
         self._encoder = encoder
@@ -236,9 +247,15 @@ class SemanticMatcher:
 
 
 def _default_lexical() -> ProfileMatcher:
+    """TF-IDF scored by its best few papers (``topk``), whatever TF-IDF's own default.
+
+    The semantic side already compares the query with the profile as a whole (the mean
+    similarity, i.e. the centroid); the lexical side adds what it misses, a close term match
+    with a few specific papers. A centroid on both sides would count the same evidence twice.
+    """
     from ranking.match import TfidfMatcher
 
-    return TfidfMatcher()
+    return TfidfMatcher(aggregation=HYBRID_LEXICAL_AGGREGATION)
 
 
 class HybridMatcher:

@@ -120,7 +120,7 @@ def test_unknown_aggregation_and_weight_are_user_errors() -> None:
     with pytest.raises(UserError, match="aggregation"):
         SemanticMatcher(aggregation="median")
     with pytest.raises(UserError, match="weight"):
-        HybridMatcher(semantic_weight=2.0, semantic=SemanticMatcher(), lexical=TfidfMatcher())
+        HybridMatcher(semantic_weight=2.0)
 
 
 # -- the real model ----------------------------------------------------------------------------
@@ -162,6 +162,53 @@ def test_embedding_cache_on_a_real_store(model_ready: None, db_path: Path) -> No
     assert conn.execute("SELECT count(*) FROM embeddings").fetchone()[0] == 3
     # a different model never sees these vectors
     assert EmbeddingCache(conn).get_many("another/model", [text_hash(texts[0])]) == {}
+    conn.close()
+
+
+def test_rank_path_keeps_embeddings_in_the_store(model_ready: None, db_path: Path) -> None:
+    """Matchers made for ``rank`` get the store: a re-rank with one new paper embeds one."""
+    from ranking.cache import fitted_matcher
+
+    profiles = _profiles()
+    conn = connect(db_path)
+    hybrid, _ = fitted_matcher(conn, "hybrid", profiles)
+    assert hybrid.semantic.cache.conn is conn
+    stored = conn.execute("SELECT count(*) FROM embeddings").fetchone()[0]
+    assert stored == 5  # four papers and one interests text
+    conn.close()
+
+    profiles[0].documents.append(Document("v3", "Depth estimation from a single image."))
+    conn = connect(db_path)
+    semantic, _ = fitted_matcher(conn, "semantic", profiles)
+    assert semantic.cache.stats.store_hits == 5 and semantic.cache.stats.misses == 1
+    assert semantic.score(["monocular depth"]).argmax() == 0
+    conn.close()
+
+
+def test_rank_cli_with_the_hybrid_matcher(model_ready: None, tmp_path: Path, capsys) -> None:
+    """``profscout rank --matcher hybrid`` on a small store: says which matcher ran, puts the
+    on-topic professor first, and a re-rank embeds nothing new."""
+    import csv
+
+    from tests.ranking_store import build_store, run_cli
+
+    store = build_store(tmp_path / "store.db")
+    out = tmp_path / "shortlist.csv"
+    argv = ["rank", "--db", str(store), "-o", str(out), "--per-institution", "0",
+            "--matcher", "hybrid", "pixel-wise labelling of photographs"]
+    assert run_cli(argv) == 0
+    assert "Matcher: hybrid" in capsys.readouterr().err
+    rows = list(csv.DictReader(out.read_text("utf-8-sig").splitlines()))
+    assert rows[0]["name"] == "Dan Pixel"  # image segmentation, not one word in common
+    count_and_last = "SELECT count(*), max(rowid) FROM embeddings"
+    conn = connect(store)
+    stored = tuple(conn.execute(count_and_last).fetchone())
+    conn.close()
+    assert stored[0] > 0
+
+    assert run_cli(argv) == 0  # a re-insert would take a new rowid
+    conn = connect(store)
+    assert tuple(conn.execute(count_and_last).fetchone()) == stored
     conn.close()
 
 

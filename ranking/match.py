@@ -15,7 +15,7 @@ then aggregated per profile:
 ``softmax``  a smooth maximum, ``t * log(weighted mean of exp(s / t))``;
 ``blend``    one blended profile document: the weighted centroid of the profile's document
              vectors, renormalised, compared with the query directly (one sparse
-             matrix-vector product per query).
+             vector-matrix product per query over the terms x profiles matrix).
 
 ``evaluate-match`` compares them; ``DEFAULT_AGGREGATION`` is the one kept: on the expertise
 gold standard ``blend`` (= ``mean`` there, as the metric compares papers for one person) is
@@ -123,7 +123,8 @@ class TfidfMatcher(BaseEstimator):
             (self.index_.weights, (owner, np.arange(len(owner)))),
             shape=(n_profiles, len(owner)),
         )
-        return normalize(mixer @ self.doc_matrix_).astype(np.float32).tocsr()
+        # stored transposed (terms x profiles, CSR): a query touches only its terms' rows
+        return normalize(mixer @ self.doc_matrix_).astype(np.float32).T.tocsr()
 
     # -- transforming and scoring --------------------------------------------------------
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
@@ -153,11 +154,16 @@ class TfidfMatcher(BaseEstimator):
             out[i] = np.sqrt(known / total) if total else 0.0
         return out
 
+    def _term_columns(self, text: str) -> dict[int, str]:
+        """Column -> term for the words and bigrams of ``text`` the vocabulary knows."""
+        check_is_fitted(self, "vectorizer_")
+        vocabulary = self.vectorizer_.vocabulary_
+        analyzer = self.vectorizer_.build_analyzer()
+        return {vocabulary[t]: t for t in analyzer(text) if t in vocabulary}
+
     def known_terms(self, text: str) -> list[str]:
         """The words and bigrams of ``text`` that the fitted vocabulary knows."""
-        row = self.transform([text])
-        names = self.vectorizer_.get_feature_names_out()
-        return [str(names[i]) for i in row.indices]
+        return list(dict.fromkeys(self._term_columns(text).values()))
 
     def document_similarities(self, queries: Sequence[str]) -> np.ndarray:
         """(n_documents, n_queries) cosine similarity times document weight."""
@@ -168,7 +174,7 @@ class TfidfMatcher(BaseEstimator):
         """(n_queries, n_profiles) similarities; higher is a better match."""
         check_is_fitted(self, "vectorizer_")
         if self.aggregation == "blend":
-            return (self.transform(queries) @ self.profile_matrix_.T).toarray()
+            return (self.transform(queries) @ self.profile_matrix_).toarray()
         sims = self.document_similarities(queries)
         return np.stack([self._aggregate(sims[:, j]) for j in range(sims.shape[1])])
 
@@ -226,11 +232,11 @@ class TfidfMatcher(BaseEstimator):
         contrib = q.multiply(blended).tocoo()
         if contrib.nnz == 0:
             return []
-        names = self.vectorizer_.get_feature_names_out()
+        names = self._term_columns(query)
         order = np.argsort(-contrib.data, kind="stable")
         chosen: list[str] = []
         for i in order:
-            term = str(names[contrib.col[i]])
+            term = names[int(contrib.col[i])]
             if any(term in kept.split() or term == kept for kept in chosen):
                 continue
             chosen = [k for k in chosen if not (" " in term and k in term.split())]

@@ -20,6 +20,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 SKIP_NOT_UTF8 = "not_utf8"
@@ -42,6 +43,13 @@ NO_SCHOLAR = "NOSCHOLARPAGE"
 _DBLP_NUMBER = re.compile(r"\s+(\d{4})$")
 _SCHOLAR_ID = re.compile(r"[A-Za-z0-9_-]{6,20}")
 _NAME_SUFFIXES = {"jr", "junior", "sr", "senior", "ii", "iii", "iv"}
+_SPACES = re.compile(r"\s+")
+_NON_WORD = re.compile(r"[^\w]+")
+_DOUBLE_SCHEME = re.compile(r"^https?://+(?=https?:/)", re.IGNORECASE)
+_ONE_SLASH = re.compile(r"^(https?):/+(?=[^/])", re.IGNORECASE)
+_HAS_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_HOST_PORT = re.compile(r"^[\w.-]+:\d+(/|$)")
+_HOSTNAME = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)+")
 
 
 class HeaderError(ValueError):
@@ -78,7 +86,7 @@ def decode_lines(data: bytes) -> tuple[list[str], int]:
 
 
 def _clean(value: str) -> str:
-    return re.sub(r"\s+", " ", value.replace("\ufeff", "")).strip()
+    return _SPACES.sub(" ", value.replace("\ufeff", "")).strip()
 
 
 def read_table(data: bytes, required: tuple[str, ...],
@@ -147,17 +155,17 @@ def normalize_url(url: str) -> str | None:
     url = url.strip()
     if not url:
         return None
-    url = re.sub(r"^https?://+(?=https?:/)", "", url, flags=re.IGNORECASE)
-    url = re.sub(r"^(https?):/+(?=[^/])", r"\1://", url, flags=re.IGNORECASE)
-    if not re.match(r"^[a-z][a-z0-9+.-]*://", url, flags=re.IGNORECASE):
-        if ":" in url.split("/", 1)[0] and not re.match(r"^[\w.-]+:\d+(/|$)", url):
+    url = _DOUBLE_SCHEME.sub("", url)
+    url = _ONE_SLASH.sub(r"\1://", url)
+    if not _HAS_SCHEME.match(url):
+        if ":" in url.split("/", 1)[0] and not _HOST_PORT.match(url):
             return None
         url = "http://" + url
     parts = urlsplit(url)
     host = parts.hostname or ""
     if parts.scheme.lower() not in ("http", "https") or " " in url:
         return None
-    if not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", host) and host != "localhost":
+    if not _HOSTNAME.fullmatch(host) and host != "localhost":
         return None
     return url
 
@@ -175,13 +183,14 @@ def fold(text: str) -> str:
     """Lower case without accents, punctuation as spaces, whitespace collapsed."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+    return " ".join(_NON_WORD.sub(" ", text).split())
 
 
-def name_tokens(name: str) -> list[str]:
+@lru_cache(maxsize=1 << 16)
+def name_tokens(name: str) -> tuple[str, ...]:
     """Folded words of a display name, without suffixes such as ``Jr.``."""
-    return [t for t in fold(display_name(name)).replace("_", " ").split()
-            if t not in _NAME_SUFFIXES]
+    return tuple(t for t in fold(display_name(name)).replace("_", " ").split()
+            if t not in _NAME_SUFFIXES)
 
 
 def same_person_names(a: str, b: str) -> bool:

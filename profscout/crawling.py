@@ -132,24 +132,27 @@ def _cell(value: Any) -> str:
 
 
 def render_summary(summary: dict[str, Any], console: Console) -> None:
-    """The closing summary of a crawl as a rich table."""
+    """The closing summary of a crawl: a rich table of changes, then each stage's figures."""
     areas = ", ".join(summary.get("areas") or []) or "all"
     console.print(f"Selected [bold]{summary['selected']}[/bold] professors at "
                   f"[bold]{summary['institutions']}[/bold] institutions (areas: {areas}; "
-                  f"store: {summary.get('db', '?')})", highlight=False)
-    table = Table(title="What each stage did", show_lines=False)
-    for column in ("stage", "added", "updated", "unchanged", "skipped (why)", "other"):
+                  f"store: {summary.get('db', '?')})", highlight=False, soft_wrap=True)
+    table = Table(title="What each stage did")
+    for column in ("stage", "added", "updated", "unchanged", "skipped (why)"):
         table.add_column(column, overflow="fold")
+    details = []
     for name in STAGE_ORDER:
         report = summary.get(name)
         if not isinstance(report, dict):
             continue
+        table.add_row(name, _cell(report.get("added", "-")), _cell(report.get("updated", "-")),
+                      _cell(report.get("unchanged", "-")), _cell(report.get("skipped", {})))
         other = {k: v for k, v in report.items()
                  if k not in ("stage", "added", "updated", "unchanged", "skipped", "errors",
                               "tables", "files")}
-        table.add_row(name, _cell(report.get("added", "-")), _cell(report.get("updated", "-")),
-                      _cell(report.get("unchanged", "-")), _cell(report.get("skipped", {})),
-                      _cell(other))
-        for error in report.get("errors", []):
-            console.print(f"[yellow]{name}:[/yellow] {error}", highlight=False)
+        if other:
+            details.append(f"[bold]{name}[/bold]: {_cell(other)}")
+        details += [f"[yellow]{name}:[/yellow] {error}" for error in report.get("errors", [])]
     console.print(table)
+    for line in details:
+        console.print(line, highlight=False, soft_wrap=True)

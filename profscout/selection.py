@@ -5,7 +5,8 @@ them), countries (two-letter codes), institutions, ``since`` (year), ``min_pubs`
 of names. Areas are judged by the best evidence the store has:
 
 1. ``area_counts`` (CSRankings' counted papers, from ``generated-author-info.csv``);
-2. else arXiv categories of the papers in ``authorships``;
+2. else arXiv categories of the papers in ``authorships`` (professors never checked on arXiv
+   are kept: no evidence either way);
 3. else no area filter at all, with a warning saying so.
 """
 
@@ -232,6 +233,12 @@ def _ids_by_arxiv(conn: sqlite3.Connection, codes: list[str], since: int | None,
     return {pid for pid, n in papers.items() if n >= max(min_pubs or 0, 1)}
 
 
+def _ids_checked_on_arxiv(conn: sqlite3.Connection) -> set[int]:
+    """Professors whose arXiv papers were looked for (a sync record or any authorship)."""
+    return {r[0] for r in conn.execute("SELECT professor_id FROM arxiv_sync "
+                                       "UNION SELECT professor_id FROM authorships")}
+
+
 def select(conn: sqlite3.Connection, filters: Filters) -> Selection:
     """Select professors; see the module docstring for how areas are judged."""
     validate_filters(filters)
@@ -263,10 +270,12 @@ def select(conn: sqlite3.Connection, filters: Filters) -> Selection:
             ids &= _ids_by_area_counts(conn, codes, filters.since, filters.min_pubs)
         elif has_authorships(conn):
             selection.area_source = AREA_SOURCE_ARXIV
-            ids &= _ids_by_arxiv(conn, codes, filters.since, filters.min_pubs)
+            checked = _ids_checked_on_arxiv(conn)
+            ids &= _ids_by_arxiv(conn, codes, filters.since, filters.min_pubs) | (ids - checked)
             selection.warnings.append(
                 "the store has no CSRankings area data; areas and publication counts are "
-                "judged from the arXiv categories of matched papers")
+                "judged from the arXiv categories of matched papers (professors not yet "
+                "checked on arXiv are kept)")
         else:
             selection.area_source = AREA_SOURCE_NONE
             selection.warnings.append(

@@ -113,10 +113,18 @@ def test_areas_fall_back_to_arxiv_categories(conn_without_areas):
             "INSERT INTO authorships (professor_id, arxiv_id, matched_name, confidence) "
             "VALUES (?, ?, ?, ?)",
             [(ada, "2501.00001", "Ada Lovelace", 0.9), (grace, "2201.00002", "G. Hopper", 0.9)])
+    turing = conn.execute("SELECT id FROM professors WHERE key = 'Alan Turing 0001'"
+                          ).fetchone()[0]
+    with store.transaction(conn):  # checked on arXiv, nothing found
+        conn.execute("INSERT INTO arxiv_sync (professor_id, checked_at) VALUES (?, ?)",
+                     (turing, "2026-01-01T00:00:00"))
     selection = select(conn, Filters(areas=["vision"]))
-    assert selection.area_source == AREA_SOURCE_ARXIV
-    assert selection.ids == [ada] and selection.warnings
-    assert select_professors(conn, Filters(areas=["plan"], since=2023)) == []
+    assert selection.area_source == AREA_SOURCE_ARXIV and selection.warnings
+    # Ada has a cs.CV paper; Grace and Turing were checked and have none; the rest were
+    # never checked on arXiv, so there is no evidence to drop them
+    assert keys(conn, selection.ids) == ALL - {"Grace Hopper", "Alan Turing 0001"}
+    recent_pl = select_professors(conn, Filters(areas=["plan"], since=2023))
+    assert keys(conn, recent_pl) == ALL - {"Grace Hopper", "Alan Turing 0001", "Ada Lovelace"}
 
 
 def test_without_any_area_data_the_area_filter_is_not_applied_and_says_so(conn_without_areas):

@@ -153,3 +153,17 @@ def test_unknown_area_or_region_fails_before_crawling(server, db_path):
         assert result.returncode == 2
         assert len(result.stderr.strip().splitlines()) == 1 and hint in result.stderr
     assert not db_path.exists()
+
+
+def test_stage_names_and_missing_stage_modules_are_user_errors(monkeypatch):
+    from profscout import stages
+    from profscout.crawling import load_stages, parse_stages
+    from profscout.errors import UserError
+
+    assert parse_stages("arxiv, CSRankings") == ["csrankings", "arxiv"]
+    with pytest.raises(UserError, match="valid stages: csrankings, homepages, arxiv"):
+        parse_stages("csrankings,pdfs")
+    monkeypatch.setitem(stages.STAGES, "homepages", "crawler.no_such_stage:run")
+    with pytest.raises(UserError, match="crawler.no_such_stage is missing"):
+        load_stages(["csrankings", "homepages"])
+    assert callable(load_stages(["csrankings"])["csrankings"])

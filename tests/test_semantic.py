@@ -123,6 +123,19 @@ def test_unknown_aggregation_and_weight_are_user_errors() -> None:
         HybridMatcher(semantic_weight=2.0)
 
 
+def test_model_names_and_folders_resolve(tmp_path: Path, monkeypatch) -> None:
+    from ranking.semantic import ENV_MODEL, resolve_model
+
+    monkeypatch.delenv(ENV_MODEL, raising=False)
+    assert resolve_model(None)[0] == DEFAULT_MODEL
+    assert resolve_model("all-MiniLM-L6-v2")[0] == DEFAULT_MODEL
+    assert resolve_model("org/some-model") == ("org/some-model", "org/some-model")
+    assert resolve_model(str(tmp_path)) == (str(tmp_path.resolve()),) * 2
+    monkeypatch.setenv(ENV_MODEL, str(tmp_path))
+    assert resolve_model(None)[0] == str(tmp_path.resolve())
+    assert resolve_model("org/some-model")[0] == "org/some-model"  # an explicit name wins
+
+
 # -- the real model ----------------------------------------------------------------------------
 def test_semantic_matches_paraphrase_that_tfidf_misses(model_ready: None) -> None:
     profiles = _profiles()

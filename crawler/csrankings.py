@@ -15,10 +15,11 @@ Files (https://github.com/emeryberger/CSrankings):
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -67,60 +68,69 @@ class Table:
 
 # --- decoding and reading -------------------------------------------------------------------
 
-def decode_lines(data: bytes) -> tuple[list[str], int]:
-    """Text lines of ``data``; lines that are not valid UTF-8 are dropped and counted.
+def iter_lines(data: bytes, skipped: Counter[str]) -> Iterator[str]:
+    """Text lines of ``data``, lazily; lines that are not valid UTF-8 are dropped and counted.
 
     A BOM at the start (or at the start of any line, as when files are concatenated) is
-    removed. Returns ``(lines, not_utf8)``.
+    removed.
     """
-    lines: list[str] = []
-    bad = 0
-    for raw in data.splitlines():
+    for raw in io.BytesIO(data):
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError:
-            bad += 1
+            skipped[SKIP_NOT_UTF8] += 1
             continue
-        lines.append(line.lstrip("\ufeff"))
-    return lines, bad
+        yield line.lstrip("\ufeff")
 
 
 def _clean(value: str) -> str:
     return _SPACES.sub(" ", value.replace("\ufeff", "")).strip()
 
 
-def read_table(data: bytes, required: tuple[str, ...],
-               optional: tuple[str, ...] = ()) -> Table:
-    """Parse a CSV file that must have ``required`` columns (in any order).
+def iter_table(data: bytes, required: tuple[str, ...], optional: tuple[str, ...],
+               skipped: Counter[str]) -> Iterator[dict[str, str]]:
+    """Valid rows of a CSV file that must have ``required`` columns (in any order).
 
     Column names are matched case-insensitively after trimming; cells are trimmed and inner
     whitespace collapsed. Rows with too few cells or an empty required cell are skipped as
-    ``missing_field``, rows with more cells than the header as ``extra_fields``.
+    ``missing_field``, rows with more cells than the header as ``extra_fields``; the rows
+    read (valid or not) are counted under ``skipped["_read"]``.
     Raises HeaderError when a required column is absent.
     """
-    lines, bad = decode_lines(data)
-    table = Table()
-    table.skipped[SKIP_NOT_UTF8] += bad
-    table.read += bad
-    reader = csv.reader(line for line in lines if line.strip())
+    bad_before = skipped[SKIP_NOT_UTF8]
+    reader = csv.reader(line for line in iter_lines(data, skipped) if line.strip())
     header = [_clean(h).lower() for h in next(reader, [])]
     missing = [c for c in required if c not in header]
     if missing:
         raise HeaderError(f"expected columns {', '.join(required)}; "
                           f"missing {', '.join(missing)} (header: {','.join(header) or 'empty'})")
-    wanted = [c for c in (*required, *optional) if c in header]
-    index = {c: header.index(c) for c in wanted}
+    index = {c: header.index(c) for c in (*required, *optional) if c in header}
+    nonempty = [c for c in required if c in REQUIRED_NONEMPTY]
+    width = len(header)
+    read = 0
     for cells in reader:
-        table.read += 1
-        if len(cells) > len(header) and any(_clean(c) for c in cells[len(header):]):
-            table.skipped[SKIP_EXTRA_FIELDS] += 1
+        read += 1
+        if len(cells) > width and any(_clean(c) for c in cells[width:]):
+            skipped[SKIP_EXTRA_FIELDS] += 1
             continue
-        row = {c: _clean(cells[i]) if i < len(cells) else "" for c, i in index.items()}
-        if len(cells) < len(header) or any(not row[c] for c in required
-                                           if c in REQUIRED_NONEMPTY):
-            table.skipped[SKIP_MISSING_FIELD] += 1
+        if len(cells) < width:
+            skipped[SKIP_MISSING_FIELD] += 1
             continue
-        table.rows.append(row)
+        row = {c: _clean(cells[i]) for c, i in index.items()}
+        if any(not row[c] for c in nonempty):
+            skipped[SKIP_MISSING_FIELD] += 1
+            continue
+        yield row
+    skipped["_read"] += read + skipped[SKIP_NOT_UTF8] - bad_before
+
+
+def read_table(data: bytes, required: tuple[str, ...],
+               optional: tuple[str, ...] = ()) -> Table:
+    """All valid rows of a CSV file (see :func:`iter_table`), skipped counts, rows read."""
+    skipped: Counter[str] = Counter()
+    table = Table(rows=list(iter_table(data, required, optional, skipped)))
+    table.read = skipped.pop("_read", 0)
+    table.skipped = skipped
     return table
 
 
@@ -309,8 +319,8 @@ def check_author_info_header(data: bytes) -> str:
 
     Raises HeaderError for any other header.
     """
-    lines, _ = decode_lines(data[:4096])
-    header = next(csv.reader(lines[:1]), []) if lines else []
+    first = next((line for line in iter_lines(data[:4096], Counter()) if line.strip()), "")
+    header = next(csv.reader([first]), []) if first else []
     columns = tuple(_clean(h).lower() for h in header)
     if columns[:len(AUTHOR_INFO_COLUMNS_OLD)] == AUTHOR_INFO_COLUMNS_OLD:
         return "old"
@@ -321,23 +331,31 @@ def check_author_info_header(data: bytes) -> str:
                       f"{','.join(AUTHOR_INFO_COLUMNS_OLD)}), got {','.join(columns) or 'none'}")
 
 
-def parse_author_info(data: bytes) -> tuple[list[AreaCount], Counter[str], int]:
-    """Rows of ``generated-author-info.csv`` in either format (header checked first)."""
+def iter_author_info(data: bytes, skipped: Counter[str]) -> Iterator[AreaCount]:
+    """Valid rows of ``generated-author-info.csv`` in either format, lazily.
+
+    The header is checked first (HeaderError); bad numbers are counted as ``bad_number``.
+    """
     check_author_info_header(data)
-    table = read_table(data, AUTHOR_INFO_COLUMNS)
-    counts = []
-    for row in table.rows:
+    for row in iter_table(data, AUTHOR_INFO_COLUMNS, (), skipped):
         try:
             year = int(row["year"])
             count, adjusted = float(row["count"]), float(row["adjustedcount"])
         except ValueError:
-            table.skipped[SKIP_BAD_NUMBER] += 1
+            skipped[SKIP_BAD_NUMBER] += 1
             continue
         if not (1900 <= year <= 2100) or not (0 <= count < 1e6) or not (0 <= adjusted < 1e6):
-            table.skipped[SKIP_BAD_NUMBER] += 1
+            skipped[SKIP_BAD_NUMBER] += 1
             continue
-        counts.append(AreaCount(row["name"], row["area"].lower(), year, count, adjusted))
-    return counts, table.skipped, table.read
+        yield AreaCount(row["name"], row["area"].lower(), year, count, adjusted)
+
+
+def parse_author_info(data: bytes) -> tuple[list[AreaCount], Counter[str], int]:
+    """All valid rows of ``generated-author-info.csv``, skipped counts, rows read."""
+    skipped: Counter[str] = Counter()
+    counts = list(iter_author_info(data, skipped))
+    read = skipped.pop("_read", 0)
+    return counts, skipped, read
 
 
 # --- merging rows into people -----------------------------------------------------------------
@@ -490,9 +508,11 @@ def build_snapshot(faculty_files: list[bytes], country_info: bytes,
     author_format = None
     if author_info is not None:
         author_format = check_author_info_header(author_info)
-        counts, info_skipped, _ = parse_author_info(author_info)
+        info_skipped: Counter[str] = Counter()
+        area_counts = aggregate_area_counts(iter_author_info(author_info, info_skipped),
+                                            people, info_skipped)
+        info_skipped.pop("_read", None)
         skipped.update({f"author_info_{k}": v for k, v in info_skipped.items() if v})
-        area_counts = aggregate_area_counts(counts, people, skipped)
     skipped = Counter({k: v for k, v in skipped.items() if v})
     return Snapshot(people, institutions, area_counts, skipped, read, author_format)
 
@@ -502,14 +522,15 @@ def aggregate_area_counts(counts: Iterable[AreaCount], people: list[Person],
                           ) -> dict[tuple[str, str, int], tuple[float, float]]:
     """Sum counts per (professor key, area, year) over every alias of a person.
 
-    Names that are no CSRankings faculty alias are counted as ``author_info_unknown_author``.
+    Names that are no CSRankings faculty alias are counted in ``skipped`` as
+    ``unknown_author``.
     """
     key_of = {alias: p.key for p in people for alias in p.aliases}
     totals: dict[tuple[str, str, int], tuple[float, float]] = {}
     for row in counts:
         key = key_of.get(row.name)
         if key is None:
-            skipped[f"author_info_{SKIP_UNKNOWN_AUTHOR}"] += 1
+            skipped[SKIP_UNKNOWN_AUTHOR] += 1
             continue
         count, adjusted = totals.get((key, row.area, row.year), (0.0, 0.0))
         totals[(key, row.area, row.year)] = (count + row.count, adjusted + row.adjusted_count)

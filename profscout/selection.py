@@ -37,6 +37,8 @@ REGIONS: dict[str, frozenset[str] | None] = {
 REGION_ALIASES = {"usa": "us", "ca": "canada", "north america": "northamerica",
                   "south america": "southamerica", "oceania": "australasia", "all": "world"}
 
+COUNTRY_ALIASES = {"gb": "uk"}  # CSRankings writes the United Kingdom as uk
+
 AREA_SOURCE_COUNTS = "area_counts"
 AREA_SOURCE_ARXIV = "arxiv_categories"
 AREA_SOURCE_NONE = "none"
@@ -79,6 +81,12 @@ def resolve_region(value: str) -> str:
     return key
 
 
+def country_code(value: str) -> str:
+    """A country code as CSRankings writes it (lower case; ``gb`` → ``uk``)."""
+    code = value.strip().lower()
+    return COUNTRY_ALIASES.get(code, code)
+
+
 def region_members(regions: Iterable[str]) -> set[str] | None:
     """Stored region values covered by the given region names (None: no restriction)."""
     regions = list(regions)
@@ -108,7 +116,7 @@ def validate_against_store(conn: sqlite3.Connection, filters: Filters) -> None:
     countries = sorted({r[0] for r in conn.execute("SELECT DISTINCT country FROM institutions")})
     if countries:
         for country in filters.countries:
-            if country.strip().lower() not in countries:
+            if country_code(country) not in countries:
                 raise UserError(f"unknown country {country!r}; valid countries: "
                                 f"{', '.join(countries)}")
     names = [r[0] for r in conn.execute("SELECT name FROM institutions")]
@@ -252,7 +260,7 @@ def select(conn: sqlite3.Connection, filters: Filters) -> Selection:
         sql += f" AND COALESCE(i.region, 'us') IN ({','.join('?' * len(members))})"
         params += sorted(members)
     if filters.countries:
-        countries = sorted({c.strip().lower() for c in filters.countries})
+        countries = sorted({country_code(c) for c in filters.countries})
         sql += f" AND COALESCE(i.country, 'us') IN ({','.join('?' * len(countries))})"
         params += countries
     if filters.institutions:

@@ -68,6 +68,8 @@ def test_regions(conn, regions, expected):
 
 def test_countries_and_institutions(conn):
     assert keys(conn, select_professors(conn, Filters(countries=["FR"]))) == {"Gérard Huet"}
+    assert keys(conn, select_professors(conn, Filters(countries=["gb"]))) == {
+        "Alan Turing 0001"}
     assert keys(conn, select_professors(conn, Filters(institutions=["cambridge example"]))) \
         == {"Alan Turing 0001"}
     assert keys(conn, select_professors(conn, Filters(institutions=["Universite Exemple"]))) \

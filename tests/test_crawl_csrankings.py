@@ -167,3 +167,15 @@ def test_stage_names_and_missing_stage_modules_are_user_errors(monkeypatch):
     with pytest.raises(UserError, match="crawler.no_such_stage is missing"):
         load_stages(["csrankings", "homepages"])
     assert callable(load_stages(["csrankings"])["csrankings"])
+
+
+def test_author_info_with_a_bad_header_is_not_used_and_says_why(server, db_path):
+    result = profscout("crawl", "--stages", "csrankings", "--csrankings-url",
+                       server + "badinfo/", "--db", str(db_path), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)["csrankings"]
+    assert report["professors"] == 1 and report["area_data"] is False
+    assert "generated-author-info.csv" in report["missing"]
+    assert any("expected header name,dept,area,count,adjustedcount,year" in e
+               for e in report["errors"])
+    assert count(db_path, "area_counts") == 0

@@ -186,8 +186,10 @@ class CSRankingsSpider(scrapy.Spider):
             area_data=snapshot.area_counts is not None,
             author_info_format=snapshot.author_info_format,
         )
+        files = sorted(self.bodies)
         self._progress("importing")
-        yield CSRankingsSnapshotItem(snapshot=snapshot, files=sorted(self.bodies))
+        self.bodies.clear()  # the snapshot holds what is needed
+        yield CSRankingsSnapshotItem(snapshot=snapshot, files=files)
 
     # --- reporting ----------------------------------------------------------------------------
 

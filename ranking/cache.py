@@ -1,19 +1,28 @@
 """Fitted matchers cached in the store (``ranking_cache``), so repeated queries do not refit.
 
-The key is the matcher's name and parameters plus a fingerprint of the profiles it was fitted
-on (texts, weights, order): any change to papers, authorships or interests, or a new month
-(recency weights), makes a new key. Only matchers that declare ``cache_fitted = True`` are
-cached (pickled); others (e.g. embedding matchers with their own cache) are fitted each time.
-The payload is a pickle: the store is the user's own file, written by profscout.
+The key is the matcher's name and parameters plus what the profiles were made of: for the
+store's own profiles (:class:`ranking.profiles.StoreProfiles`) its ``store_key``, a one-pass
+summary of the papers, authorships and interests read straight from the store (no profile is
+built to look the index up); for any other sequence of profiles a hash of their texts,
+weights and order. Any change to papers, authorships or interests, or a new month (recency
+weights), makes a new key.
+
+Only matchers that declare ``cache_fitted = True`` and can describe their fitted state as
+plain numpy arrays (``to_arrays()`` / ``from_arrays()``) are cached, as one uncompressed
+``.npz`` payload read back with ``allow_pickle=False``: nothing in the store is ever unpickled.
+Others (e.g. embedding matchers with their own cache) are fitted each time.
 """
 
 from __future__ import annotations
 
-import pickle
+import hashlib
+import io
 import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
+
+import numpy as np
 
 from profscout.store import transaction
 from ranking.base import Profile, ProfileMatcher
@@ -24,7 +33,31 @@ KEEP_PER_MATCHER = 2  # cached indexes kept per matcher name (the newest)
 
 
 def cache_key(name: str, params: dict[str, Any], profiles: Sequence[Profile]) -> str:
-    return f"{name}:{fingerprint(profiles, name, sorted(params.items()))}"
+    """``name:digest`` of the parameters and what the profiles were made of."""
+    extra = (name, sorted(params.items()))
+    store_key = getattr(profiles, "store_key", None)
+    if store_key is not None:
+        digest = hashlib.sha256(repr((*extra, store_key)).encode()).hexdigest()
+        return f"{name}:s{digest}"
+    return f"{name}:p{fingerprint(profiles, *extra)}"
+
+
+def dump_arrays(arrays: dict[str, np.ndarray]) -> bytes:
+    """Named arrays as ``.npz`` bytes (uncompressed: loading is a copy, not a decode)."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def load_arrays(payload: bytes) -> dict[str, np.ndarray]:
+    """The arrays :func:`dump_arrays` wrote; never unpickles."""
+    with np.load(io.BytesIO(payload), allow_pickle=False) as npz:
+        return {name: npz[name] for name in npz.files}
+
+
+def _cacheable(matcher: object) -> bool:
+    return bool(getattr(matcher, "cache_fitted", False)) and all(
+        hasattr(matcher, attr) for attr in ("to_arrays", "from_arrays"))
 
 
 def fitted_matcher(
@@ -34,22 +67,32 @@ def fitted_matcher(
     params: dict[str, Any] | None = None,
     use_cache: bool = True,
 ) -> tuple[ProfileMatcher, bool]:
-    """``(matcher fitted on profiles, whether it came from the cache)``."""
+    """``(matcher fitted on profiles, whether it came from the cache)``.
+
+    A cached matcher fitted on other profile keys than ``profiles``' (a store that changed
+    while the key was read) is refitted.
+    """
     params = dict(params or {})
     # matchers with their own store-backed cache (embeddings) get the connection
     store = {"conn": conn} if getattr(matcher_class(name), "uses_store", False) else {}
     matcher = make_matcher(name, **params, **store)
-    if not (use_cache and getattr(matcher, "cache_fitted", False)):
+    if not (use_cache and _cacheable(matcher)):
         return matcher.fit(profiles), False
     key = cache_key(name, params, profiles)
     row = conn.execute("SELECT payload FROM ranking_cache WHERE key = ?", (key,)).fetchone()
     if row is not None:
         try:
-            return pickle.loads(row[0]), True
+            loaded = type(matcher).from_arrays(load_arrays(row[0]))  # type: ignore[attr-defined]
         except Exception:  # noqa: BLE001 - an unreadable entry is refitted and replaced
-            pass
+            loaded = None
+        del row
+        keys = getattr(profiles, "ids", None)
+        if loaded is not None and (
+            keys is None or getattr(loaded, "profile_keys_", None) == [str(k) for k in keys]
+        ):
+            return loaded, True
     matcher.fit(profiles)
-    payload = pickle.dumps(matcher, protocol=pickle.HIGHEST_PROTOCOL)
+    payload = dump_arrays(matcher.to_arrays())  # type: ignore[attr-defined]
     now = datetime.now(UTC).isoformat(timespec="seconds")
     with transaction(conn):
         conn.execute("DELETE FROM ranking_cache WHERE key = ?", (key,))

@@ -2,12 +2,19 @@
 
 Every profile document (a paper's title + abstract, or homepage interests) becomes one row of
 an L2-normalised TF-IDF matrix (sublinear tf, word uni- and bigrams, English stop words),
-fitted on the profiles' documents only. A query is transformed with the same vectoriser, but
-its length is measured over *all* its terms, known to the index or not, so that the cosine is
-the cosine in the full term space: a query whose words are mostly unknown to the index scores
-lower than one the index fully covers (out-of-vocabulary terms get the IDF of a term seen in no
-document). Its cosine similarity to each document, times the document's weight (recency), is
-then aggregated per profile:
+fitted on the profiles' documents only. Terms are never kept as strings: a
+``HashingVectorizer`` maps each term to its 31-bit hash, and the index keeps the sorted hashes
+of the terms its documents hold (``terms_``, the hashed vocabulary: two distinct terms share a
+hash with odds of about one in 400 at five million terms) with their IDF from a
+``TfidfTransformer``. Term names, for explanations, are recovered from the query text itself.
+The whole fitted state is plain arrays (:meth:`TfidfMatcher.to_arrays`), which
+:mod:`ranking.cache` stores without pickling.
+
+A query is transformed the same way, but its length is measured over *all* its terms, known
+to the index or not, so that the cosine is the cosine in the full term space: a query whose
+words are mostly unknown to the index scores lower than one the index fully covers
+(out-of-vocabulary terms get the IDF of a term seen in no document). Its cosine similarity to
+each document, times the document's weight (recency), is then aggregated per profile:
 
 ``max``      the best-matching document;
 ``topk``     the mean of the ``top_k`` best (fewer when the profile has fewer documents);
@@ -24,14 +31,16 @@ as good as the best, has no parameter to tune, and is the fastest.
 
 from __future__ import annotations
 
-from collections import Counter
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction import FeatureHasher
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
@@ -39,6 +48,37 @@ from ranking.base import Profile
 
 AGGREGATIONS = ("max", "topk", "mean", "softmax", "blend")
 DEFAULT_AGGREGATION = "blend"
+HASH_SPACE = 2**31 - 1  # the largest HashingVectorizer allows: a term's column is its hash
+ARRAYS_FORMAT = 1  # version of the layout written by ``to_arrays``
+
+
+def _hashing_vectorizer() -> HashingVectorizer:
+    """Raw term counts over hashed columns (no vocabulary held)."""
+    return HashingVectorizer(
+        n_features=HASH_SPACE,
+        alternate_sign=False,
+        norm=None,
+        stop_words="english",
+        ngram_range=(1, 2),
+        dtype=np.float32,
+    )
+
+
+def _hash_terms(terms: Sequence[str]) -> np.ndarray:
+    """The hashed column of each term, exactly as the vectoriser computes it."""
+    if not terms:
+        return np.zeros(0, dtype=np.int64)
+    hasher = FeatureHasher(n_features=HASH_SPACE, input_type="string", alternate_sign=False)
+    rows = hasher.transform([[t] for t in terms]).tocsr()
+    return rows.indices.astype(np.int64)  # one non-zero per row
+
+
+def _encode_strings(values: Sequence[str]) -> np.ndarray:
+    return np.frombuffer("\n".join(values).encode("utf-8"), dtype=np.uint8)
+
+
+def _decode_strings(data: np.ndarray, count: int) -> list[str]:
+    return data.tobytes().decode("utf-8").split("\n") if count else []
 
 
 @dataclass(frozen=True)
@@ -59,7 +99,7 @@ class TfidfMatcher(BaseEstimator):
     """Scores queries against profiles by TF-IDF similarity to each profile's documents."""
 
     name = "tfidf"
-    cache_fitted = True  # ranking.cache may pickle the fitted matcher into the store
+    cache_fitted = True  # ranking.cache stores the fitted state (to_arrays / from_arrays)
 
     def __init__(
         self,
@@ -75,7 +115,7 @@ class TfidfMatcher(BaseEstimator):
 
     # -- fitting -----------------------------------------------------------------------
     def fit(self, profiles: Sequence[Profile], y: object = None) -> TfidfMatcher:
-        """Learn the vocabulary and IDF from the profiles' documents and index them."""
+        """Learn the hashed vocabulary and IDF from the profiles' documents and index them."""
         if self.aggregation not in AGGREGATIONS:
             raise ValueError(
                 f"unknown aggregation {self.aggregation!r}; choose from {AGGREGATIONS}"
@@ -84,7 +124,9 @@ class TfidfMatcher(BaseEstimator):
         weights: list[float] = []
         doc_ids: list[str] = []
         indptr = [0]
+        keys: list[str] = []
         for profile in profiles:
+            keys.append(profile.key)
             for doc in profile.documents:
                 if doc.text.strip():
                     texts.append(doc.text)
@@ -97,21 +139,26 @@ class TfidfMatcher(BaseEstimator):
             indptr.append(len(texts))
         if not texts:
             raise ValueError("nothing to index: the profiles hold no text")
-        self.vectorizer_ = TfidfVectorizer(
-            sublinear_tf=True,
-            ngram_range=(1, 2),
-            stop_words="english",
-            min_df=self.min_df,
-            dtype=np.float32,
-        )
-        self.doc_matrix_ = self.vectorizer_.fit_transform(texts).tocsr()
-        self.unseen_idf_ = float(np.log(len(texts) + 1.0) + 1.0)  # smooth IDF at df = 0
+        counts = _hashing_vectorizer().transform(texts).tocsr()
+        del texts
+        terms, df = np.unique(counts.indices, return_counts=True)
+        terms = terms[df >= max(1, int(self.min_df))].astype(np.int64)
+        columns = np.searchsorted(terms, counts.indices)
+        known = columns < len(terms)
+        known[known] = terms[columns[known]] == counts.indices[known]
+        counts = _compact(counts, columns, known, len(terms))
+        transformer = TfidfTransformer(sublinear_tf=True)
+        self.doc_matrix_ = transformer.fit_transform(counts).astype(np.float32).tocsr()
+        del counts
+        self.terms_ = terms
+        self.idf_ = transformer.idf_.astype(np.float32)
+        self.unseen_idf_ = float(np.log(len(doc_ids) + 1.0) + 1.0)  # smooth IDF at df = 0
         self.index_ = DocumentIndex(
             indptr=np.asarray(indptr, dtype=np.int64),
             weights=np.asarray(weights, dtype=np.float32),
             doc_ids=doc_ids,
         )
-        self.profile_keys_ = [p.key for p in profiles]
+        self.profile_keys_ = keys
         self.profile_matrix_ = self._blend_matrix() if self.aggregation == "blend" else None
         return self
 
@@ -126,43 +173,81 @@ class TfidfMatcher(BaseEstimator):
         # stored transposed (terms x profiles, CSR): a query touches only its terms' rows
         return normalize(mixer @ self.doc_matrix_).astype(np.float32).T.tocsr()
 
+    # -- plain-array state (for the store's cache) -----------------------------------------
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The fitted state as named numpy arrays (no Python objects: no pickle needed)."""
+        check_is_fitted(self, "idf_")
+        arrays: dict[str, np.ndarray] = {
+            "format": np.array([ARRAYS_FORMAT], dtype=np.int64),
+            "params": _encode_strings([json.dumps(self.get_params(), sort_keys=True)]),
+            "terms": self.terms_,
+            "idf": self.idf_,
+            "unseen_idf": np.array([self.unseen_idf_]),
+            "index_indptr": self.index_.indptr,
+            "index_weights": self.index_.weights,
+            "doc_ids": _encode_strings(self.index_.doc_ids),
+            "profile_keys": _encode_strings(self.profile_keys_),
+        }
+        arrays.update(_csr_arrays("doc", self.doc_matrix_))
+        if self.profile_matrix_ is not None:
+            arrays.update(_csr_arrays("profile", self.profile_matrix_))
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> TfidfMatcher:
+        """The matcher :meth:`to_arrays` described; ValueError when the layout is unknown."""
+        if int(arrays["format"][0]) != ARRAYS_FORMAT:
+            raise ValueError("unknown TF-IDF index layout")
+        params: dict[str, Any] = json.loads(_decode_strings(arrays["params"], 1)[0])
+        matcher = cls(**params)
+        indptr = np.asarray(arrays["index_indptr"], dtype=np.int64)
+        n_docs = int(indptr[-1])
+        matcher.terms_ = arrays["terms"]
+        matcher.idf_ = arrays["idf"]
+        matcher.unseen_idf_ = float(arrays["unseen_idf"][0])
+        matcher.index_ = DocumentIndex(indptr=indptr, weights=arrays["index_weights"],
+                                       doc_ids=_decode_strings(arrays["doc_ids"], n_docs))
+        matcher.profile_keys_ = _decode_strings(arrays["profile_keys"], len(indptr) - 1)
+        matcher.doc_matrix_ = _csr_from_arrays("doc", arrays)
+        matcher.profile_matrix_ = (_csr_from_arrays("profile", arrays)
+                                   if "profile_data" in arrays else None)
+        return matcher
+
     # -- transforming and scoring --------------------------------------------------------
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """TF-IDF rows of ``texts`` in the fitted vocabulary, scaled to unit length over all
+        """TF-IDF rows of ``texts`` over the fitted terms, scaled to unit length over all
         of each text's terms (a text of known terms only has unit length)."""
-        check_is_fitted(self, "vectorizer_")
-        texts = list(texts)
-        rows = self.vectorizer_.transform(texts).tocsr()
-        return sp.diags(self._coverage(texts)) @ rows
-
-    def _coverage(self, texts: Sequence[str]) -> np.ndarray:
-        """Per text: the norm of its known terms' TF-IDF over the norm of all its terms."""
-        analyzer = self.vectorizer_.build_analyzer()
-        vocabulary = self.vectorizer_.vocabulary_
-        idf = self.vectorizer_.idf_
-        out = np.zeros(len(texts), dtype=np.float64)
-        for i, text in enumerate(texts):
-            known = total = 0.0
-            for term, count in Counter(analyzer(text)).items():
-                column = vocabulary.get(term)
-                weight = (1.0 + np.log(count)) * (
-                    idf[column] if column is not None else self.unseen_idf_
-                )
-                total += weight * weight
-                if column is not None:
-                    known += weight * weight
-            out[i] = np.sqrt(known / total) if total else 0.0
-        return out
+        check_is_fitted(self, "idf_")
+        counts = _hashing_vectorizer().transform(list(texts)).tocsr()
+        columns = np.searchsorted(self.terms_, counts.indices)
+        known = columns < len(self.terms_)
+        known[known] = self.terms_[columns[known]] == counts.indices[known]
+        idf = np.full(len(columns), self.unseen_idf_, dtype=np.float64)
+        idf[known] = self.idf_[columns[known]]
+        weights = (1.0 + np.log(counts.data.astype(np.float64))) * idf
+        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=weights * weights,
+                                    minlength=counts.shape[0]))
+        weights = weights / np.where(norms > 0, norms, 1.0)[rows]
+        return sp.csr_matrix(
+            (weights[known].astype(np.float32), (rows[known], columns[known])),
+            shape=(counts.shape[0], len(self.terms_)),
+        )
 
     def _term_columns(self, text: str) -> dict[int, str]:
-        """Column -> term for the words and bigrams of ``text`` the vocabulary knows."""
-        check_is_fitted(self, "vectorizer_")
-        vocabulary = self.vectorizer_.vocabulary_
-        analyzer = self.vectorizer_.build_analyzer()
-        return {vocabulary[t]: t for t in analyzer(text) if t in vocabulary}
+        """Column -> term for the words and bigrams of ``text`` the index knows."""
+        check_is_fitted(self, "idf_")
+        names = list(dict.fromkeys(_hashing_vectorizer().build_analyzer()(text)))
+        hashes = _hash_terms(names)
+        columns = np.searchsorted(self.terms_, hashes)
+        out: dict[int, str] = {}
+        for name, h, col in zip(names, hashes, columns, strict=True):
+            if col < len(self.terms_) and self.terms_[col] == h:
+                out.setdefault(int(col), name)
+        return out
 
     def known_terms(self, text: str) -> list[str]:
-        """The words and bigrams of ``text`` that the fitted vocabulary knows."""
+        """The words and bigrams of ``text`` that the fitted index knows."""
         return list(dict.fromkeys(self._term_columns(text).values()))
 
     def document_similarities(self, queries: Sequence[str]) -> np.ndarray:
@@ -172,7 +257,7 @@ class TfidfMatcher(BaseEstimator):
 
     def score(self, queries: Sequence[str]) -> np.ndarray:
         """(n_queries, n_profiles) similarities; higher is a better match."""
-        check_is_fitted(self, "vectorizer_")
+        check_is_fitted(self, "idf_")
         if self.aggregation == "blend":
             return (self.transform(queries) @ self.profile_matrix_).toarray()
         sims = self.document_similarities(queries)
@@ -244,6 +329,30 @@ class TfidfMatcher(BaseEstimator):
             if len(chosen) >= n:
                 break
         return chosen
+
+
+def _compact(counts: sp.csr_matrix, columns: np.ndarray, known: np.ndarray,
+             n_terms: int) -> sp.csr_matrix:
+    """``counts`` with hashed columns replaced by their position in the vocabulary; entries of
+    terms outside it (below ``min_df``) dropped."""
+    if known.all():
+        return sp.csr_matrix((counts.data, columns, counts.indptr),
+                             shape=(counts.shape[0], n_terms))
+    rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+    return sp.csr_matrix((counts.data[known], (rows[known], columns[known])),
+                         shape=(counts.shape[0], n_terms))
+
+
+def _csr_arrays(prefix: str, matrix: sp.csr_matrix) -> dict[str, np.ndarray]:
+    return {f"{prefix}_data": matrix.data, f"{prefix}_indices": matrix.indices,
+            f"{prefix}_indptr": matrix.indptr,
+            f"{prefix}_shape": np.asarray(matrix.shape, dtype=np.int64)}
+
+
+def _csr_from_arrays(prefix: str, arrays: dict[str, np.ndarray]) -> sp.csr_matrix:
+    shape = tuple(int(n) for n in arrays[f"{prefix}_shape"])
+    return sp.csr_matrix((arrays[f"{prefix}_data"], arrays[f"{prefix}_indices"],
+                          arrays[f"{prefix}_indptr"]), shape=shape)
 
 
 def _segment_topk_mean(values: np.ndarray, indptr: np.ndarray, k: int) -> np.ndarray:

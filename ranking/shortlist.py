@@ -31,7 +31,7 @@ from ranking.activity import ActivityRow, store_activity_rows
 from ranking.base import ProfileMatcher
 from ranking.cache import fitted_matcher
 from ranking.matchers import DEFAULT_MATCHER, MATCHERS
-from ranking.profiles import ProfileOptions, build_profiles
+from ranking.profiles import ProfileOptions, StoreProfiles
 from ranking.sendtime import suggest_send_time
 
 COLUMNS = [
@@ -197,16 +197,17 @@ def build_shortlist(conn: sqlite3.Connection, request: ShortlistRequest,
     if conn.execute("SELECT 1 FROM professors LIMIT 1").fetchone() is None:
         raise UserError("the store has no professors yet: run `profscout crawl` first")
     selection = select(conn, request.filters)
-    ids, profiles = build_profiles(conn, as_of, ProfileOptions())
+    profiles = StoreProfiles(conn, as_of, ProfileOptions())  # built only where needed
     if not profiles:
         raise UserError("the store has no papers or homepage interests to match against: "
                         "run `profscout crawl` first (with the arxiv stage)")
     matcher, cached = fitted_matcher(conn, request.matcher, profiles, use_cache=use_cache)
+    ids = profiles.ids
     known = getattr(matcher, "known_terms", None)
     if known is not None and not known(request.text):
         shown = request.text if len(request.text) <= 60 else request.text[:57] + "..."
         raise UserError(f"nothing to match on: no word of {shown!r} occurs in the "
-                        f"{sum(len(p.documents) for p in profiles)} indexed papers")
+                        f"indexed papers and interests of {len(profiles)} professors")
     match = np.asarray(matcher.score([request.text]), dtype=float)[0]
 
     activity = store_activity_rows(conn, as_of)

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from profscout import config
+from profscout.stages import STAGE_ORDER
 
 F = Callable[..., Any]
 
@@ -77,6 +78,15 @@ filter_options = _apply([
     click.option("--names", "names_file", type=click.Path(exists=True, dir_okay=False,
                  path_type=Path), default=None, metavar="FILE",
                  help="Only the professors named in FILE (one per line)."),
+])
+
+crawl_options = _apply([
+    click.option("--stages", default=",".join(STAGE_ORDER), show_default=True,
+                 help="Comma-separated crawl stages to run (always in this order)."),
+    click.option("--months", type=click.IntRange(1, 240), default=24, show_default=True,
+                 help="arXiv: look this many months back."),
+    click.option("--max-pages", type=click.IntRange(1, 50), default=4, show_default=True,
+                 help="Homepages: pages fetched per professor."),
 ])
 
 

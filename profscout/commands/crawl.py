@@ -8,22 +8,22 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from profscout.cli_options import build_settings, db_option, filter_options, source_options
+from profscout.cli_options import (
+    build_settings,
+    crawl_options,
+    db_option,
+    filter_options,
+    source_options,
+)
 from profscout.crawling import render_summary, run_crawl
 from profscout.selection import Filters
-from profscout.stages import STAGE_ORDER
 
 
 @click.command()
-@click.option("--stages", default=",".join(STAGE_ORDER), show_default=True,
-              help="Comma-separated stages to run (always in this order).")
+@crawl_options
 @source_options
 @filter_options
 @db_option
-@click.option("--months", type=click.IntRange(1, 240), default=24, show_default=True,
-              help="arXiv: look this many months back.")
-@click.option("--max-pages", type=click.IntRange(1, 50), default=4, show_default=True,
-              help="Homepages: pages fetched per professor.")
 @click.option("--json", "json_out", is_flag=True,
               help="Print the summary as one JSON object on stdout.")
 def crawl(stages: str, areas: tuple[str, ...], regions: tuple[str, ...],

@@ -10,7 +10,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from profscout.cli_options import build_settings, db_option, filter_options, source_options
+from profscout.cli_options import (
+    build_settings,
+    crawl_options,
+    db_option,
+    filter_options,
+    source_options,
+)
 from profscout.errors import UserError
 from profscout.export import FORMATS, check_writable, format_from_path, write_table
 
@@ -167,12 +173,7 @@ def rank(query: str, output: Path, fmt: str | None, db_path: Path | None,
 @click.argument("query", required=False, default="")
 @_rank_options
 @source_options
-@click.option("--months", type=click.IntRange(1, 240), default=24, show_default=True,
-              help="arXiv: look this many months back.")
-@click.option("--max-pages", type=click.IntRange(1, 50), default=4, show_default=True,
-              help="Homepages: pages fetched per professor.")
-@click.option("--stages", default="csrankings,homepages,arxiv", show_default=True,
-              help="Crawl stages to run before ranking.")
+@crawl_options
 def shortlist(query: str, output: Path, fmt: str | None, db_path: Path | None, months: int,
               max_pages: int, stages: str, csrankings_url: str | None, arxiv_url: str | None,
               arxiv_delay: float | None, **options: Any) -> None:

@@ -106,4 +106,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # The store is committed and the report written: skip the interpreter's teardown, which
+    # would wait for the extraction workers (they exit on their own once this process is
+    # gone) and the reactor's threads to wind down.
+    import logging
+
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -15,6 +15,8 @@ every politeness setting is explicit here:
 - no HTTP cache (a cache here would only ever keep pages; errors are never cached).
 """
 
+from scrapy.settings import default_settings as _defaults
+
 from profscout.config import USER_AGENT
 
 BOT_NAME = "profscout"
@@ -57,6 +59,18 @@ RETRY_EXCEPTIONS = [
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 
+# Components these spiders never use are left out of the base lists: Scrapy imports every
+# listed component even when its own setting disables it (remote control pulls in aiohttp,
+# cookies pull in tldextract), which slows every crawl's start.
+_UNUSED = {
+    "scrapy.extensions.telnet.TelnetConsole",
+    "scrapy.extensions.memdebug.MemoryDebugger",
+    "scrapy.extensions.remote_control.RemoteControl",
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
+}
+EXTENSIONS_BASE = {k: v for k, v in _defaults.EXTENSIONS_BASE.items() if k not in _UNUSED}
+DOWNLOADER_MIDDLEWARES_BASE = {k: v for k, v in _defaults.DOWNLOADER_MIDDLEWARES_BASE.items()
+                               if k not in _UNUSED}
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.RetryAfterMiddleware": 550,

@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-import os
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,13 +32,13 @@ from crawler.extract import (
     PageFacts,
     candidate_links,
     decode_html,
-    extract_page,
     is_html_content_type,
     looks_like_html,
     merge_pages,
 )
 from crawler.items import HomepageItem
 from crawler.middlewares import FETCHES_META, classify_exception
+from crawler.workers import close_executor, extract_response, start_executor
 from profscout.store import connect
 
 logger = logging.getLogger(__name__)
@@ -88,24 +85,6 @@ def select_pending(conn: Any, ids: list[int] | None, max_age_days: float | None
         wanted = set(ids)
         rows = [r for r in rows if r[0] in wanted]
     return sorted(rows)
-
-
-def exit_with_parent(parent_pid: int) -> None:
-    """In an extraction worker: exit as soon as the crawl process is gone (even SIGKILLed)."""
-
-    def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(0.5)
-        os._exit(0)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
-def extract_response(body: bytes, content_type: str | None, url: str, name: str,
-                     homepage: bool) -> PageFacts:
-    """Decode and extract one page (runs in an extraction worker)."""
-    text, _ = decode_html(body, content_type)
-    return extract_page(text, url, name, is_homepage=homepage, max_candidates=0)
 
 
 def failure_state(failure: Failure) -> tuple[str, str]:
@@ -213,12 +192,8 @@ class HomepagesSpider(scrapy.Spider):
         """Extraction runs in worker processes, keeping the reactor free for downloads;
         homepages get a worker of their own since their links gate the next requests."""
         if homepage not in self.executors:
-            if self.settings.getbool("HOMEPAGE_EXTRACT_IN_PROCESSES", True):
-                self.executors[homepage] = ProcessPoolExecutor(
-                    1, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=exit_with_parent, initargs=(os.getpid(),))
-            else:
-                self.executors[homepage] = ThreadPoolExecutor(1)
+            self.executors[homepage] = start_executor(
+                self.settings.getbool("HOMEPAGE_EXTRACT_IN_PROCESSES", True))
         return self.executors[homepage]
 
     async def _page(self, job: Job, response: Response, homepage: bool,
@@ -335,8 +310,10 @@ class HomepagesSpider(scrapy.Spider):
             conn.close()
 
     def _closed(self, spider: scrapy.Spider, reason: str) -> None:
-        for executor in self.executors.values():
-            executor.shutdown(wait=False, cancel_futures=True)
+        started = time.monotonic()
+        peaks = [close_executor(executor, wait=reason == "finished")
+                 for executor in self.executors.values()]
+        logger.debug("extraction workers stopped in %.3fs", time.monotonic() - started)
         unfinished = [job for job in self.jobs.values() if not job.done]
         if reason == "finished":
             # Nothing may disappear: a job still open here lost a request somewhere.
@@ -350,4 +327,5 @@ class HomepagesSpider(scrapy.Spider):
             "finished": sum(self.counts.values()),
             "unfinished": len(unfinished),
             "reason": reason,
+            "worker_peak_rss_mb": [p for p in peaks if p is not None],
         })

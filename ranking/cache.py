@@ -8,15 +8,16 @@ weights and order. Any change to papers, authorships or interests, or a new mont
 weights), makes a new key.
 
 Only matchers that declare ``cache_fitted = True`` and can describe their fitted state as
-plain numpy arrays (``to_arrays()`` / ``from_arrays()``) are cached, as one uncompressed
-``.npz`` payload read back with ``allow_pickle=False``: nothing in the store is ever unpickled.
+plain numpy arrays (``to_arrays()`` / ``from_arrays()``) are cached, as one payload of raw
+array bytes behind a JSON table of contents (:func:`dump_arrays`), read back as views of the
+blob without a copy: nothing in the store is ever unpickled.
 Others (e.g. embedding matchers with their own cache) are fitted each time.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
+import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -30,6 +31,8 @@ from ranking.matchers import make_matcher, matcher_class
 from ranking.profiles import fingerprint
 
 KEEP_PER_MATCHER = 2  # cached indexes kept per matcher name (the newest)
+MAGIC = b"profscout-arrays 1\n"
+ALIGN = 64
 
 
 def cache_key(name: str, params: dict[str, Any], profiles: Sequence[Profile]) -> str:
@@ -43,16 +46,43 @@ def cache_key(name: str, params: dict[str, Any], profiles: Sequence[Profile]) ->
 
 
 def dump_arrays(arrays: dict[str, np.ndarray]) -> bytes:
-    """Named arrays as ``.npz`` bytes (uncompressed: loading is a copy, not a decode)."""
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    return buffer.getvalue()
+    """Named arrays as one payload: a magic line, a JSON table of contents (name, dtype,
+    shape, offset), then each array's raw bytes, 64-byte aligned."""
+    toc: list[dict[str, Any]] = []
+    chunks: list[bytes] = []
+    offset = 0
+    for name, value in arrays.items():
+        array = np.ascontiguousarray(value)
+        if array.dtype.hasobject:
+            raise ValueError(f"array {name!r} holds Python objects")
+        toc.append({"name": name, "dtype": array.dtype.str, "shape": list(array.shape),
+                    "offset": offset})
+        raw = array.tobytes()
+        pad = -len(raw) % ALIGN
+        chunks.append(raw + b"\0" * pad)
+        offset += len(raw) + pad
+    header = json.dumps(toc).encode()
+    header += b" " * (-(len(MAGIC) + 8 + len(header)) % ALIGN)
+    return b"".join([MAGIC, len(header).to_bytes(8, "little"), header, *chunks])
 
 
 def load_arrays(payload: bytes) -> dict[str, np.ndarray]:
-    """The arrays :func:`dump_arrays` wrote; never unpickles."""
-    with np.load(io.BytesIO(payload), allow_pickle=False) as npz:
-        return {name: npz[name] for name in npz.files}
+    """The arrays :func:`dump_arrays` wrote, as read-only views of ``payload`` (no copy, no
+    unpickling); ValueError when it is not such a payload."""
+    if not payload.startswith(MAGIC):
+        raise ValueError("not a profscout array payload")
+    size = int.from_bytes(payload[len(MAGIC):len(MAGIC) + 8], "little")
+    start = len(MAGIC) + 8 + size
+    out: dict[str, np.ndarray] = {}
+    for entry in json.loads(payload[len(MAGIC) + 8:start]):
+        dtype = np.dtype(entry["dtype"])
+        if dtype.hasobject:
+            raise ValueError("object arrays are not loaded")
+        shape = tuple(int(n) for n in entry["shape"])
+        count = int(np.prod(shape, dtype=np.int64))
+        out[entry["name"]] = np.frombuffer(payload, dtype=dtype, count=count,
+                                           offset=start + int(entry["offset"])).reshape(shape)
+    return out
 
 
 def _cacheable(matcher: object) -> bool:

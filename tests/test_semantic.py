@@ -22,7 +22,7 @@ from ranking.semantic import (
     SemanticMatcher,
     aggregate,
     fuse,
-    zscore,
+    unit_scale,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,19 +70,26 @@ def test_aggregations_on_known_values() -> None:
         aggregate(sims, ones, "median")
 
 
-def test_zscore_and_fusion_math() -> None:
+def test_unit_scale_and_fusion_math() -> None:
     lexical = np.array([[0.0, 0.1, 0.4], [0.2, 0.0, 0.05]])
     semantic = np.array([[0.3, 0.6, 0.5], [0.7, 0.2, 0.1]])
-    z = zscore(lexical)
-    assert z.mean() == pytest.approx(0.0) and z.std() == pytest.approx(1.0)
-    assert (np.argsort(z, axis=None) == np.argsort(lexical, axis=None)).all()
-    np.testing.assert_allclose(fuse(lexical, semantic, 0.0), zscore(lexical))
-    np.testing.assert_allclose(fuse(lexical, semantic, 1.0), zscore(semantic))
-    expected = 0.25 * zscore(lexical) + 0.75 * zscore(semantic)
+    u = unit_scale(lexical)
+    assert u.std() == pytest.approx(1.0) and u.min() >= 0.0
+    assert (np.argsort(u, axis=None) == np.argsort(lexical, axis=None)).all()
+    np.testing.assert_allclose(fuse(lexical, semantic, 0.0), unit_scale(lexical))
+    np.testing.assert_allclose(fuse(lexical, semantic, 1.0), unit_scale(semantic))
+    expected = 0.25 * unit_scale(lexical) + 0.75 * unit_scale(semantic)
     np.testing.assert_allclose(fuse(lexical, semantic, 0.75), expected)
-    # only the scale of each matcher is removed: an affine change of one changes nothing
-    np.testing.assert_allclose(fuse(3 * lexical + 1, semantic, 0.6), fuse(lexical, semantic, 0.6))
-    assert zscore(np.full((2, 2), 0.3)).tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    # only the scale of each matcher is removed: rescaling one changes nothing
+    np.testing.assert_allclose(fuse(3 * lexical, semantic, 0.6), fuse(lexical, semantic, 0.6))
+    # a shift changes no ordering within a query (what a ranking or the metric reads)
+    shifted = fuse(lexical + 1, semantic, 0.6)
+    plain = fuse(lexical, semantic, 0.6)
+    for row_shifted, row_plain in zip(shifted, plain, strict=True):
+        assert (np.argsort(row_shifted) == np.argsort(row_plain)).all()
+    # one professor alone keeps a positive score (a shortlist of one is not empty)
+    assert fuse(np.array([[0.2]]), np.array([[0.4]]), 0.75)[0, 0] > 0
+    assert unit_scale(np.full((2, 2), 0.3)).tolist() == [[0.3, 0.3], [0.3, 0.3]]
     with pytest.raises(ValueError):
         fuse(lexical, semantic, 1.5)
 

@@ -564,19 +564,42 @@ def keyphrases(interests: str, limit: int = 12) -> list[str]:
 LAB_WORDS = r"(?:Lab|Labs|Laboratory|Group|Research\s+Group|Team)"
 _CAP = r"(?:[A-Z0-9][\w&'’·\-/]*|\([A-Z0-9][\w\-]*\)|of|for|and|on|in|the|&|·|@)"
 _LAB_NAME = re.compile(
-    rf"((?:the\s+)?(?:{_CAP}\s+){{0,8}}?{LAB_WORDS}(?:\s+\([A-Z0-9][\w\-]*\))?"
+    rf"((?:the\s+)?(?:(?:{_CAP}\s+){{0,8}}?{LAB_WORDS}|[A-Z0-9][\w]*-(?:Lab|Labs|Group))"
+    rf"(?:\s+\([A-Z0-9][\w\-]*\))?"
     rf"(?:\s+(?:of|for|on)\s+(?:[A-Z][\w&\-]*\s*){{1,6}})?)"
 )
-_LAB_CUE = re.compile(
-    r"\b(direct|directs|directing|lead|leads|leading|head|heads|run|runs|founded|found|"
-    r"PI of|director of|leader of|head of|member of|part of|affiliated with|belong to|"
-    r"in the|at the|join (?:my|our|the)|with the|my group|our group|my lab|our lab)\b", re.I)
+# A cue right before the name says how the person relates to it: leading it (strong), or
+# belonging to it (weak).
+_LAB_STRONG = re.compile(
+    r"\b(?:co-?)?(?:direct|directs|directing|lead|leads|leading|head|heads|heading|run|runs|"
+    r"running|founded|manage|manages|PI of|director of|co-director of|leader of|head of|"
+    r"founder of|principal investigator of)\s+(?:(?:the|my|our|a|an)\s+)?", re.I)
+_LAB_WEAK = re.compile(
+    r"\b(?:member of|part of|affiliated with|belong to|in|at|with|within|join)\s+"
+    r"(?:the|my|our)\s+", re.I)
+# A lab named without a lab word: one acronym-like or CamelCase token ("HyperMatrix").
+_ODD_NAME = re.compile(r"([A-Z][a-z]*[A-Z][A-Za-z0-9\-]*|[A-Z]{3,}[A-Za-z0-9\-]*)"
+                       r"(?=\s*(?:$|[,.;:(]|\s(?:at|in|of|and|with)\b))")
+_TEAM_NAME = re.compile(r"\b(?:research\s+)?(?:team|group|lab|laboratory)\s+"
+                        r"([A-Z][a-z]*[A-Z][A-Za-z0-9\-]*|[A-Z]{3,}[A-Za-z0-9\-]*)\b")
+# Sentences about the past (a PhD lab, an internship) do not name the person's lab now.
+_LAB_PAST = re.compile(
+    r"\b(?:was|were|received|obtained|earned|graduated|completed|previously|formerly|former|"
+    r"during|advised|did my|spent|worked|visited|interned|researched|studied|alumn\w*)\b"
+    r"|\(\s*(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d\s*\)", re.I)
 _GENERIC_LAB = re.compile(
     r"^(the\s+)?(my|our|this|his|her|research|a|an|lab|group|team|center|centre|institute|"
     r"chair|laboratory|reading group|the group|the lab|the team)(\s+(lab|group|team|members?))?$",
     re.I)
 _LAB_SKIP = re.compile(r"(University|College|Department|School|Faculty|Google|Microsoft|Meta|"
                        r"Amazon|IBM|Institute of Technology|Research Scientist|Reading)", re.I)
+# A weak cue ("in the", "member of") counts only where someone is said to be there now.
+_PRESENT_SUBJECT = re.compile(r"\b(I|I'm|we|we're|he|she|they|am|is|are)\b", re.I)
+_NOT_NAME_START = re.compile(r"^(join|meet|about|contact|visit|current|former|past|welcome|"
+                             r"our|my|his|her|their|news|lab|group)\b", re.I)
+
+# How much a lab name is trusted, by where it was found.
+LAB_STRONG, LAB_STANDALONE, LAB_WEAK, LAB_LINK = 4, 3, 2, 1
 
 
 def _clean_lab(name: str) -> str:
@@ -585,30 +608,87 @@ def _clean_lab(name: str) -> str:
     return name
 
 
-def lab_from_text(text: str) -> str:
-    """A lab/group name the person leads or belongs to, from sentences that say so."""
-    for sentence in sentences(text):
-        if not _LAB_CUE.search(sentence):
-            continue
-        for m in _LAB_NAME.finditer(sentence):
-            name = _clean_lab(m.group(1))
-            words = name.split()
-            if len(words) < 2 or _GENERIC_LAB.match(name) or _LAB_SKIP.search(name):
-                continue
-            if not any(w[:1].isupper() or w[:1].isdigit() for w in words[:-1]):
-                continue
+def _plausible_lab(name: str) -> bool:
+    words = name.split()
+    if not words or _GENERIC_LAB.match(name) or _LAB_SKIP.search(name) \
+            or _NOT_NAME_START.match(name):
+        return False
+    if len(words) == 1:
+        return bool(re.search(r"-(?:Lab|Labs|Group)$", name))
+    return any(w[:1].isupper() or w[:1].isdigit() or w[:1] == "(" for w in words[:-1])
+
+
+def _lab_after(sentence: str, pos: int, odd: bool) -> str:
+    """The lab name that starts at ``pos`` in ``sentence`` (``odd``: also one without a lab
+    word), else ""."""
+    m = _LAB_NAME.match(sentence, pos)
+    if m:
+        name = _clean_lab(m.group(1))
+        if _plausible_lab(name):
             return name
+    if odd:
+        m = _ODD_NAME.match(sentence, pos)
+        if m and not _LAB_SKIP.search(m.group(1)):
+            return m.group(1)
     return ""
 
 
+def lab_candidates_from_text(text: str) -> list[tuple[int, str]]:
+    """``(trust, name)`` of labs that sentences in the present tense say the person leads
+    (LAB_STRONG) or belongs to (LAB_WEAK): the name must follow the cue directly."""
+    found: list[tuple[int, str]] = []
+    for sentence in sentences(text):
+        if _LAB_PAST.search(sentence):
+            continue
+        present = bool(_PRESENT_SUBJECT.search(sentence))
+        for cue, trust in ((_LAB_STRONG, LAB_STRONG), (_LAB_WEAK, LAB_WEAK)):
+            if trust == LAB_WEAK and not present:
+                continue
+            for m in cue.finditer(sentence):
+                name = _lab_after(sentence, m.end(), odd=trust == LAB_STRONG)
+                if name:
+                    found.append((trust, name))
+        if _LAB_STRONG.search(sentence) or (present and _LAB_WEAK.search(sentence)):
+            for m in _TEAM_NAME.finditer(sentence):
+                if not _LAB_SKIP.search(m.group(1)):
+                    found.append((LAB_WEAK, m.group(1)))
+    return found
+
+
+def lab_from_text(text: str) -> str:
+    """The most trusted lab/group name that sentences say the person leads or belongs to."""
+    found = lab_candidates_from_text(text)
+    return max(found, key=lambda c: c[0])[1] if found else ""
+
+
+def lab_from_standalone(soup: BeautifulSoup, base_url: str) -> tuple[str, str]:
+    """The title, a top heading or a paragraph whose whole text is a lab name: ``(name, url)``.
+    Lower headings are left out: they head lists (grants, collaborators, past positions)."""
+    for tag in soup.find_all(["title", "h1", "h2", "p"]):
+        label = clean_space(tag.get_text(" "))
+        if not label or len(label) > 90:
+            continue
+        m = _LAB_NAME.fullmatch(label)
+        if not m or not _plausible_lab(_clean_lab(label)):
+            continue
+        link = tag.find("a", href=True)
+        href = urljoin(base_url, str(link["href"])) if isinstance(link, Tag) else ""
+        return _clean_lab(label), href if href.startswith(("http://", "https://")) else ""
+    return "", ""
+
+
 def lab_from_links(soup: BeautifulSoup, base_url: str) -> tuple[str, str]:
-    """A link whose text names a lab or group: ``(name, url)``."""
+    """A link whose text names a lab or group: ``(name, url)``. Links in lists, navigation
+    or footers and in sentences about the past are left out."""
     for a in soup.find_all("a", href=True):
         label = clean_space(a.get_text(" "))
-        if not label or len(label) > 80:
+        if not label or len(label) > 80 or a.find_parent(["li", "nav", "footer"]):
             continue
-        if re.search(rf"\b{LAB_WORDS}\b", label) and not _GENERIC_LAB.match(label) \
-                and not _LAB_SKIP.search(label) and len(label.split()) >= 2 \
+        block = a.find_parent(["p", "div", "td", "section"])
+        if block is not None and any(_LAB_PAST.search(s) and label in s
+                                     for s in sentences(clean_space(block.get_text(" ")))):
+            continue
+        if re.search(rf"\b{LAB_WORDS}\b", label) and _plausible_lab(label) \
                 and not re.search(r"\b(join|members?|people|page|website|home)\b", label, re.I):
             href = urljoin(base_url, str(a["href"]))
             if href.startswith(("http://", "https://")):
@@ -616,20 +696,40 @@ def lab_from_links(soup: BeautifulSoup, base_url: str) -> tuple[str, str]:
     return "", ""
 
 
+def _same_lab(a: str, b: str) -> bool:
+    """Whether two names are one lab, one perhaps with an acronym the other leaves out."""
+    a, b = (fold(re.sub(r"\([^)]*\)", " ", x)) for x in (a, b))
+    a, b = clean_space(a), clean_space(b)
+    return bool(a and b) and (a in b or b in a)
+
+
+def lab_with_trust(soup: BeautifulSoup, text: str, base_url: str) -> tuple[str, str, int]:
+    """``(lab name, lab URL, trust)``; ``("", "", 0)`` when the page names none."""
+    found = lab_candidates_from_text(text)
+    name, trust = (max(found, key=lambda c: c[0])[::-1] if found else ("", 0))
+    alone_name, alone_url = lab_from_standalone(soup, base_url)
+    link_name, link_url = lab_from_links(soup, base_url)
+    if alone_name and trust < LAB_STANDALONE:
+        name, trust = alone_name, LAB_STANDALONE
+    if not name:
+        return (link_name, link_url, LAB_LINK) if link_name else ("", "", 0)
+    for other, url in ((alone_name, alone_url), (link_name, link_url)):
+        if url and _same_lab(name, other):
+            # The standalone or linked form is the fuller one when it adds an acronym.
+            if len(other) > len(name) and "(" in other:
+                name = other
+            return name, url, trust
+    for a in soup.find_all("a", href=True):
+        if fold(clean_space(a.get_text(" "))) in fold(name) and len(a.get_text(strip=True)) > 2:
+            url = urljoin(base_url, str(a["href"]))
+            return name, url if url.startswith("http") else "", trust
+    return name, "", trust
+
+
 def extract_lab(soup: BeautifulSoup, text: str, base_url: str) -> tuple[str, str]:
     """``(lab name, lab URL)``; empty strings when the page names none."""
-    name = lab_from_text(text)
-    link_name, link_url = lab_from_links(soup, base_url)
-    if name and link_name and (fold(link_name) in fold(name) or fold(name) in fold(link_name)):
-        return name, link_url
-    if name:
-        url = ""
-        for a in soup.find_all("a", href=True):
-            if fold(clean_space(a.get_text(" "))) in fold(name) and len(a.get_text(strip=True)) > 2:
-                url = urljoin(base_url, str(a["href"]))
-                break
-        return name, url if url.startswith("http") else ""
-    return link_name, link_url
+    name, url, _ = lab_with_trust(soup, text, base_url)
+    return name, url
 
 
 # ----------------------------------------------------------------------------- recruiting
@@ -798,6 +898,7 @@ class PageFacts:
     interests: str = ""
     lab_name: str = ""
     lab_url: str = ""
+    lab_trust: int = 0
     recruiting: str = ""
     recruiting_evidence: str = ""
     links: dict[str, str] = field(default_factory=dict)
@@ -829,7 +930,7 @@ def extract_page(html: str, url: str, name: str | None = None, *, is_homepage: b
     body = soup.body or soup
     text = block_text(body)
     page_rank = 0 if is_homepage or is_contact_url(url) else 1
-    lab_name, lab_url = extract_lab(soup, text, url)
+    lab_name, lab_url, lab_trust = lab_with_trust(soup, text, url)
     recruiting, evidence = recruiting_signal(text)
     return PageFacts(
         url=url,
@@ -837,6 +938,7 @@ def extract_page(html: str, url: str, name: str | None = None, *, is_homepage: b
         interests=interests_text(soup, text),
         lab_name=lab_name,
         lab_url=lab_url,
+        lab_trust=lab_trust,
         recruiting=recruiting,
         recruiting_evidence=evidence,
         links=profile_links(soup, url),
@@ -846,17 +948,20 @@ def extract_page(html: str, url: str, name: str | None = None, *, is_homepage: b
 
 def merge_pages(pages: list[PageFacts], name: str | None = None) -> HomepageFacts:
     """One professor's facts from the homepage (first) and its subpages: the homepage wins
-    for interests and lab; any "no" statement wins for recruiting, else any "yes"."""
+    for interests; the most trusted lab wins (the homepage's on a tie); any "no" statement
+    wins for recruiting, else any "yes"."""
     facts = HomepageFacts()
     candidates = [c for page in pages for c in page.emails]
     facts.emails = choose_emails(candidates, name)
     for page in pages:
         if not facts.interests and page.interests:
             facts.interests = page.interests
-        if not facts.lab_name and page.lab_name:
-            facts.lab_name, facts.lab_url = page.lab_name, page.lab_url
         for key, value in page.links.items():
             facts.links.setdefault(key, value)
+    labs = [page for page in pages if page.lab_name]
+    if labs:
+        best = max(labs, key=lambda page: page.lab_trust)  # the first of the most trusted
+        facts.lab_name, facts.lab_url = best.lab_name, best.lab_url
     for wanted in ("no", "yes"):
         for page in pages:
             if page.recruiting == wanted:

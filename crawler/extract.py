@@ -680,19 +680,24 @@ def lab_from_standalone(soup: BeautifulSoup, base_url: str) -> tuple[str, str]:
 def lab_from_links(soup: BeautifulSoup, base_url: str) -> tuple[str, str]:
     """A link whose text names a lab or group: ``(name, url)``. Links in lists, navigation
     or footers and in sentences about the past are left out."""
+    past: dict[int, list[str]] = {}  # block -> its sentences about the past
     for a in soup.find_all("a", href=True):
         label = clean_space(a.get_text(" "))
-        if not label or len(label) > 80 or a.find_parent(["li", "nav", "footer"]):
+        if not label or len(label) > 80 or not re.search(rf"\b{LAB_WORDS}\b", label) \
+                or not _plausible_lab(label) \
+                or re.search(r"\b(join|members?|people|page|website|home)\b", label, re.I) \
+                or a.find_parent(["li", "nav", "footer"]):
             continue
         block = a.find_parent(["p", "div", "td", "section"])
-        if block is not None and any(_LAB_PAST.search(s) and label in s
-                                     for s in sentences(clean_space(block.get_text(" ")))):
-            continue
-        if re.search(rf"\b{LAB_WORDS}\b", label) and _plausible_lab(label) \
-                and not re.search(r"\b(join|members?|people|page|website|home)\b", label, re.I):
-            href = urljoin(base_url, str(a["href"]))
-            if href.startswith(("http://", "https://")):
-                return _clean_lab(label), href
+        if block is not None:
+            if id(block) not in past:
+                past[id(block)] = [s for s in sentences(clean_space(block.get_text(" ")))
+                                   if _LAB_PAST.search(s)]
+            if any(label in s for s in past[id(block)]):
+                continue
+        href = urljoin(base_url, str(a["href"]))
+        if href.startswith(("http://", "https://")):
+            return _clean_lab(label), href
     return "", ""
 
 

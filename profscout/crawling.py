@@ -131,6 +131,20 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _headline(report: dict[str, Any]) -> str:
+    """One line on what a stage changed in the store."""
+    if "added" in report:
+        return (f"{report.get('added', 0)} rows added, {report.get('updated', 0)} updated, "
+                f"{report.get('unchanged', 0)} unchanged")
+    if "states" in report:
+        return (f"{report.get('crawled_now', 0)} homepages crawled; "
+                f"states: {_cell(report.get('states', {}))}")
+    if "arxiv_calls" in report:
+        return (f"{report.get('papers_found', 0)} papers in {report.get('arxiv_calls', 0)} "
+                f"API calls; {report.get('professors_with_papers', 0)} professors with papers")
+    return "-"
+
+
 def render_summary(summary: dict[str, Any], console: Console) -> None:
     """The closing summary of a crawl: a rich table of changes, then each stage's figures."""
     areas = ", ".join(summary.get("areas") or []) or "all"
@@ -138,15 +152,14 @@ def render_summary(summary: dict[str, Any], console: Console) -> None:
                   f"[bold]{summary['institutions']}[/bold] institutions (areas: {areas}; "
                   f"store: {summary.get('db', '?')})", highlight=False, soft_wrap=True)
     table = Table(title="What each stage did")
-    for column in ("stage", "added", "updated", "unchanged", "skipped (why)"):
+    for column in ("stage", "result", "skipped (why)"):
         table.add_column(column, overflow="fold")
     details = []
     for name in STAGE_ORDER:
         report = summary.get(name)
         if not isinstance(report, dict):
             continue
-        table.add_row(name, _cell(report.get("added", "-")), _cell(report.get("updated", "-")),
-                      _cell(report.get("unchanged", "-")), _cell(report.get("skipped", {})))
+        table.add_row(name, _headline(report), _cell(report.get("skipped", {})))
         other = {k: v for k, v in report.items()
                  if k not in ("stage", "added", "updated", "unchanged", "skipped", "errors",
                               "tables", "files")}

@@ -4,6 +4,9 @@
   slot (Scrapy parses it but does not apply it), and keeps it as a floor under AutoThrottle.
 - :class:`RetryAfterMiddleware` retries 5xx/429 like Scrapy's RetryMiddleware, but first
   pauses the whole host for the ``Retry-After`` the server asked for (capped).
+- :class:`DeadHosts` / :class:`DeadHostMiddleware` stop sending requests to a host after a
+  few connection-level failures in a row (refused, unknown host, timeout): they fail with
+  :class:`HostGivenUp`.
 - :class:`FetchRecordMiddleware` records every download attempt (URL, status, bytes, outcome)
   in ``request.meta["profscout_fetches"]`` so spiders can log each fetch.
 """
@@ -13,13 +16,17 @@ from __future__ import annotations
 import email.utils
 import logging
 import time
+from collections import deque
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
+from twisted.python.failure import Failure
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +34,10 @@ FETCHES_META = "profscout_fetches"
 
 
 def _slot(crawler: Crawler, request: Request) -> Any | None:
-    engine = crawler.engine
+    try:
+        engine = crawler.engine
+    except RuntimeError:  # the crawl has not started
+        return None
     if engine is None:
         return None
     downloader = engine.downloader
@@ -129,8 +139,116 @@ class RetryAfterMiddleware(RetryMiddleware):
         slot.lastseen = max(slot.lastseen, monotonic() + seconds - slot.delay)
 
 
+class HostGivenUp(IgnoreRequest):
+    """A request not sent: its host failed to connect too many times in a row."""
+
+
+CONNECTION_FAILURES = frozenset({"refused", "dns", "timeout"})
+
+
+class DeadHosts:
+    """Per crawl: consecutive connection-level failures per host, and the hosts given up.
+
+    Only requests whose fetches are logged (``profscout_fetches`` in meta) count, so the rule
+    can be read back from the fetch log: a refused connection, an unknown host or a timeout
+    adds one to the host's count; any answer (an HTTP error too) or any other failure sets it
+    back to zero. At ``DEAD_HOST_FAILURES`` the host is given up: its requests waiting in its
+    download slot fail at once with :class:`HostGivenUp` (no connection, no waiting for the
+    host's delay), and so does every later one. ``DEAD_HOST_FAILURES = 0`` turns this off.
+    """
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.limit = crawler.settings.getint("DEAD_HOST_FAILURES", 3)
+        self.failures: dict[str, int] = {}
+        self.dead: dict[str, str] = {}  # host -> why it was given up
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> DeadHosts:
+        """The crawl's one tracker, shared by the middleware and the download handlers."""
+        if crawler not in _DEAD_HOSTS:
+            _DEAD_HOSTS[crawler] = cls(crawler)
+        return _DEAD_HOSTS[crawler]
+
+    def counted(self, request: Request) -> bool:
+        return self.limit > 0 and FETCHES_META in request.meta
+
+    def check(self, request: Request) -> None:
+        """Raise :class:`HostGivenUp` for a counted request to a host given up."""
+        if self.counted(request):
+            reason = self.dead.get(_host(request))
+            if reason is not None:
+                raise HostGivenUp(reason)
+
+    def answered(self, request: Request) -> None:
+        if self.counted(request):
+            self.failures.pop(_host(request), None)
+
+    def failed(self, request: Request, exception: BaseException) -> None:
+        if not self.counted(request) or isinstance(exception, HostGivenUp):
+            return
+        host = _host(request)
+        outcome = classify_exception(exception)
+        if outcome not in CONNECTION_FAILURES:
+            self.failures.pop(host, None)
+            return
+        count = self.failures.get(host, 0) + 1
+        self.failures[host] = count
+        if count >= self.limit and host not in self.dead:
+            reason = (f"host {host} given up after {count} connection failures in a row "
+                      f"(last: {outcome})")
+            self.dead[host] = reason
+            logger.warning("%s; its remaining requests are not sent", reason)
+            self._fail_queued(request, host, reason)
+
+    def _fail_queued(self, request: Request, host: str, reason: str) -> None:
+        """Fail the host's requests already waiting in its download slot."""
+        slot = _slot(self.crawler, request)
+        if slot is None:
+            return
+        keep: deque[Any] = deque()
+        given_up = []
+        while slot.queue:
+            entry = slot.queue.popleft()
+            if FETCHES_META in entry[0].meta and _host(entry[0]) == host:
+                given_up.append(entry[1])
+            else:
+                keep.append(entry)
+        slot.queue.extend(keep)
+        for deferred in given_up:
+            deferred.errback(Failure(HostGivenUp(reason)))
+
+
+_DEAD_HOSTS: WeakKeyDictionary[Crawler, DeadHosts] = WeakKeyDictionary()
+
+
+class DeadHostMiddleware:
+    """Fail requests to a host given up (see :class:`DeadHosts`) before they are queued.
+
+    The counting happens in ``crawler.handlers.DeadHostAwareDownloadHandler``, which sees a
+    failure before the host's next queued request is sent and refuses to send one to a host
+    given up; this middleware only keeps later requests out of the host's slot.
+    """
+
+    def __init__(self, crawler: Crawler):
+        self.hosts = DeadHosts.of(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DeadHostMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        self.hosts.check(request)
+
+
+def _host(request: Request) -> str:
+    return urlparse_cached(request).hostname or ""
+
+
 def classify_exception(exc: BaseException) -> str:
     """A short outcome name for a failed download."""
+    if isinstance(exc, HostGivenUp):
+        return "given_up"
     from scrapy.exceptions import (
         CannotResolveHostError,
         DownloadCancelledError,

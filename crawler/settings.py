@@ -12,6 +12,9 @@ every politeness setting is explicit here:
   stays low), a redirect limit;
 - retries on 5xx/429 that wait for ``Retry-After`` (``RetryAfterMiddleware``); a refused
   connection or an unknown host is not retried (a dead site stays dead);
+- a host is given up after ``DEAD_HOST_FAILURES`` connection-level failures in a row
+  (``DeadHostAwareDownloadHandler`` counts, ``DeadHostMiddleware`` keeps the rest out of the
+  queue): its remaining requests are not sent;
 - no HTTP cache (a cache here would only ever keep pages; errors are never cached).
 """
 
@@ -49,6 +52,7 @@ RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_AFTER_MAX = 120.0  # a Retry-After longer than this is not waited for
+DEAD_HOST_FAILURES = 3  # consecutive refused/unknown/timed-out connections; 0: never give up
 RETRY_EXCEPTIONS = [
     "scrapy.exceptions.DownloadFailedError",
     "scrapy.exceptions.DownloadTimeoutError",
@@ -75,7 +79,12 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.RetryAfterMiddleware": 550,
     "crawler.middlewares.CrawlDelayMiddleware": 120,
+    "crawler.middlewares.DeadHostMiddleware": 940,
     "crawler.middlewares.FetchRecordMiddleware": 950,
+}
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.handlers.DeadHostAwareDownloadHandler",
+    "https": "crawler.handlers.DeadHostAwareDownloadHandler",
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.CSRankingsPipeline": 300,

@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from scrapy.exceptions import IgnoreRequest
 
 from crawler.homepages_stage import run as run_stage
+from crawler.middlewares import DeadHosts
 from crawler.runner import run_spider_in_child
 from profscout.config import Settings
 from profscout.stages import StageContext
@@ -53,9 +55,13 @@ SITES: dict[str, dict[str, tuple[int, str, bytes]]] = {
                   "/": (200, "text/html", b"<html><body>hidden</body></html>")},
     # host G: 429 with Retry-After once, then fine
     "127.0.0.8": {"/": (200, "text/html", (PAGES / "cloudflare.html").read_bytes())},
+    # host H: two plain pages, crawled beside a dead host
+    "127.0.0.10": {f"/{who}.html": (200, "text/html", b"<html><body><h2>Research</h2><p>"
+                                    b"Robot learning.</p></body></html>") for who in "ab"},
 }
 FLAKY = {"127.0.0.3": [500], "127.0.0.8": [429]}
 DEAD = "127.0.0.9"  # nothing listens there
+DEAD_MANY = "127.0.0.11"  # nothing listens there either
 
 
 class Log:
@@ -228,3 +234,66 @@ def test_restart_fetches_nothing_when_all_finished(crawled, sites) -> None:
     report = run_spider_in_child("homepages", {"db": str(db)}, {"LOG_LEVEL": "WARNING"})
     assert report["selected"] == 0 and report["finished"] == 0
     assert sum(len(v) for v in log.hits.values()) == before
+
+
+def test_dead_host_is_given_up_after_three_refusals(sites, tmp_path: Path) -> None:
+    port, log = sites
+    db = tmp_path / "dead.db"
+    conn = connect(db)
+    people = [(f"Dead {i}", f"http://{DEAD_MANY}:{port}/~p{i}/") for i in range(8)]
+    people += [(f"Live {who}", f"http://127.0.0.10:{port}/{who}.html") for who in "ab"]
+    with transaction(conn):
+        conn.execute("INSERT INTO institutions(name) VALUES ('Northfield University')")
+        ids = {name: int(conn.execute(
+            "INSERT INTO professors(key, name, institution, homepage) VALUES (?,?,?,?)",
+            (name, name, "Northfield University", url)).lastrowid) for name, url in people}
+    # A refusal takes Twisted ~0.3 s to report; with a shorter delay a fourth request would
+    # already be on its way when the third fails (at most N + per-host concurrency - 1).
+    report = run_spider_in_child("homepages", {"db": str(db), "max_pages": "0"},
+                                 {"LOG_LEVEL": "ERROR", "DOWNLOAD_DELAY": 0.5,
+                                  "AUTOTHROTTLE_START_DELAY": 0.5})
+    assert report["reason"] == "finished" and report["states"] == {"ok": 2, "unreachable": 8}
+    rows = {r["professor_id"]: r for r in conn.execute("SELECT * FROM homepages")}
+    log_rows = conn.execute("SELECT professor_id, outcome, detail FROM fetch_log").fetchall()
+    dead = [r for r in log_rows if r["professor_id"] in
+            {ids[f"Dead {i}"] for i in range(8)}]
+    # every dead-host professor is in the fetch log once: three refused, five not sent
+    assert sorted(r["professor_id"] for r in dead) == sorted(ids[f"Dead {i}"] for i in range(8))
+    assert sorted(r["outcome"] for r in dead) == ["given_up"] * 5 + ["refused"] * 3
+    given_up = [r["detail"] for r in dead if r["outcome"] == "given_up"]
+    assert all(f"host {DEAD_MANY} given up after 3 connection failures" in d for d in given_up)
+    assert {rows[ids[f"Dead {i}"]]["state"] for i in range(8)} == {"unreachable"}
+    assert {rows[ids[f"Live {w}"]]["state"] for w in "ab"} == {"ok"}
+    assert sorted(p for _, p, s in log.hits["127.0.0.10"] if s == 200) == [
+        "/a.html", "/b.html", "/robots.txt"]
+    # unreachable is a finished state: a restart selects none of them again
+    again = run_spider_in_child("homepages", {"db": str(db)}, {"LOG_LEVEL": "ERROR"})
+    assert again["selected"] == 0
+    conn.close()
+
+
+def test_dead_host_count_resets_on_an_answer() -> None:
+    from scrapy import Request
+    from scrapy.exceptions import DownloadConnectionRefusedError
+    from scrapy.utils.test import get_crawler
+
+    hosts = DeadHosts(get_crawler(settings_dict={"DEAD_HOST_FAILURES": 3}))
+
+    def request(path: str) -> Request:
+        return Request(f"http://10.0.0.1/{path}", meta={"profscout_fetches": []})
+
+    def refuse(path: str) -> None:
+        hosts.check(request(path))
+        hosts.failed(request(path), DownloadConnectionRefusedError("refused"))
+
+    refuse("a")
+    refuse("b")
+    hosts.answered(request("c"))  # an answer, even an HTTP error, resets the count
+    refuse("d")
+    refuse("e")
+    hosts.check(request("f"))
+    refuse("f")  # third refusal in a row
+    with pytest.raises(IgnoreRequest, match="given up after 3 connection failures"):
+        hosts.check(request("g"))
+    hosts.check(Request("http://10.0.0.1/robots.txt"))  # unlogged requests are not held back
+    hosts.check(request("x").replace(url="http://10.0.0.2/x"))  # other hosts neither

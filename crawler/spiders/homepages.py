@@ -37,7 +37,7 @@ from crawler.extract import (
     merge_pages,
 )
 from crawler.items import HomepageItem
-from crawler.middlewares import FETCHES_META, classify_exception
+from crawler.middlewares import FETCHES_META, HostGivenUp, classify_exception
 from crawler.workers import close_executor, extract_response, start_executor
 from profscout.store import connect
 
@@ -91,6 +91,8 @@ def failure_state(failure: Failure) -> tuple[str, str]:
     """The homepage state and a detail for a download that failed."""
     exc = failure.value
     text = str(exc)
+    if isinstance(exc, HostGivenUp):
+        return "unreachable", text[:300]
     if isinstance(exc, IgnoreRequest):
         if "robots.txt" in text:
             return "robots_disallowed", text

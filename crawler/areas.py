@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from profscout.config import DATA_DIR
+from profscout.config import REFERENCE_DIR
 from profscout.errors import UserError
 
-AREAS_CSV = DATA_DIR / "areas.csv"
+AREAS_CSV = REFERENCE_DIR / "areas.csv"
 PARENTS = ("AI", "Systems", "Theory", "Interdisciplinary")
 _COLUMNS = ("code", "parent", "name", "aliases", "venues", "next_tier_venues",
             "arxiv_categories", "keywords")

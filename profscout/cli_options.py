@@ -23,6 +23,14 @@ def _apply(options: list[Callable[[F], F]]) -> Callable[[F], F]:
     return decorator
 
 
+def _shown(path: Path) -> str:
+    """``path`` relative to the working folder when it is inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def db_option(func: F) -> F:
     """``--db PATH`` (env ``PROFSCOUT_DB``)."""
     return click.option(
@@ -32,7 +40,7 @@ def db_option(func: F) -> F:
         envvar=config.ENV_DB,
         show_envvar=True,
         default=None,
-        help=f"SQLite store [default: {config.DEFAULT_DB.relative_to(config.PROJECT_ROOT)}].",
+        help=f"SQLite store [default: {_shown(config.DEFAULT_DB)}].",
     )(func)
 
 

@@ -6,11 +6,29 @@ Precedence: command-line option > environment variable > default.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = PROJECT_ROOT / "data"
+_SOURCE_DATA = PROJECT_ROOT / "data"
+
+
+def _installed_from_source() -> bool:
+    """True for a checkout or an editable install (``data/`` sits beside the packages)."""
+    return (_SOURCE_DATA / "areas.csv").is_file()
+
+
+def _user_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME", "").strip() or str(Path.home() / ".local" / "share")
+    return Path(base) / "profscout"
+
+
+# Our reference tables (areas.csv): data/ in a checkout, <prefix>/share/profscout once installed.
+_INSTALLED_DATA = Path(sys.prefix) / "share" / "profscout"
+REFERENCE_DIR = _SOURCE_DATA if _installed_from_source() else _INSTALLED_DATA
+# Where the default store lives: data/ in a checkout, the user's data folder once installed.
+DATA_DIR = _SOURCE_DATA if _installed_from_source() else _user_data_dir()
 
 DEFAULT_DB = DATA_DIR / "profscout.db"
 DEFAULT_CSRANKINGS_URL = "https://raw.githubusercontent.com/emeryberger/CSrankings/gh-pages/"

@@ -31,6 +31,7 @@ from crawler.arxiv_client import (
 )
 from crawler.names import (
     Attribution,
+    Claim,
     NameMatch,
     PersonEvidence,
     ambiguity_reasons,
@@ -42,6 +43,7 @@ from crawler.names import (
     match_author,
     parse_name,
     query_forms,
+    share_between_namesakes,
 )
 from profscout.errors import SourceError
 from profscout.stages import StageContext, StageReport
@@ -334,9 +336,40 @@ def save_results(conn: sqlite3.Connection, results: Sequence[PersonResult], wind
             "window_start=MIN(COALESCE(arxiv_sync.window_start, excluded.window_start), "
             "excluded.window_start), status=excluded.status",
             (pid, now, newest, window.isoformat(), state))
-    store_activity(conn, [r.person.professor_id for r in results
-                          if r.person.professor_id is not None], today)
+    papers = {f.paper.arxiv_id for res in results for f in res.kept}
+    touched = {r.person.professor_id for r in results if r.person.professor_id is not None}
+    touched |= resolve_namesakes(conn, papers)
+    store_activity(conn, sorted(touched), today)
     return added
+
+
+def resolve_namesakes(conn: sqlite3.Connection, arxiv_ids: Iterable[str]) -> set[int]:
+    """Settle papers that several namesakes in the store claim (see ``share_between_namesakes``).
+
+    Looks at the given papers only (a batch's); returns the professors whose claims changed,
+    after marking those left with no counted paper ``unconfirmed``.
+    """
+    changed: set[int] = set()
+    for arxiv_id in sorted(set(arxiv_ids)):
+        rows = conn.execute("SELECT professor_id, matched_name, confidence, evidence "
+                            "FROM authorships WHERE arxiv_id = ?", (arxiv_id,)).fetchall()
+        by_author: dict[str, list[Claim]] = defaultdict(list)
+        for r in rows:
+            by_author[author_key(r["matched_name"])].append(
+                Claim(r["professor_id"], r["confidence"], r["evidence"]))
+        for claims in by_author.values():
+            for pid, (confidence, evidence) in share_between_namesakes(claims).items():
+                conn.execute("UPDATE authorships SET confidence = ?, evidence = ? "
+                             "WHERE professor_id = ? AND arxiv_id = ?",
+                             (confidence, evidence, pid, arxiv_id))
+                changed.add(pid)
+    for pid in changed:
+        counted = conn.execute("SELECT COUNT(*) FROM authorships WHERE professor_id = ? AND "
+                               "confidence >= ?", (pid, MIN_CONFIDENCE)).fetchone()[0]
+        if not counted:
+            conn.execute("UPDATE arxiv_sync SET status = 'unconfirmed' WHERE professor_id = ? "
+                         "AND status = 'ok'", (pid,))
+    return changed
 
 
 def mark_status(conn: sqlite3.Connection, people: Iterable[Person], status: str) -> None:

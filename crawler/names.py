@@ -367,6 +367,9 @@ class Attribution:
 
 
 STRONG, AREA_FIT, SEEN_CATEGORY = 0.95, 0.75, 0.6
+# Evidence that points at one person (STRONG), not merely at anyone working in the field.
+PERSONAL_EVIDENCE = ("co-authors of confirmed papers", "co-author from the same institution",
+                     "affiliation fits")
 WEAK_WHEN_FREQUENT = 0.45  # categories alone cannot tell apart hundreds of namesakes
 
 
@@ -391,14 +394,14 @@ def attribute(match: NameMatch, *, ambiguous: Sequence[str], categories: Sequenc
     factor = 0.0
     shared = sorted(keys & evidence.confirmed_coauthors)
     if shared:
-        reasons.append(f"co-authors of confirmed papers: {', '.join(shared[:3])}")
+        reasons.append(f"{PERSONAL_EVIDENCE[0]}: {', '.join(shared[:3])}")
         factor = STRONG
     colleagues = sorted(keys & evidence.colleagues)
     if colleagues:
-        reasons.append(f"co-author from the same institution: {', '.join(colleagues[:3])}")
+        reasons.append(f"{PERSONAL_EVIDENCE[1]}: {', '.join(colleagues[:3])}")
         factor = STRONG
     if evidence.institution and _affiliation_fits(affiliations, evidence.institution):
-        reasons.append(f"affiliation fits {evidence.institution}")
+        reasons.append(f"{PERSONAL_EVIDENCE[2]} {evidence.institution}")
         factor = STRONG
     fit = sorted(cats & evidence.area_categories)
     seen = sorted(cats & evidence.confirmed_categories)
@@ -413,3 +416,55 @@ def attribute(match: NameMatch, *, ambiguous: Sequence[str], categories: Sequenc
         return Attribution(False, 0.0, f"{name_part}; {why}; no corroborating evidence")
     return Attribution(True, round(match.score * factor, 3),
                        f"{name_part}; {why}; " + "; ".join(reasons))
+
+
+# ------------------------------------------------------------------------------- namesakes
+DISPUTED = 0.3  # a namesake's claim on a paper that another namesake proves is theirs
+NAMESAKE_NOTE = "namesakes in the store"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One professor's stored authorship of a paper (one of several namesakes' claims)."""
+
+    professor_id: int
+    confidence: float
+    evidence: str
+
+    @property
+    def personal(self) -> bool:
+        return any(marker in self.evidence for marker in PERSONAL_EVIDENCE)
+
+    @property
+    def settled(self) -> bool:
+        return NAMESAKE_NOTE in self.evidence
+
+
+def share_between_namesakes(claims: Sequence[Claim]) -> dict[int, tuple[float, str]]:
+    """New (confidence, evidence) for claims of several namesakes on one author of one paper.
+
+    Categories that fit the field fit every namesake selected for that field, so they cannot
+    say whose paper it is. Claims with evidence about the person (co-authors, a colleague,
+    the affiliation) keep the paper; the others drop to ``DISPUTED``. When no claim has such
+    evidence, the confidence is shared out (divided by the number of claimants), which keeps
+    the paper from counting for any of them. A claim already settled is left alone, so the
+    rule can run again without changing anything.
+    """
+    if len(claims) < 2:
+        return {}
+    personal = [c for c in claims if c.personal]
+    updates: dict[int, tuple[float, str]] = {}
+    others = sorted(c.professor_id for c in claims)
+    for claim in claims:
+        if claim.settled or claim.personal:
+            continue
+        rivals = ", ".join(str(p) for p in others if p != claim.professor_id)
+        if personal:
+            confidence = min(claim.confidence, DISPUTED)
+            note = (f"{NAMESAKE_NOTE}: professor {', '.join(str(c.professor_id) for c in personal)}"
+                    " has evidence that this paper is theirs")
+        else:
+            confidence = round(claim.confidence / len(claims), 3)
+            note = f"{NAMESAKE_NOTE} ({rivals}) match it too; nothing tells them apart"
+        updates[claim.professor_id] = (confidence, f"{claim.evidence}; {note}")
+    return updates

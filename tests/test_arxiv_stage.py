@@ -98,3 +98,33 @@ def test_namesakes_share_a_query_and_need_evidence(tmp_path):
                                             (cv, "2602.00003")]
     assert "same institution: bea colleague" in rows[2]["evidence"]
     assert report["ambiguous"] == 2 and report["arxiv_calls"] == 1
+
+
+def test_namesakes_in_the_store_do_not_share_a_paper_without_personal_evidence(tmp_path):
+    conn = connect(tmp_path / "s.db")
+    with transaction(conn):
+        east = add_professor(conn, "Xiao Wang 0001", "East U", areas=("robotics",))
+        west = add_professor(conn, "Xiao Wang 0002", "West U", areas=("robotics",))
+        colleague = add_professor(conn, "Imelda Quorwick", "West U", areas=("robotics",))
+    corpus = [
+        # fits both namesakes' field, and nothing else tells them apart
+        Entry("2601.00011", "Grasping", ["Xiao Wang", "Ann Other"], _day(20), ["cs.RO"]),
+        # a West U colleague co-authored it: West's paper
+        Entry("2601.00012", "Pushing", ["Xiao Wang", "Imelda Quorwick"], _day(30), ["cs.RO"]),
+    ]
+    with LocalArxiv(corpus) as server:
+        run(_ctx(conn, server, [east, west, colleague]))
+        conf = {(r["professor_id"], r["arxiv_id"]): r["confidence"] for r in conn.execute(
+            "SELECT professor_id, arxiv_id, confidence FROM authorships")}
+        assert conf[(east, "2601.00011")] < 0.5 and conf[(west, "2601.00011")] < 0.5
+        assert conf[(west, "2601.00012")] >= 0.9
+        assert conf.get((east, "2601.00012"), 0.0) <= 0.3
+        counted = dict(conn.execute("SELECT professor_id, papers_12m FROM activity").fetchall())
+        assert counted[east] == 0 and counted[west] == 1
+        status = dict(conn.execute("SELECT professor_id, status FROM arxiv_sync").fetchall())
+        assert status[east] == "unconfirmed" and status[west] == "ok"
+        # running again (the newest paper is asked for again) divides nothing twice
+        claims = "SELECT professor_id, arxiv_id, confidence FROM authorships ORDER BY 1, 2"
+        before = [tuple(r) for r in conn.execute(claims)]
+        run(_ctx(conn, server, [east, west, colleague]))
+        assert [tuple(r) for r in conn.execute(claims)] == before

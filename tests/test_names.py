@@ -134,3 +134,23 @@ def test_ambiguous_names_need_evidence():
     assert decide(["q-bio.GN"], ["Yizhou Sun"]).confidence == 0.95  # a colleague
     ucla = decide(["q-bio.GN"], affiliations=["University of California, Los Angeles"])
     assert ucla.keep and "affiliation" in ucla.evidence
+
+
+def test_namesakes_share_a_paper_only_with_personal_evidence() -> None:
+    from crawler.names import DISPUTED, Claim, share_between_namesakes
+
+    field_only = [Claim(1, 0.75, "name full; categories fit areas (cs.RO)"),
+                  Claim(2, 0.75, "name full; categories fit areas (cs.RO)")]
+    shared = share_between_namesakes(field_only)
+    assert {pid: conf for pid, (conf, _) in shared.items()} == {1: 0.375, 2: 0.375}
+    assert all("nothing tells them apart" in why for _, why in shared.values())
+
+    proven = [Claim(1, 0.95, "name full; co-author from the same institution: a b"),
+              Claim(2, 0.75, "name full; categories fit areas (cs.RO)")]
+    settled = share_between_namesakes(proven)
+    assert set(settled) == {2} and settled[2][0] == DISPUTED
+
+    # settled claims are left alone, and a lone claim is nobody's rival
+    again = [Claim(1, 0.375, shared[1][1]), Claim(2, 0.375, shared[2][1])]
+    assert share_between_namesakes(again) == {}
+    assert share_between_namesakes(field_only[:1]) == {}

@@ -74,7 +74,8 @@ def run_crawl(settings: Settings, stages: str | Iterable[str], filters: Filters,
               options: dict[str, Any], console: Console, json_mode: bool) -> dict[str, Any]:
     """Run ``stages``: ``csrankings`` first (imports everything), then select, then the rest.
 
-    ``options`` reaches every stage as ``ctx.options`` (e.g. ``months``, ``max_pages``).
+    ``options`` reaches every stage as ``ctx.options`` (e.g. ``months``, ``max_pages``),
+    with ``areas`` set to the selection's resolved area codes.
     Progress and warnings go to ``console`` (stderr for ``--json``). Raises UserError for bad
     filters or a missing stage, SourceError for a failing source.
     """
@@ -100,6 +101,7 @@ def run_crawl(settings: Settings, stages: str | Iterable[str], filters: Filters,
                        areas=selection.areas, area_filter=selection.area_source,
                        warnings=list(selection.warnings), db=str(settings.db_path))
         ctx.professor_ids = list(selection.ids)
+        ctx.options["areas"] = list(selection.areas)  # resolved codes: evidence for names
         for name in names:
             if name == "csrankings":
                 continue

@@ -1,10 +1,43 @@
-"""The crawl's closing summary says, per stage, what changed in the store."""
+"""``run_crawl``: what the stages get, and the closing summary of what they did."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 
-from profscout.crawling import render_summary
+from profscout import stages
+from profscout.config import Settings
+from profscout.crawling import render_summary, run_crawl
+from profscout.selection import Filters
+from profscout.stages import StageContext, StageReport
+from profscout.store import connect, transaction
+from tests.local_arxiv import add_professor
+
+SEEN: list[dict[str, Any]] = []
+
+
+def recording_stage(ctx: StageContext) -> StageReport:
+    """A stand-in stage that records what it was given."""
+    SEEN.append({"ids": list(ctx.professor_ids), "options": dict(ctx.options)})
+    return StageReport("homepages")
+
+
+def test_stages_get_the_selection_and_its_resolved_area_codes(monkeypatch, tmp_path) -> None:
+    db = tmp_path / "p.db"
+    conn = connect(db)
+    with transaction(conn):
+        seer = add_professor(conn, "Ada Seer", "East U", areas=("cvpr",))
+        add_professor(conn, "Bo Parser", "East U", areas=("acl",))
+    conn.close()
+    monkeypatch.setitem(stages.STAGES, "homepages", "tests.test_crawl_summary:recording_stage")
+    SEEN.clear()
+    summary = run_crawl(Settings(db_path=db), "homepages",
+                        Filters(areas=["computer vision"]), {"months": 12},
+                        Console(quiet=True), json_mode=True)
+    assert summary["selected"] == 1
+    (seen,) = SEEN
+    assert seen == {"ids": [seer], "options": {"months": 12, "areas": ["vision"]}}
 
 
 def test_summary_has_one_headline_per_stage() -> None:

@@ -206,7 +206,6 @@ def shortlist(query: str, output: Path, fmt: str | None, db_path: Path | None, m
         console.print(f"Areas from the query: {', '.join(suggested)} (override with --area)",
                       highlight=False)
     summary = run_crawl(settings, stages, request.filters,
-                        {"months": months, "max_pages": max_pages,
-                         "areas": request.filters.areas}, console, False)
+                        {"months": months, "max_pages": max_pages}, console, False)
     render_summary(summary, console)
     _rank_and_write(settings, request, output, fmt, console)

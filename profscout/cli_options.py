@@ -14,7 +14,8 @@ from profscout.stages import STAGE_ORDER
 F = Callable[..., Any]
 
 
-def _apply(options: list[Callable[[F], F]]) -> Callable[[F], F]:
+def apply_options(options: list[Callable[[F], F]]) -> Callable[[F], F]:
+    """One decorator applying ``options`` in the order listed (as --help shows them)."""
     def decorator(func: F) -> F:
         for option in reversed(options):
             func = option(func)
@@ -44,7 +45,7 @@ def db_option(func: F) -> F:
     )(func)
 
 
-source_options = _apply([
+source_options = apply_options([
     click.option(
         "--csrankings-url",
         envvar=config.ENV_CSRANKINGS_URL,
@@ -70,7 +71,7 @@ source_options = _apply([
     ),
 ])
 
-filter_options = _apply([
+filter_options = apply_options([
     click.option("--area", "areas", multiple=True, metavar="AREA",
                  help="CSRankings area code, parent or friendly name (repeatable)."),
     click.option("--region", "regions", multiple=True, metavar="REGION",
@@ -88,7 +89,7 @@ filter_options = _apply([
                  help="Only the professors named in FILE (one per line)."),
 ])
 
-crawl_options = _apply([
+crawl_options = apply_options([
     click.option("--stages", default=",".join(STAGE_ORDER), show_default=True,
                  help="Comma-separated crawl stages to run (always in this order)."),
     click.option("--months", type=click.IntRange(1, 240), default=24, show_default=True,

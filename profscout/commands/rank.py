@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from profscout.cli_options import (
+    apply_options,
     build_settings,
     crawl_options,
     db_option,
@@ -37,36 +38,32 @@ def matcher_option(func: F) -> F:
     )(func)
 
 
-def _rank_options(func: F) -> F:
-    options = [
-        click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-                     help="Where to write the shortlist (.csv, .xlsx or .json)."),
-        click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-                     help="Output format [default: from the file extension, else csv]."),
-        click.option("--interests-file", type=click.Path(exists=True, dir_okay=False,
-                     path_type=Path), default=None, metavar="FILE",
-                     help="Text about your interests (statement of purpose, CV, abstracts)."),
-        click.option("--top", type=click.IntRange(min=1), default=25, show_default=True,
-                     help="Rows in the shortlist."),
-        click.option("--match-weight", type=click.FloatRange(min=0), default=None,
-                     help="Weight of the topic match in the score [default: 0.7]."),
-        click.option("--activity-weight", type=click.FloatRange(min=0), default=None,
-                     help="Weight of recent activity in the score [default: 0.3]."),
-        click.option("--weights", default=None, metavar="MATCH,ACTIVITY",
-                     help="Both weights at once, e.g. 0.5,0.5."),
-        click.option("--per-institution", type=click.IntRange(min=0), default=2,
-                     show_default=True, help="At most this many per institution (0: no cap)."),
-        click.option("--active-months", type=click.IntRange(min=1), default=None, metavar="N",
-                     help="Only professors with an arXiv paper in the last N months."),
-        click.option("--recruiting-only", is_flag=True,
-                     help="Only professors whose homepage says they are recruiting."),
-        matcher_option,
-        filter_options,
-        db_option,
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+_rank_options = apply_options([
+    click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+                 help="Where to write the shortlist (.csv, .xlsx or .json)."),
+    click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+                 help="Output format [default: from the file extension, else csv]."),
+    click.option("--interests-file", type=click.Path(exists=True, dir_okay=False,
+                 path_type=Path), default=None, metavar="FILE",
+                 help="Text about your interests (statement of purpose, CV, abstracts)."),
+    click.option("--top", type=click.IntRange(min=1), default=25, show_default=True,
+                 help="Rows in the shortlist."),
+    click.option("--match-weight", type=click.FloatRange(min=0), default=None,
+                 help="Weight of the topic match in the score [default: 0.7]."),
+    click.option("--activity-weight", type=click.FloatRange(min=0), default=None,
+                 help="Weight of recent activity in the score [default: 0.3]."),
+    click.option("--weights", default=None, metavar="MATCH,ACTIVITY",
+                 help="Both weights at once, e.g. 0.5,0.5."),
+    click.option("--per-institution", type=click.IntRange(min=0), default=2,
+                 show_default=True, help="At most this many per institution (0: no cap)."),
+    click.option("--active-months", type=click.IntRange(min=1), default=None, metavar="N",
+                 help="Only professors with an arXiv paper in the last N months."),
+    click.option("--recruiting-only", is_flag=True,
+                 help="Only professors whose homepage says they are recruiting."),
+    matcher_option,
+    filter_options,
+    db_option,
+])
 
 
 def parse_weights(weights: str | None, match: float | None, activity: float | None

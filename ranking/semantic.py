@@ -264,7 +264,8 @@ def _default_lexical() -> ProfileMatcher:
 
 
 class HybridMatcher:
-    """TF-IDF and semantic scores, each z-normalised, mixed with ``semantic_weight``.
+    """TF-IDF and semantic scores, each over its spread (``unit_scale``), mixed with
+    ``semantic_weight``.
 
     Keyword arguments other than the three named go to the ``SemanticMatcher`` it makes
     (``model``, ``aggregation``, ``conn``, ...).
@@ -296,9 +297,13 @@ class HybridMatcher:
         """The raw ``(lexical, semantic)`` score matrices, before fusion."""
         return self.lexical.score(queries), self.semantic.score(queries)
 
+    def shared_terms(self, query: str, profile: int, n: int = 8) -> list[str]:
+        """The query's terms that weigh most in the profile (from the fitted TF-IDF side)."""
+        return self.lexical.shared_terms(query, profile, n)
+
     def document_scores(self, query: str) -> list[np.ndarray]:
-        """Per profile and document, both similarities z-normalised over all documents and
-        fused like the profile scores (so documents rank by the same mix)."""
+        """Per profile and document, both similarities scaled over all documents and fused
+        like the profile scores (so documents rank by the same mix)."""
         lex = self.lexical.document_scores(query)
         sem = self.semantic.document_scores(query)
         sizes = [len(a) for a in lex]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -241,11 +241,12 @@ def build_shortlist(conn: sqlite3.Connection, request: ShortlistRequest,
     kept = cap_per_group(order.tolist(), institutions, request.per_institution, request.top)
 
     explainer = _explainer(conn, matcher, profiles, use_cache)
+    document_scores = _document_scorer(matcher, request.text)
     picks: dict[int, list[tuple[str, float]]] = {}
     for j in kept:
         p = int(cand[j])
         docs = profiles[p].documents
-        sims = _profile_document_scores(matcher, request.text, p, len(docs))
+        sims = document_scores(p)[:len(docs)]
         top = [k for k in np.argsort(-sims, kind="stable")[:TOP_PAPERS] if sims[k] > 0]
         picks[j] = [(docs[k].id, float(sims[k])) for k in top if docs[k].id]
     titles = _paper_titles(conn, [a for v in picks.values() for a, _ in v])
@@ -288,12 +289,14 @@ def build_shortlist(conn: sqlite3.Connection, request: ShortlistRequest,
                            warnings)
 
 
-def _profile_document_scores(matcher: ProfileMatcher, query: str, profile: int,
-                             n_docs: int) -> np.ndarray:
-    """Per-document similarities of one profile (only that profile's when supported)."""
+def _document_scorer(matcher: ProfileMatcher, query: str) -> Callable[[int], np.ndarray]:
+    """Per-document similarities of one profile: that profile's alone when the matcher can
+    score them so, else taken from one pass over every document (made once, not per row)."""
     one = getattr(matcher, "profile_document_scores", None)
-    sims = one(query, profile) if one is not None else matcher.document_scores(query)[profile]
-    return np.asarray(sims, dtype=float)[:n_docs]
+    if one is not None:
+        return lambda profile: np.asarray(one(query, profile), dtype=float)
+    every = matcher.document_scores(query)
+    return lambda profile: np.asarray(every[profile], dtype=float)
 
 
 def read_interests(path: str | Path | None) -> str:

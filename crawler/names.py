@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 # ------------------------------------------------------------------------------- folding
 _DBLP_NUMBER = re.compile(r"\s+\d{4}\s*$")
@@ -84,6 +85,7 @@ def _is_initials(word: tuple[str, ...]) -> bool:
     return all(len(part) == 1 for part in word)
 
 
+@lru_cache(maxsize=1 << 17)  # the same aliases and author strings are parsed many times
 def parse_name(name: str) -> ParsedName:
     """Split a written name; handles "Last, First", particles, suffixes, hyphenated words."""
     name = clean_name(name)

@@ -211,19 +211,15 @@ def lookup(client: ArxivClient, batch: LookupBatch, today: date) -> tuple[
 
 # ------------------------------------------------------------------------------- store I/O
 def area_categories(area_codes: Iterable[str]) -> frozenset[str]:
-    """arXiv categories of CSRankings areas (area codes or venue codes)."""
+    """arXiv categories of CSRankings areas (area codes or venue codes; unknown ones ignored)."""
     try:
-        from crawler.areas import load_areas
+        from crawler.areas import area_of_venue, arxiv_categories_for, load_areas
         areas = load_areas()
     except (ImportError, OSError, ValueError):
         return frozenset()
-    by_venue = {v: a for a in areas.values() for v in a.venue_codes()}
-    cats: set[str] = set()
-    for code in area_codes:
-        area = areas.get(code) or by_venue.get(code)
-        if area:
-            cats.update(area.arxiv_categories)
-    return frozenset(cats)
+    to_area = area_of_venue(areas)
+    return frozenset(arxiv_categories_for({to_area[c] for c in area_codes if c in to_area},
+                                          areas))
 
 
 def name_keys(conn: sqlite3.Connection) -> dict[str, set[int]]:
@@ -324,8 +320,7 @@ def save_results(conn: sqlite3.Connection, results: Sequence[PersonResult], wind
         newest = conn.execute(
             "SELECT MAX(p.published) FROM authorships a JOIN papers p USING (arxiv_id) "
             "WHERE a.professor_id = ?", (pid,)).fetchone()[0]
-        counted = conn.execute("SELECT COUNT(*) FROM authorships WHERE professor_id = ? AND "
-                               "confidence >= ?", (pid, MIN_CONFIDENCE)).fetchone()[0]
+        counted = _counted_papers(conn, pid)
         state = status
         if status == "ok" and not counted:
             state = "unconfirmed" if (res.rejected or newest) else "no_papers"
@@ -341,6 +336,12 @@ def save_results(conn: sqlite3.Connection, results: Sequence[PersonResult], wind
     touched |= resolve_namesakes(conn, papers)
     store_activity(conn, sorted(touched), today)
     return added
+
+
+def _counted_papers(conn: sqlite3.Connection, professor_id: int) -> int:
+    """Authorships that count as the professor's papers (confidence >= MIN_CONFIDENCE)."""
+    return conn.execute("SELECT COUNT(*) FROM authorships WHERE professor_id = ? AND "
+                        "confidence >= ?", (professor_id, MIN_CONFIDENCE)).fetchone()[0]
 
 
 def resolve_namesakes(conn: sqlite3.Connection, arxiv_ids: Iterable[str]) -> set[int]:
@@ -364,8 +365,7 @@ def resolve_namesakes(conn: sqlite3.Connection, arxiv_ids: Iterable[str]) -> set
                              (confidence, evidence, pid, arxiv_id))
                 changed.add(pid)
     for pid in changed:
-        counted = conn.execute("SELECT COUNT(*) FROM authorships WHERE professor_id = ? AND "
-                               "confidence >= ?", (pid, MIN_CONFIDENCE)).fetchone()[0]
+        counted = _counted_papers(conn, pid)
         if not counted:
             conn.execute("UPDATE arxiv_sync SET status = 'unconfirmed' WHERE professor_id = ? "
                          "AND status = 'ok'", (pid,))
@@ -402,9 +402,9 @@ def run(ctx: StageContext) -> StageReport:
               "arxiv_retries": 0,
               "papers_found": 0, "papers_returned": 0, "authorships": 0,
               "professors_with_papers": 0, "professors_without_papers": 0, "ambiguous": 0,
-              "rejected_ambiguous": 0, "professors_failed": 0, "incremental": 0,
+              "rejected_ambiguous": 0, "professors_failed": 0,
+              "incremental": sum(1 for p in people if p.since and p.since > window),
               "months": months}
-    counts["incremental"] = sum(1 for p in people if p.since and p.since > window)
     with transaction(ctx.conn):
         mark_status(ctx.conn, unnamed, "no_name_forms")
     report.skipped["no_name_forms"] = len(unnamed)

@@ -97,7 +97,6 @@ def parse_name(name: str) -> ParsedName:
         words.pop()
     if not words:
         return ParsedName((), ())
-    surname = list(words[-1])
     i = len(words) - 1
     while i > 1 and len(words[i - 1]) == 1 and words[i - 1][0] in PARTICLES:
         i -= 1
@@ -230,21 +229,19 @@ def match_author(author: str, aliases: Iterable[str]) -> NameMatch | None:
     a = parse_name(author)
     if not a.surname:
         return None
-    a_words = [*a.given, a.surname]
     a_tokens = [p for w in a.given for p in w] + list(a.surname)
     best: NameMatch | None = None
     for alias in aliases:
         p = parse_name(alias)
         if not p.surname or not p.given:
             continue
-        found = _match_parsed(a, a_tokens, a_words, p)
+        found = _match_parsed(a, a_tokens, p)
         if found and (best is None or found[0] > best.score):
             best = NameMatch(found[0], clean_name(alias), found[1])
     return best
 
 
-def _match_parsed(a: ParsedName, a_tokens: list[str], a_words: list, p: ParsedName) -> tuple[
-        float, str] | None:
+def _match_parsed(a: ParsedName, a_tokens: list[str], p: ParsedName) -> tuple[float, str] | None:
     if a.surname == p.surname or "".join(a.surname) == "".join(p.surname):
         given = _given_score(a.given, p.given)
         if given:
@@ -311,7 +308,7 @@ def ambiguity_reasons(aliases: Sequence[str], namesakes: int = 0,
                        "with this name")
     if any(common_name_pattern(a) for a in aliases):
         reasons.append("very common name")
-    if papers_per_year is not None and frequent_name(papers_per_year):
+    if frequent_name(papers_per_year):
         reasons.append(f"{papers_per_year:.0f} papers a year under this name")
     return reasons
 

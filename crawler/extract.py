@@ -277,8 +277,7 @@ def _fill_placeholders(text: str, name: str | None) -> str:
     """"$MyFirstName@cse.x.edu" -> "abir@cse.x.edu" when the person's name is known."""
     if not name or "name" not in text.lower():
         return text
-    words = [w for w in re.findall(r"[a-z]+", fold(name)) if len(w) > 1 or True]
-    words = [w for w in words if not w.isdigit()]
+    words = re.findall(r"[a-z]+", fold(name))
     if not words:
         return text
 
@@ -729,12 +728,6 @@ def lab_with_trust(soup: BeautifulSoup, text: str, base_url: str) -> tuple[str, 
             url = urljoin(base_url, str(a["href"]))
             return name, url if url.startswith("http") else "", trust
     return name, "", trust
-
-
-def extract_lab(soup: BeautifulSoup, text: str, base_url: str) -> tuple[str, str]:
-    """``(lab name, lab URL)``; empty strings when the page names none."""
-    name, url, _ = lab_with_trust(soup, text, base_url)
-    return name, url
 
 
 # ----------------------------------------------------------------------------- recruiting

@@ -133,10 +133,8 @@ class RetryAfterMiddleware(RetryMiddleware):
         slot = _slot(self.crawler, request)
         if slot is None:
             return
-        from time import monotonic
-
         # Scrapy sends the next request of a slot once ``delay`` has passed since lastseen.
-        slot.lastseen = max(slot.lastseen, monotonic() + seconds - slot.delay)
+        slot.lastseen = max(slot.lastseen, time.monotonic() + seconds - slot.delay)
 
 
 class HostGivenUp(IgnoreRequest):

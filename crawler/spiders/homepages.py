@@ -198,8 +198,7 @@ class HomepagesSpider(scrapy.Spider):
                 self.settings.getbool("HOMEPAGE_EXTRACT_IN_PROCESSES", True))
         return self.executors[homepage]
 
-    async def _page(self, job: Job, response: Response, homepage: bool,
-                    text: str | None = None) -> PageFacts:
+    async def _page(self, job: Job, response: Response, homepage: bool) -> PageFacts:
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
         future = self._executor(homepage).submit(extract_response, response.body, content_type,
                                                  response.url, job.name, homepage)
@@ -243,7 +242,7 @@ class HomepagesSpider(scrapy.Spider):
         state, detail = failure_state(failure)
         if not recorded or state == "robots_disallowed":
             job.fetches.append({"url": request.url, "status": None, "bytes": None,
-                                "outcome": state if state != "error" else "error",
+                                "outcome": state,
                                 "detail": detail[:300]})
         if request.meta.get("homepage"):
             job.state, job.detail = state, detail

@@ -27,7 +27,6 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -35,6 +34,7 @@ import arxiv
 import requests
 from lxml import etree
 
+from crawler.retry_after import retry_after_seconds
 from profscout.config import DEFAULT_ARXIV_URL, POLITE_ARXIV_DELAY, USER_AGENT
 from profscout.errors import SourceError, UserError
 
@@ -159,19 +159,6 @@ class _Throttle:
             return cls._registry.setdefault(host, cls())
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
 @dataclass
 class FeedInfo:
     """The header of an Atom answer: total, start, entries on this page."""
@@ -269,7 +256,7 @@ class PoliteSession(requests.Session):
                 wait_before = backoff
             elif response.status_code in RETRY_STATUSES:
                 last_problem = f"HTTP {response.status_code}"
-                hint = _retry_after(response)
+                hint = retry_after_seconds(response.headers.get("Retry-After"))
                 wait_before = min(max(hint, backoff) if hint is not None else backoff,
                                   self.max_wait)
             elif response.status_code != 200:

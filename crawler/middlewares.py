@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import time
 from collections import deque
@@ -27,6 +26,8 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.python.failure import Failure
+
+from crawler.retry_after import retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -86,25 +87,6 @@ class CrawlDelayMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         self._apply(request)  # AutoThrottle may have lowered it
         return response
-
-
-def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date), else None."""
-    if value is None:
-        return None
-    text = value.decode("latin-1") if isinstance(value, bytes) else value
-    text = text.strip()
-    if not text:
-        return None
-    if text.isdigit():
-        return float(text)
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when is None:
-        return None
-    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
 
 
 class RetryAfterMiddleware(RetryMiddleware):

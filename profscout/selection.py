@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from crawler.areas import arxiv_categories_for, resolve_areas, venues_for
 from crawler.csrankings import display_name, fold
@@ -57,6 +58,18 @@ class Filters:
     since: int | None = None
     min_pubs: float | None = None
     names_file: Path | None = None
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> Filters:
+        """Filters from the values of ``cli_options.filter_options`` (other keys ignored)."""
+        values = {f.name: options.get(f.name) for f in fields(cls)}
+        for name in ("areas", "regions", "countries", "institutions"):
+            values[name] = list(values[name] or ())
+        return cls(**values)
+
+    def any(self) -> bool:
+        """Whether any filter is set."""
+        return any(getattr(self, f.name) for f in fields(self))
 
 
 @dataclass

@@ -101,6 +101,17 @@ def test_area_and_region_filters_after_import(server, db_path):
     assert "Selected 8 professors at 5 institutions" in table.stdout
     assert "csrankings" in table.stdout
 
+    # the export takes the same filters: one professor, every professor without them
+    out = db_path.parent / "professors.csv"
+    chosen = profscout("professors", "--db", str(db_path), "--area", "vision",
+                       "--region", "europe", "-o", str(out))
+    assert chosen.returncode == 0, chosen.stderr
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == 2 and "Gérard Huet" in lines[1]
+    everyone = profscout("professors", "--db", str(db_path), "-o", str(out))
+    assert everyone.returncode == 0, everyone.stderr
+    assert len(out.read_text(encoding="utf-8-sig").splitlines()) == 1 + 8
+
 
 def test_scrapy_crawl_on_its_own_with_split_files(server, tmp_path):
     db = tmp_path / "split.db"

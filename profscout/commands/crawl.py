@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -26,10 +26,7 @@ from profscout.selection import Filters
 @db_option
 @click.option("--json", "json_out", is_flag=True,
               help="Print the summary as one JSON object on stdout.")
-def crawl(stages: str, areas: tuple[str, ...], regions: tuple[str, ...],
-          countries: tuple[str, ...], institutions: tuple[str, ...], since: int | None,
-          min_pubs: float | None, names_file: Path | None, months: int, max_pages: int,
-          json_out: bool, **sources: object) -> None:
+def crawl(stages: str, months: int, max_pages: int, json_out: bool, **options: Any) -> None:
     """Crawl CSRankings, homepages and arXiv into the local store.
 
     The csrankings stage imports all of CSRankings; the filters then select the professors
@@ -41,10 +38,8 @@ def crawl(stages: str, areas: tuple[str, ...], regions: tuple[str, ...],
       profscout crawl --stages csrankings
       profscout crawl --stages arxiv --names my-list.txt --months 12 --json
     """
-    settings = build_settings(**sources)
-    filters = Filters(areas=list(areas), regions=list(regions), countries=list(countries),
-                      institutions=list(institutions), since=since, min_pubs=min_pubs,
-                      names_file=names_file)
+    settings = build_settings(**options)
+    filters = Filters.from_options(options)
     console = Console(stderr=True)
     summary = run_crawl(settings, stages, filters, {"months": months, "max_pages": max_pages},
                         console, json_out)

@@ -7,7 +7,6 @@ says so, research interests and keyphrases, and links to Google Scholar, DBLP, G
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sqlite3
 from pathlib import Path
@@ -18,42 +17,18 @@ import click
 from profscout.cli_options import build_settings, db_option, filter_options
 from profscout.errors import UserError
 from profscout.export import FORMATS, write_table
+from profscout.selection import Filters, select_professors
 
 COLUMNS = [
     "name", "institution", "homepage", "homepage_state", "email", "lab", "lab_url",
     "recruiting", "recruiting_evidence", "interests", "keyphrases", "scholar", "dblp",
     "github", "cv", "pages_fetched", "crawled_at",
 ]
-FILTER_KEYS = ("areas", "regions", "countries", "institutions", "since", "min_pubs",
-               "names_file")
 
 
-def _selected_ids(conn: sqlite3.Connection, filters: dict[str, Any]) -> list[int] | None:
+def _selected_ids(conn: sqlite3.Connection, filters: Filters) -> list[int] | None:
     """Professor ids the filters select; None means every professor (no filter given)."""
-    if not any(filters.get(k) for k in FILTER_KEYS):
-        return None
-    try:
-        from profscout import selection
-    except ImportError as exc:  # selection arrives with the CSRankings import
-        raise UserError("filters are not available in this build; export without them") \
-            from exc
-    filters_cls = selection.Filters
-    if hasattr(filters_cls, "from_options"):
-        chosen = filters_cls.from_options(**filters)
-    else:
-        names = {f.name for f in dataclasses.fields(filters_cls)}
-        chosen = filters_cls(**{k: v for k, v in filters.items() if k in names})
-    result = selection.select_professors(conn, chosen)
-    ids = getattr(result, "ids", result)
-    out: list[int] = []
-    for item in ids:
-        if isinstance(item, int):
-            out.append(item)
-        elif isinstance(item, sqlite3.Row | dict):
-            out.append(int(item["id"]))
-        else:
-            out.append(int(getattr(item, "id", item)))
-    return out
+    return select_professors(conn, filters) if filters.any() else None
 
 
 def professor_rows(conn: sqlite3.Connection, ids: list[int] | None) -> list[dict[str, Any]]:
@@ -118,7 +93,7 @@ def professors(db_path: Path | None, output: Path, fmt: str | None, **filters: A
     except FileNotFoundError as exc:
         raise UserError(f"no store at {settings.db_path}; run `profscout crawl` first") from exc
     try:
-        rows = professor_rows(conn, _selected_ids(conn, filters))
+        rows = professor_rows(conn, _selected_ids(conn, Filters.from_options(filters)))
     finally:
         conn.close()
     path = write_table(rows, output, fmt=fmt, columns=COLUMNS)

@@ -90,10 +90,7 @@ def _request(query: str, options: dict[str, Any]) -> Any:
 
     match_w, activity_w = parse_weights(options["weights"], options["match_weight"],
                                         options["activity_weight"])
-    filters = Filters(areas=list(options["areas"]), regions=list(options["regions"]),
-                      countries=list(options["countries"]),
-                      institutions=list(options["institutions"]), since=options["since"],
-                      min_pubs=options["min_pubs"], names_file=options["names_file"])
+    filters = Filters.from_options(options)
     return ShortlistRequest(
         query=query or "", interests=read_interests(options["interests_file"]),
         top=options["top"], filters=filters, active_months=options["active_months"],

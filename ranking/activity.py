@@ -26,11 +26,9 @@ class ActivityRow:
     """What the shortlist shows about a professor's activity."""
 
     score: float
-    decayed_count: float
     papers_12m: int
     papers_24m: int
     latest: date | None
-    dates: tuple[date, ...] = ()
 
 
 def decayed_count(dates: Iterable[date], as_of: date, half_life_days: float = HALF_LIFE_DAYS
@@ -51,11 +49,9 @@ def activity_row(dates: Iterable[date], as_of: date) -> ActivityRow:
     counts = compute_activity(past, as_of)
     return ActivityRow(
         score=activity_score(past, as_of),
-        decayed_count=decayed_count(past, as_of),
         papers_12m=counts.papers_12m,
         papers_24m=counts.papers_24m,
         latest=counts.latest,
-        dates=tuple(past),
     )
 
 

@@ -211,7 +211,7 @@ def build_shortlist(conn: sqlite3.Connection, request: ShortlistRequest,
     match = np.asarray(matcher.score([request.text]), dtype=float)[0]
 
     activity = store_activity_rows(conn, as_of)
-    none = ActivityRow(0.0, 0.0, 0, 0, None)
+    none = ActivityRow(0.0, 0, 0, None)
     selected = set(selection.ids)
     boundary = months_ago(as_of, request.active_months) if request.active_months else None
     facts = _professor_facts(conn, ids)

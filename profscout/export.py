@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,13 +54,27 @@ def format_from_path(path: Path, fmt: str | None) -> str:
 
 def check_writable(path: Path) -> None:
     """Fail early, with one line, when ``path`` cannot be written."""
-    parent = path.parent if str(path.parent) else Path(".")
+    parent = path.parent
     if path.is_dir():
         raise UserError(f"cannot write {path}: it is a directory")
     if not parent.is_dir():
         raise UserError(f"cannot write {path}: folder {parent} does not exist")
     if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise UserError(f"cannot write {path}: permission denied")
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary file beside ``path`` to write; renamed onto ``path`` only on success."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_table(
@@ -75,19 +90,11 @@ def write_table(
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows), columns=columns)
     if columns is not None:
         frame = frame.reindex(columns=columns)
-    parent = path.parent if str(path.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_path(path) as tmp:
         if fmt == "csv":
             neutralize_frame(frame).to_csv(tmp, index=False, encoding="utf-8-sig")
         elif fmt == "xlsx":
             neutralize_frame(frame).to_excel(tmp, index=False, engine="openpyxl")
         else:
             frame.to_json(tmp, orient="records", force_ascii=False, indent=1, date_format="iso")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return path

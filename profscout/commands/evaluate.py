@@ -4,27 +4,21 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import click
 
 from profscout.commands.rank import matcher_option
 from profscout.errors import UserError
+from profscout.export import atomic_path
 
 
 def write_predictions(folder: Path, name: str, predictions: dict[str, dict[str, float]]
                       ) -> Path:
     """``folder/name.json`` mapping researcher id -> {paper id -> similarity}, atomically."""
     path = folder / f"{name}.json"
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(predictions, handle, indent=1, sort_keys=True)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(predictions, indent=1, sort_keys=True), encoding="utf-8")
     return path
 
 

@@ -274,15 +274,20 @@ def load_people(conn: sqlite3.Connection, professor_ids: Sequence[int], window: 
                             "FROM arxiv_sync "
                             "WHERE professor_id = ?", (pid,)).fetchone()
         since = window
-        if sync and sync["status"] in ("ok", "no_papers", "unconfirmed") \
-                and sync["window_start"] \
-                and sync["window_start"] <= window.isoformat():
+        if sync_covers(sync, window):
             # asked before: only what is newer than the newest paper (or the last check)
             last = sync["newest_published"] or sync["checked_at"]
             since = max(window, date.fromisoformat(last[:10]))
         people.append(Person(clean_name(row["name"]), aliases, pid, row["institution"], since,
                              len(namesakes), evidence, known_ambiguous))
     return people
+
+
+def sync_covers(sync: sqlite3.Row | None, window: date) -> bool:
+    """Whether a professor's ``arxiv_sync`` row says arXiv was asked back to ``window``
+    and answered (so only newer papers need asking for)."""
+    return bool(sync and sync["status"] in ("ok", "no_papers", "unconfirmed")
+                and sync["window_start"] and sync["window_start"] <= window.isoformat())
 
 
 def save_results(conn: sqlite3.Connection, results: Sequence[PersonResult], window: date,

@@ -28,6 +28,7 @@ from crawler.arxiv_stage import (
     load_people,
     lookup,
     save_results,
+    sync_covers,
 )
 from crawler.names import (
     PersonEvidence,
@@ -142,8 +143,7 @@ def _cached(conn: sqlite3.Connection, pid: int, window: date, today: date
             ) -> tuple[str, list[CheckedPaper], list[CheckedPaper], bool] | None:
     sync = conn.execute("SELECT checked_at, window_start, status FROM arxiv_sync "
                         "WHERE professor_id = ?", (pid,)).fetchone()
-    if sync is None or sync["status"] not in ("ok", "no_papers", "unconfirmed") \
-            or not sync["window_start"] or sync["window_start"] > window.isoformat():
+    if not sync_covers(sync, window):
         return None
     checked = datetime.fromisoformat(sync["checked_at"])
     if checked.date() < today - timedelta(days=CACHE_DAYS):
@@ -266,8 +266,8 @@ def check(name: str, institution: str | None, months: int, areas: tuple[str, ...
     settings = build_settings(**options)
     codes: tuple[str, ...] = ()
     if areas:
-        from crawler.areas import resolve_area
-        codes = tuple(c for a in areas for c in resolve_area(a))
+        from crawler.areas import resolve_areas
+        codes = tuple(resolve_areas(areas))
     today = datetime.now(UTC).date()
     result = run_check(name, institution, months, codes, refresh, settings, today)
     if as_json:

@@ -38,10 +38,7 @@ BOUND_RULE = ("the busiest host's requests (robots.txt, retries and redirects in
 
 
 def main(argv: list[str] | None = None) -> int:
-    import csv
-    import urllib.request
-
-    from bench.extraction import _world_rows, import_rows
+    from bench.extraction import _world_rows, import_rows, world_csrankings
     from crawler import settings as crawl_settings
     from crawler.runner import run_spider_in_child
     from profscout.store import connect
@@ -61,9 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     delay = ns.delay if ns.delay is not None else crawl_settings.DOWNLOAD_DELAY
     world = start_world("--faults", ns.faults, "--latency-ms", ns.latency_ms)
     try:
-        rows = _world_rows(world.csrankings_url, HOMEPAGE_MANIFEST)
-        with urllib.request.urlopen(world.csrankings_url + "csrankings.csv", timeout=60) as r:
-            all_rows = list(csv.DictReader(r.read().decode("utf-8").splitlines()))
+        all_rows = world_csrankings(world.csrankings_url)
+        rows = _world_rows(all_rows, HOMEPAGE_MANIFEST)
         recorded = {row["homepage"] for row in rows}
         dead = [dict(row, original="") for row in all_rows
                 if row["homepage"] not in recorded and row["homepage"].startswith("http://127.1")

@@ -115,14 +115,19 @@ def score(labels: Iterable[Mapping[str, str]], predictions: Mapping[str, Predict
     }
 
 
-def _world_rows(csrankings_url: str, manifest: Path) -> list[dict[str, str]]:
-    """The world's CSRankings rows for the recorded homepages (matched by name)."""
+def world_csrankings(csrankings_url: str) -> list[dict[str, str]]:
+    """Every row of the world's ``csrankings.csv``."""
+    with urllib.request.urlopen(csrankings_url + "csrankings.csv", timeout=60) as resp:
+        return list(csv.DictReader(resp.read().decode("utf-8").splitlines()))
+
+
+def _world_rows(all_rows: list[dict[str, str]], manifest: Path) -> list[dict[str, str]]:
+    """The CSRankings rows of the recorded homepages (matched by name), with the original
+    homepage as ``original``."""
     wanted = {(r["name"], r["affiliation"]): r["homepage"]
               for r in csv.DictReader(manifest.read_text(encoding="utf-8").splitlines())}
-    with urllib.request.urlopen(csrankings_url + "csrankings.csv", timeout=60) as resp:
-        text = resp.read().decode("utf-8")
     rows = []
-    for row in csv.DictReader(text.splitlines()):
+    for row in all_rows:
         original = wanted.get((row["name"], row["affiliation"]))
         if original is not None:
             rows.append({**row, "original": original})
@@ -131,6 +136,7 @@ def _world_rows(csrankings_url: str, manifest: Path) -> list[dict[str, str]]:
 
 def import_rows(db: Path, rows: list[dict[str, str]]) -> dict[int, str]:
     """Insert the rows as professors; return professor id -> original homepage."""
+    from crawler.csrankings import display_name
     from profscout.store import connect, transaction
 
     conn = connect(db)
@@ -142,7 +148,7 @@ def import_rows(db: Path, rows: list[dict[str, str]]) -> dict[int, str]:
             cur = conn.execute(
                 "INSERT INTO professors(key, name, institution, homepage, scholar_id) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (row["name"], re.sub(r"\s+\d{4}$", "", row["name"]), row["affiliation"],
+                (row["name"], display_name(row["name"]), row["affiliation"],
                  row["homepage"], row.get("scholarid") or None))
             ids[int(cur.lastrowid)] = row["original"]
     conn.close()
@@ -167,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="profscout-bench-") as tmp:
             db = Path(tmp) / "bench.db"
-            rows = _world_rows(world.csrankings_url, HOMEPAGE_MANIFEST)
+            rows = _world_rows(world_csrankings(world.csrankings_url), HOMEPAGE_MANIFEST)
             ids = import_rows(db, rows)
             settings = {"DOWNLOAD_DELAY": ns.delay} if ns.delay is not None else {}
             started = time.monotonic()

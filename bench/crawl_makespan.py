@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench.extraction import _world_rows, import_rows, world_csrankings
     from crawler import settings as crawl_settings
     from crawler.runner import run_spider_in_child
-    from profscout.store import connect
+    from profscout.core.store import connect
     from tests.world import HOMEPAGE_MANIFEST, start_world, world_available
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from profscout.store import connect  # noqa: E402
+from profscout.core.store import connect  # noqa: E402
 from ranking.embedding_cache import EmbeddingCache  # noqa: E402
 from ranking.evaluation import paper_text, sample_dirs  # noqa: E402
 from ranking.semantic import SemanticMatcher, load_model, resolve_model  # noqa: E402

@@ -137,7 +137,7 @@ def _world_rows(all_rows: list[dict[str, str]], manifest: Path) -> list[dict[str
 def import_rows(db: Path, rows: list[dict[str, str]]) -> dict[int, str]:
     """Insert the rows as professors; return professor id -> original homepage."""
     from crawler.csrankings import display_name
-    from profscout.store import connect, transaction
+    from profscout.core.store import connect, transaction
 
     conn = connect(db)
     ids: dict[int, str] = {}
@@ -157,7 +157,7 @@ def import_rows(db: Path, rows: list[dict[str, str]]) -> dict[int, str]:
 
 def main(argv: list[str] | None = None) -> int:
     from crawler.runner import run_spider_in_child
-    from profscout.store import connect
+    from profscout.core.store import connect
     from tests.world import HOMEPAGE_LABELS, HOMEPAGE_MANIFEST, start_world, world_available
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crawler.csrankings import display_name, fold  # noqa: E402
-from profscout.store import connect, transaction  # noqa: E402
+from profscout.core.store import connect, transaction  # noqa: E402
 from ranking.cache import fitted_matcher  # noqa: E402
 from ranking.profiles import StoreProfiles  # noqa: E402
 from ranking.shortlist import ShortlistRequest, build_shortlist  # noqa: E402

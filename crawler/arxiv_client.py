@@ -35,8 +35,8 @@ import requests
 from lxml import etree
 
 from crawler.retry_after import retry_after_seconds
-from profscout.config import DEFAULT_ARXIV_URL, POLITE_ARXIV_DELAY, USER_AGENT
-from profscout.errors import SourceError, UserError
+from profscout.core.config import DEFAULT_ARXIV_URL, POLITE_ARXIV_DELAY, USER_AGENT
+from profscout.core.errors import SourceError, UserError
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Professors are asked for in batches (several names OR-ed into one query, newest first, paged
 only back to the window start). Papers are matched back to each professor of the batch by
-name (:mod:`crawler.names`); ambiguous names keep a paper only with evidence. Each batch is
+name (:mod:`profscout.core.names`); ambiguous names keep a paper only with evidence. Each batch is
 committed on its own, so an interruption loses nothing finished. A professor seen before is
 asked only for papers newer than the newest one stored.
 
@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from crawler.activity import MIN_CONFIDENCE, months_ago, store_activity
+from profscout.core.activity import MIN_CONFIDENCE, months_ago, store_activity
 from crawler.arxiv_client import (
     MAX_NAMES_PER_QUERY,
     ArxivClient,
@@ -29,7 +29,7 @@ from crawler.arxiv_client import (
     Paper,
     get_client,
 )
-from crawler.names import (
+from profscout.core.names import (
     Attribution,
     Claim,
     NameMatch,
@@ -45,9 +45,9 @@ from crawler.names import (
     query_forms,
     share_between_namesakes,
 )
-from profscout.errors import SourceError
-from profscout.stages import StageContext, StageReport
-from profscout.store import transaction
+from profscout.core.errors import SourceError
+from crawler.stages import StageContext, StageReport
+from profscout.core.store import transaction
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +213,7 @@ def lookup(client: ArxivClient, batch: LookupBatch, today: date) -> tuple[
 def area_categories(area_codes: Iterable[str]) -> frozenset[str]:
     """arXiv categories of CSRankings areas (area codes or venue codes; unknown ones ignored)."""
     try:
-        from crawler.areas import area_of_venue, arxiv_categories_for, load_areas
+        from profscout.core.areas import area_of_venue, arxiv_categories_for, load_areas
         areas = load_areas()
     except (ImportError, OSError, ValueError):
         return frozenset()

@@ -12,7 +12,7 @@ import sqlite3
 from typing import Any
 
 from crawler.csrankings import Snapshot, display_name
-from profscout.store import transaction
+from profscout.core.store import transaction
 
 TABLES = ("institutions", "professors", "aliases", "area_counts")
 

@@ -27,7 +27,7 @@ class CSRankingsPipeline:
         if not isinstance(item, CSRankingsSnapshotItem):
             return item
         from crawler.csrankings_store import import_snapshot
-        from profscout.store import connect
+        from profscout.core.store import connect
 
         spider = self.crawler.spider
         snapshot = item["snapshot"]
@@ -50,7 +50,7 @@ def write_homepage(conn: Any, item: Any) -> None:
     """Write one professor's homepage row and its fetch log in one transaction."""
     import json
 
-    from profscout.store import transaction
+    from profscout.core.store import transaction
 
     with transaction(conn):
         conn.executemany(
@@ -89,7 +89,7 @@ class HomepagePipeline:
         if not isinstance(item, HomepageItem):
             return item
         if self.conn is None:
-            from profscout.store import connect
+            from profscout.core.store import connect
 
             self.conn = connect(self.crawler.spider.db_path)
         write_homepage(self.conn, item)

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from profscout.errors import SourceError
+from profscout.core.errors import SourceError
 
 REPORT_ATTR = "profscout_report"
 

@@ -20,7 +20,7 @@ every politeness setting is explicit here:
 
 from scrapy.settings import default_settings as _defaults
 
-from profscout.config import USER_AGENT
+from profscout.core.config import USER_AGENT
 
 BOT_NAME = "profscout"
 SPIDER_MODULES = ["crawler.spiders"]

@@ -1,3 +1,3 @@
-from profscout.cli import main
+from profscout.cli.app import main
 
 main()

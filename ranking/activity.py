@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from crawler.activity import MIN_CONFIDENCE, compute_activity
+from profscout.core.activity import MIN_CONFIDENCE, compute_activity
 
 HALF_LIFE_DAYS = 365.0
 SATURATION = 3.0

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from profscout.store import transaction
+from profscout.core.store import transaction
 from ranking.base import Profile, ProfileMatcher
 from ranking.matchers import make_matcher, matcher_class
 from ranking.profiles import fingerprint

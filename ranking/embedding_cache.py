@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from profscout.store import transaction
+from profscout.core.store import transaction
 
 Encoder = Callable[[list[str]], np.ndarray]
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from profscout.errors import UserError
+from profscout.core.errors import UserError
 from ranking.base import Document, Profile
 
 # participant id -> {paper id -> rating}

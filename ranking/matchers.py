@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from profscout.errors import UserError
+from profscout.core.errors import UserError
 from ranking.base import ProfileMatcher
 
 MATCHERS: dict[str, str] = {

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from crawler.activity import MIN_CONFIDENCE
+from profscout.core.activity import MIN_CONFIDENCE
 from ranking.base import Document, Profile
 
 HALF_LIFE_MONTHS = 24.0

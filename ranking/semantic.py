@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from profscout.errors import UserError
+from profscout.core.errors import UserError
 from ranking.base import Profile, ProfileMatcher
 from ranking.embedding_cache import EmbeddingCache
 

@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crawler.activity import months_ago
-from profscout.errors import UserError
-from profscout.selection import Filters, select
-from profscout.store import connect
+from profscout.core.activity import months_ago
+from profscout.core.errors import UserError
+from profscout.core.selection import Filters, select
+from profscout.core.store import connect
 from ranking.activity import ActivityRow, store_activity_rows
 from ranking.base import ProfileMatcher
 from ranking.cache import fitted_matcher

@@ -177,7 +177,7 @@ class LocalArxiv:
 def add_professor(conn: sqlite3.Connection, key: str, institution: str,
                   aliases: tuple[str, ...] = (), areas: tuple[str, ...] = ()) -> int:
     """Insert a professor with aliases (and area counts) into a test store; return the id."""
-    from crawler.names import clean_name
+    from profscout.core.names import clean_name
     conn.execute("INSERT INTO professors (key, name, institution) VALUES (?, ?, ?)",
                  (key, clean_name(key), institution))
     pid = conn.execute("SELECT id FROM professors WHERE key = ?", (key,)).fetchone()[0]

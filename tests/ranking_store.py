@@ -7,7 +7,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
-from profscout.store import connect, transaction
+from profscout.core.store import connect, transaction
 
 AS_OF = date(2026, 6, 1)
 
@@ -120,7 +120,7 @@ def build_store(path: str | Path, as_of: date = AS_OF) -> Path:
 
 def run_cli(argv: list[str]) -> int:
     """Run ``profscout argv`` in this process as the console script does; the exit code."""
-    from profscout.cli import main
+    from profscout.cli.app import main
 
     try:
         main(argv)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from crawler.activity import compute_activity, months_ago, store_activity, verdict
-from profscout.store import connect, transaction
+from profscout.core.activity import compute_activity, months_ago, store_activity, verdict
+from profscout.core.store import connect, transaction
 from tests.local_arxiv import add_professor
 
 TODAY = date(2026, 11, 23)

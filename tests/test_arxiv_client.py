@@ -13,7 +13,7 @@ from crawler.arxiv_client import (
     authors_query,
     check_delay,
 )
-from profscout.errors import SourceError, UserError
+from profscout.core.errors import SourceError, UserError
 from tests.local_arxiv import Entry, LocalArxiv
 
 TODAY = date(2026, 11, 23)

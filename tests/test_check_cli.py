@@ -8,8 +8,8 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
 
-from crawler.activity import months_ago
-from profscout.store import connect, transaction
+from profscout.core.activity import months_ago
+from profscout.core.store import connect, transaction
 from tests.local_arxiv import Entry, LocalArxiv, add_professor
 
 TODAY = datetime.now(UTC).date()

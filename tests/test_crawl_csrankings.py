@@ -167,9 +167,9 @@ def test_unknown_area_or_region_fails_before_crawling(server, db_path):
 
 
 def test_stage_names_and_missing_stage_modules_are_user_errors(monkeypatch):
-    from profscout import stages
-    from profscout.crawling import load_stages, parse_stages
-    from profscout.errors import UserError
+    from crawler import stages
+    from crawler.crawl import load_stages, parse_stages
+    from profscout.core.errors import UserError
 
     assert parse_stages("arxiv, CSRankings") == ["csrankings", "arxiv"]
     with pytest.raises(UserError, match="valid stages: csrankings, homepages, arxiv"):

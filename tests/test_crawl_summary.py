@@ -6,12 +6,12 @@ from typing import Any
 
 from rich.console import Console
 
-from profscout import stages
-from profscout.config import Settings
-from profscout.crawling import render_summary, run_crawl
-from profscout.selection import Filters
-from profscout.stages import StageContext, StageReport
-from profscout.store import connect, transaction
+from crawler import stages
+from profscout.core.config import Settings
+from crawler.crawl import render_summary, run_crawl
+from profscout.core.selection import Filters
+from crawler.stages import StageContext, StageReport
+from profscout.core.store import connect, transaction
 from tests.local_arxiv import add_professor
 
 SEEN: list[dict[str, Any]] = []

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from crawler import csrankings as csr
-from crawler.areas import (
+from profscout.core.areas import (
     area_of_venue,
     arxiv_categories_for,
     load_areas,
@@ -16,7 +16,7 @@ from crawler.areas import (
     suggest_areas,
     venues_for,
 )
-from profscout.errors import UserError
+from profscout.core.errors import UserError
 
 FULL = Path(__file__).parent / "fixtures" / "csrankings" / "full"
 SPLIT = Path(__file__).parent / "fixtures" / "csrankings" / "split"

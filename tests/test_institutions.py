@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from crawler.csrankings_store import import_snapshot
-from profscout import store
-from profscout.institution_rank import geometric_mean_score, score_institutions
+from profscout.core import store
+from ranking.institutions import geometric_mean_score, score_institutions
 from tests.test_csrankings_parse import full_snapshot
 
 

@@ -104,6 +104,6 @@ def test_registry_makes_matchers_by_name():
     assert "tfidf" in MATCHERS
     matcher = make_matcher("tfidf", aggregation="max")
     assert matcher.name == "tfidf" and matcher.aggregation == "max"
-    from profscout.errors import UserError
+    from profscout.core.errors import UserError
     with pytest.raises(UserError, match="unknown matcher 'nope'"):
         make_matcher("nope")

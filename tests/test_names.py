@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.names import (
+from profscout.core.names import (
     FULL,
     INITIAL,
     PersonEvidence,
@@ -137,7 +137,7 @@ def test_ambiguous_names_need_evidence():
 
 
 def test_namesakes_share_a_paper_only_with_personal_evidence() -> None:
-    from crawler.names import DISPUTED, Claim, share_between_namesakes
+    from profscout.core.names import DISPUTED, Claim, share_between_namesakes
 
     field_only = [Claim(1, 0.75, "name full; categories fit areas (cs.RO)"),
                   Claim(2, 0.75, "name full; categories fit areas (cs.RO)")]

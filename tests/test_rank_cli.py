@@ -9,7 +9,7 @@ import os
 import pytest
 from openpyxl import load_workbook
 
-from profscout.store import connect
+from profscout.core.store import connect
 from ranking.shortlist import COLUMNS
 from tests.ranking_store import build_store, run_cli
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from crawler.csrankings_store import import_snapshot
-from profscout import store
-from profscout.errors import UserError
-from profscout.selection import (
+from profscout.core import store
+from profscout.core.errors import UserError
+from profscout.core.selection import (
     AREA_SOURCE_ARXIV,
     AREA_SOURCE_COUNTS,
     AREA_SOURCE_NONE,

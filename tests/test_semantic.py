@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from profscout.errors import UserError
-from profscout.store import connect
+from profscout.core.errors import UserError
+from profscout.core.store import connect
 from ranking.base import Document, Profile
 from ranking.embedding_cache import EmbeddingCache, from_blob, text_hash, to_blob
 from ranking.match import TfidfMatcher

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import ranking
-from profscout.errors import UserError
-from profscout.store import connect
+from profscout.core.errors import UserError
+from profscout.core.store import connect
 from ranking.activity import activity_row, activity_score
 from ranking.profiles import build_profiles, recency_weight
 from ranking.sendtime import suggest_send_time

@@ -9,7 +9,7 @@ import pytest
 
 from crawler import csrankings as csr
 from crawler.csrankings_store import import_snapshot
-from profscout import store
+from profscout.core import store
 from tests.test_csrankings_parse import full_snapshot
 
 

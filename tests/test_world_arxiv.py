@@ -10,9 +10,9 @@ import pytest
 from rich.console import Console
 
 from crawler.arxiv_stage import run
-from profscout.config import Settings
-from profscout.stages import StageContext
-from profscout.store import connect, transaction
+from profscout.core.config import Settings
+from crawler.stages import StageContext
+from profscout.core.store import connect, transaction
 from tests.local_arxiv import add_professor
 
 pytestmark = pytest.mark.world

@@ -23,7 +23,7 @@ import pytest
 
 from crawler.runner import run_spider_in_child
 from crawler.settings import CONCURRENT_REQUESTS_PER_DOMAIN
-from profscout.store import connect, transaction
+from profscout.core.store import connect, transaction
 from tests.world import HOMEPAGE_MANIFEST, WorldServer
 
 pytestmark = [pytest.mark.world, pytest.mark.slow]

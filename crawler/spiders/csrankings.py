@@ -31,7 +31,7 @@ from twisted.python.failure import Failure
 
 from crawler.csrankings import HeaderError, build_snapshot, check_author_info_header
 from crawler.items import CSRankingsSnapshotItem
-from profscout.config import Settings
+from profscout.core.config import Settings
 
 FACULTY = "csrankings.csv"
 FALLBACK = [f"csrankings-{letter}.csv" for letter in string.ascii_lowercase]

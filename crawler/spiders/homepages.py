@@ -39,7 +39,7 @@ from crawler.extract import (
 from crawler.items import HomepageItem
 from crawler.middlewares import FETCHES_META, HostGivenUp, classify_exception
 from crawler.workers import close_executor, extract_response, start_executor
-from profscout.store import connect
+from profscout.core.store import connect
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from profscout.cli_options import (
+from profscout.cli.options import (
     apply_options,
     build_settings,
     crawl_options,
@@ -18,8 +18,8 @@ from profscout.cli_options import (
     filter_options,
     source_options,
 )
-from profscout.errors import UserError
-from profscout.export import FORMATS, check_writable, format_from_path, write_table
+from profscout.core.errors import UserError
+from profscout.cli.export import FORMATS, check_writable, format_from_path, write_table
 
 F = Callable[..., Any]
 
@@ -60,6 +60,9 @@ _rank_options = apply_options([
                  help="Only professors with an arXiv paper in the last N months."),
     click.option("--recruiting-only", is_flag=True,
                  help="Only professors whose homepage says they are recruiting."),
+    click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                 metavar="YYYY-MM-DD",
+                 help="Judge activity as of this date [default: today]."),
     matcher_option,
     filter_options,
     db_option,
@@ -85,7 +88,7 @@ def parse_weights(weights: str | None, match: float | None, activity: float | No
 
 
 def _request(query: str, options: dict[str, Any]) -> Any:
-    from profscout.selection import Filters
+    from profscout.core.selection import Filters
     from ranking.shortlist import ShortlistRequest, read_interests
 
     match_w, activity_w = parse_weights(options["weights"], options["match_weight"],
@@ -97,6 +100,7 @@ def _request(query: str, options: dict[str, Any]) -> Any:
         recruiting_only=options["recruiting_only"], match_weight=match_w,
         activity_weight=activity_w, per_institution=options["per_institution"],
         matcher=options["matcher"],
+        as_of=options["as_of"].date() if options.get("as_of") else None,
     )
 
 
@@ -108,7 +112,7 @@ def _check_output(output: Path, fmt: str | None) -> str:
 
 def _rank_and_write(settings: Any, request: Any, output: Path, fmt: str,
                     console: Console) -> None:
-    from profscout.store import connect
+    from profscout.core.store import connect
     from ranking.shortlist import build_shortlist, validate_request
 
     validate_request(request)
@@ -181,8 +185,8 @@ def shortlist(query: str, output: Path, fmt: str | None, db_path: Path | None, m
       profscout shortlist "deep reinforcement learning for robot manipulation" -o list.csv
       profscout shortlist "machine translation" --region europe --top 30 -o list.xlsx
     """
-    from crawler.areas import suggest_areas, valid_values
-    from profscout.crawling import render_summary, run_crawl
+    from profscout.core.areas import suggest_areas, valid_values
+    from crawler.crawl import render_summary, run_crawl
     from ranking.shortlist import validate_request
 
     console = Console(stderr=True)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from profscout.commands.rank import matcher_option
-from profscout.errors import UserError
-from profscout.export import atomic_path
+from profscout.cli.commands.rank import matcher_option
+from profscout.core.errors import UserError
+from profscout.cli.export import atomic_path
 
 
 def write_predictions(folder: Path, name: str, predictions: dict[str, dict[str, float]]

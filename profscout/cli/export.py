@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from profscout.errors import UserError
+from profscout.core.errors import UserError
 
 FORMATS = ("csv", "xlsx", "json")
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -13,24 +13,24 @@ import sys
 import click
 
 from profscout import __version__
-from profscout.errors import SourceError, UserError
-from profscout.store import StoreVersionError
+from profscout.core.errors import SourceError, UserError
+from profscout.core.store import StoreVersionError
 
 # name -> (module:attribute, one-line help shown by ``profscout --help``)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "crawl": ("profscout.commands.crawl:crawl",
+    "crawl": ("profscout.cli.commands.crawl:crawl",
               "Crawl CSRankings, homepages and arXiv into the local store."),
-    "institutions": ("profscout.commands.institutions:institutions",
+    "institutions": ("profscout.cli.commands.institutions:institutions",
                      "Rank institutions by area publications, as CSRankings does."),
-    "check": ("profscout.commands.check:check",
+    "check": ("profscout.cli.commands.check:check",
               "Has this professor published recently, and on what?"),
-    "professors": ("profscout.commands.professors:professors",
+    "professors": ("profscout.cli.commands.professors:professors",
                    "Export what the store knows about the selected professors."),
-    "rank": ("profscout.commands.rank:rank",
+    "rank": ("profscout.cli.commands.rank:rank",
              "Rank professors in the store against your interests."),
-    "shortlist": ("profscout.commands.rank:shortlist",
+    "shortlist": ("profscout.cli.commands.rank:shortlist",
                   "Crawl and rank in one go: the main job."),
-    "evaluate-match": ("profscout.commands.evaluate:evaluate_match",
+    "evaluate-match": ("profscout.cli.commands.evaluate:evaluate_match",
                        "Score the matcher on a reviewer-expertise gold standard."),
 }
 

@@ -15,10 +15,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from profscout.config import Settings
-from profscout.errors import UserError
-from profscout.selection import Filters, select, validate_filters
-from profscout.stages import (
+from profscout.core.config import Settings
+from profscout.core.errors import UserError
+from profscout.core.selection import Filters, select, validate_filters
+from crawler.stages import (
     STAGE_ORDER,
     STAGES,
     StageContext,
@@ -26,7 +26,7 @@ from profscout.stages import (
     StageReport,
     load_stage,
 )
-from profscout.store import connect
+from profscout.core.store import connect
 
 
 def parse_stages(value: str | Iterable[str]) -> list[str]:

@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from crawler.areas import area_of_venue, venues_for
+from profscout.core.areas import area_of_venue, venues_for
 
 
 @dataclass

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from profscout.config import REFERENCE_DIR
-from profscout.errors import UserError
+from profscout.core.config import REFERENCE_DIR
+from profscout.core.errors import UserError
 
 AREAS_CSV = REFERENCE_DIR / "areas.csv"
 PARENTS = ("AI", "Systems", "Theory", "Interdisciplinary")

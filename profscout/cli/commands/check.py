@@ -18,7 +18,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from crawler.activity import MIN_CONFIDENCE, months_ago, verdict
+from profscout.core.activity import MIN_CONFIDENCE, months_ago, verdict
 from crawler.arxiv_client import get_client
 from crawler.arxiv_stage import (
     LookupBatch,
@@ -30,7 +30,7 @@ from crawler.arxiv_stage import (
     save_results,
     sync_covers,
 )
-from crawler.names import (
+from profscout.core.names import (
     PersonEvidence,
     ambiguity_reasons,
     fold,
@@ -39,9 +39,9 @@ from crawler.names import (
     query_forms,
     validate_person_name,
 )
-from profscout.cli_options import build_settings, db_option, source_options
-from profscout.errors import UserError
-from profscout.store import connect, transaction
+from profscout.cli.options import build_settings, db_option, source_options
+from profscout.core.errors import UserError
+from profscout.core.store import connect, transaction
 
 CACHE_DAYS = 7
 
@@ -266,7 +266,7 @@ def check(name: str, institution: str | None, months: int, areas: tuple[str, ...
     settings = build_settings(**options)
     codes: tuple[str, ...] = ()
     if areas:
-        from crawler.areas import resolve_areas
+        from profscout.core.areas import resolve_areas
         codes = tuple(resolve_areas(areas))
     today = datetime.now(UTC).date()
     result = run_check(name, institution, months, codes, refresh, settings, today)

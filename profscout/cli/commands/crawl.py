@@ -8,15 +8,15 @@ from typing import Any
 import click
 from rich.console import Console
 
-from profscout.cli_options import (
+from profscout.cli.options import (
     build_settings,
     crawl_options,
     db_option,
     filter_options,
     source_options,
 )
-from profscout.crawling import render_summary, run_crawl
-from profscout.selection import Filters
+from crawler.crawl import render_summary, run_crawl
+from profscout.core.selection import Filters
 
 
 @click.command()

@@ -16,7 +16,7 @@ from typing import Any
 
 from rich.console import Console
 
-from profscout.config import Settings
+from profscout.core.config import Settings
 
 STAGES: dict[str, str] = {
     "csrankings": "crawler.csrankings_stage:run",

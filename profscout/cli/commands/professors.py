@@ -14,10 +14,10 @@ from typing import Any
 
 import click
 
-from profscout.cli_options import build_settings, db_option, filter_options
-from profscout.errors import UserError
-from profscout.export import FORMATS, write_table
-from profscout.selection import Filters, select_professors
+from profscout.cli.options import build_settings, db_option, filter_options
+from profscout.core.errors import UserError
+from profscout.cli.export import FORMATS, write_table
+from profscout.core.selection import Filters, select_professors
 
 COLUMNS = [
     "name", "institution", "homepage", "homepage_state", "email", "lab", "lab_url",
@@ -85,7 +85,7 @@ def professors(db_path: Path | None, output: Path, fmt: str | None, **filters: A
       profscout professors -o professors.csv
       profscout professors --area vision --region europe -o vision-europe.xlsx
     """
-    from profscout.store import connect
+    from profscout.core.store import connect
 
     settings = build_settings(db_path=db_path)
     try:

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from crawler.areas import arxiv_categories_for, resolve_areas, venues_for
+from profscout.core.areas import arxiv_categories_for, resolve_areas, venues_for
 from crawler.csrankings import display_name, fold
-from profscout.errors import UserError
+from profscout.core.errors import UserError
 
 # CSRankings region names → the regions stored per institution (None: everywhere).
 REGIONS: dict[str, frozenset[str] | None] = {

@@ -14,7 +14,6 @@ Retry-After 2), ``"429:1"``, ``"500"``, ``"empty"`` (200 with no entries), ``"ht
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 import time
 import unicodedata
@@ -22,6 +21,10 @@ from dataclasses import dataclass, field
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from tests.helpers import add_professor
+
+__all__ = ["Entry", "LocalArxiv", "add_professor", "atom", "error_feed", "fold_words"]
 
 TERM = re.compile(r'au:"([^"]*)"')
 DATE = re.compile(r"submittedDate:\[(\d{12}) TO (\d{12})\]")
@@ -172,18 +175,3 @@ class LocalArxiv:
             req.send_header(k, v)
         req.end_headers()
         req.wfile.write(body)
-
-
-def add_professor(conn: sqlite3.Connection, key: str, institution: str,
-                  aliases: tuple[str, ...] = (), areas: tuple[str, ...] = ()) -> int:
-    """Insert a professor with aliases (and area counts) into a test store; return the id."""
-    from profscout.core.names import clean_name
-    conn.execute("INSERT INTO professors (key, name, institution) VALUES (?, ?, ?)",
-                 (key, clean_name(key), institution))
-    pid = conn.execute("SELECT id FROM professors WHERE key = ?", (key,)).fetchone()[0]
-    for alias in (key, *aliases):
-        conn.execute("INSERT INTO professor_aliases VALUES (?, ?, ?)",
-                     (pid, alias, clean_name(alias)))
-    for area in areas:
-        conn.execute("INSERT INTO area_counts VALUES (?, ?, 2025, 1, 0.5)", (pid, area))
-    return pid

@@ -1,19 +1,20 @@
 """The ``profscout`` command line: a click group whose commands load lazily.
 
 User mistakes and failing sources end in one line on stderr and a non-zero exit code,
-never a traceback.
+never a traceback; a library error that names the input at fault (``UserError.field``) is
+reported with the option that set it.
 """
 
 from __future__ import annotations
 
 import importlib
 import sqlite3
-import sys
+from typing import IO, Any
 
 import click
 
 from profscout import __version__
-from profscout.core.errors import SourceError, UserError
+from profscout.core.errors import EmptyStoreError, SourceError, UserError
 from profscout.core.store import StoreVersionError
 
 # name -> (module:attribute, one-line help shown by ``profscout --help``)
@@ -35,8 +36,58 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class Failure(click.ClickException):
+    """An expected failure: one line on stderr (``prefix`` + message) and ``exit_code``."""
+
+    def __init__(self, message: str, exit_code: int, prefix: str = "Error: ") -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.prefix = prefix
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"{self.prefix}{self.format_message()}", err=True)
+
+
+def option_for(command: click.Command | None, field: str | None) -> str | None:
+    """The option of ``command`` that sets the parameter ``field`` (``--region``), if any."""
+    if command is None or field is None:
+        return None
+    for param in command.params:
+        if param.name == field:
+            long = [o for o in param.opts if o.startswith("--")]
+            return (long or param.opts)[0] if isinstance(param, click.Option) else param.name
+    return None
+
+
+def user_message(exc: UserError, command: click.Command | None) -> str:
+    """The one line for a library's UserError, naming the option at fault when there is one."""
+    message = str(exc)
+    if isinstance(exc, EmptyStoreError):
+        message += f"; run `profscout crawl --stages {exc.needs}` first"
+    option = option_for(command, exc.field)
+    return f"Invalid value for '{option}': {message}" if option else message
+
+
+def as_failure(exc: BaseException, command: click.Command | None) -> Failure | None:
+    """The one-line failure an expected exception stands for (None: not an expected one)."""
+    if isinstance(exc, UserError):
+        return Failure(user_message(exc, command), exc.exit_code)
+    if isinstance(exc, SourceError):
+        return Failure(str(exc), exc.exit_code)
+    if isinstance(exc, StoreVersionError):
+        return Failure(str(exc), 1)
+    if isinstance(exc, sqlite3.DatabaseError):
+        return Failure(f"the store could not be used: {exc}", 1)
+    if isinstance(exc, KeyboardInterrupt):
+        return Failure("Interrupted; finished work is saved in the store.", 130, prefix="")
+    if isinstance(exc, OSError):
+        return Failure(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), 1)
+    return None
+
+
 class LazyGroup(click.Group):
-    """A group that imports a command's module only when that command runs."""
+    """A group that imports a command's module only when that command runs, and turns the
+    library's expected exceptions into one-line errors with their exit codes."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -46,13 +97,34 @@ class LazyGroup(click.Group):
         if entry is None:
             return None
         module_name, _, attr = entry[0].partition(":")
-        return getattr(importlib.import_module(module_name), attr)
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        return command
+
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        ctx.meta[_COMMAND_KEY] = command
+        return name, command, rest
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except (Exception, KeyboardInterrupt) as exc:
+            failure = as_failure(exc, ctx.meta.get(_COMMAND_KEY))
+            if failure is None:
+                raise
+            raise failure from exc
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """List commands from ``COMMANDS`` without importing them."""
         rows = [(name, help_text) for name, (_, help_text) in sorted(COMMANDS.items())]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+
+_COMMAND_KEY = "profscout.command"
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -70,32 +142,8 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the CLI, turning expected failures into one-line errors."""
-    try:
-        result = cli.main(args=argv, prog_name="profscout", standalone_mode=False)
-        if isinstance(result, int) and result:
-            sys.exit(result)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except (UserError, SourceError) as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except StoreVersionError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(1)
-    except sqlite3.DatabaseError as exc:
-        click.echo(f"Error: the store could not be used: {exc}", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo("Interrupted; finished work is saved in the store.", err=True)
-        sys.exit(130)
-    except OSError as exc:
-        click.echo(f"Error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
-        sys.exit(1)
+    """Entry point: run the CLI; expected failures end in one line and an exit code."""
+    cli.main(args=argv, prog_name="profscout")
 
 
 if __name__ == "__main__":

@@ -67,7 +67,8 @@ source_options = apply_options([
         show_envvar=True,
         default=None,
         metavar="SECONDS",
-        help="Seconds between arXiv calls [default: 3; below 3 only for a non-public endpoint].",
+        help=f"Seconds between arXiv calls [default: {config.POLITE_ARXIV_DELAY:g}; "
+             "lower only for a non-public endpoint].",
     ),
 ])
 
@@ -92,9 +93,11 @@ filter_options = apply_options([
 crawl_options = apply_options([
     click.option("--stages", default=",".join(STAGE_ORDER), show_default=True,
                  help="Comma-separated crawl stages to run (always in this order)."),
-    click.option("--months", type=click.IntRange(1, 240), default=24, show_default=True,
+    click.option("--months", type=click.IntRange(1, config.MAX_ARXIV_MONTHS),
+                 default=config.DEFAULT_ARXIV_MONTHS, show_default=True,
                  help="arXiv: look this many months back."),
-    click.option("--max-pages", type=click.IntRange(1, 50), default=4, show_default=True,
+    click.option("--max-pages", type=click.IntRange(1, config.MAX_PAGES_LIMIT),
+                 default=config.DEFAULT_MAX_PAGES, show_default=True,
                  help="Homepages: pages fetched per professor."),
 ])
 

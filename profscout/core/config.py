@@ -38,6 +38,16 @@ POLITE_ARXIV_DELAY = 3.0
 CONTACT_URL = "https://github.com/profscout/profscout"
 USER_AGENT = f"profscout/0.1 (+{CONTACT_URL})"
 
+# Where CSRankings puts an institution it lists no region or country for (its US default).
+DEFAULT_REGION = "us"
+DEFAULT_COUNTRY = "us"
+
+# Crawl knobs: the command line shows and reuses these defaults.
+DEFAULT_ARXIV_MONTHS = 24  # arXiv: how many months back a professor's papers are fetched
+MAX_ARXIV_MONTHS = 240
+DEFAULT_MAX_PAGES = 4  # homepages: pages fetched per professor (the homepage included)
+MAX_PAGES_LIMIT = 50
+
 ENV_DB = "PROFSCOUT_DB"
 ENV_CSRANKINGS_URL = "PROFSCOUT_CSRANKINGS_URL"
 ENV_ARXIV_URL = "PROFSCOUT_ARXIV_URL"

@@ -12,6 +12,7 @@ of names. Areas are judged by the best evidence the store has:
 
 from __future__ import annotations
 
+import difflib
 import re
 import sqlite3
 from collections.abc import Iterable, Mapping
@@ -19,9 +20,19 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from profscout.core.activity import MIN_CONFIDENCE
 from profscout.core.areas import arxiv_categories_for, resolve_areas, venues_for
 from crawler.csrankings import display_name, fold
 from profscout.core.errors import UserError
+from profscout.core.store import selection as store
+from profscout.core.store.selection import has_area_counts
+
+__all__ = [
+    "AREA_SOURCE_ARXIV", "AREA_SOURCE_COUNTS", "AREA_SOURCE_NONE", "AREA_SOURCE_NOT_ASKED",
+    "Filters", "Selection", "has_area_counts", "read_names", "region_members",
+    "resolve_institutions", "resolve_region", "select", "select_professors",
+    "validate_filters",
+]
 
 # CSRankings region names → the regions stored per institution (None: everywhere).
 REGIONS: dict[str, frozenset[str] | None] = {
@@ -44,7 +55,7 @@ AREA_SOURCE_COUNTS = "area_counts"
 AREA_SOURCE_ARXIV = "arxiv_categories"
 AREA_SOURCE_NONE = "none"
 AREA_SOURCE_NOT_ASKED = "not_requested"
-MIN_AUTHORSHIP_CONFIDENCE = 0.5
+MIN_AUTHORSHIP_CONFIDENCE = MIN_CONFIDENCE  # papers below it are no evidence of an area
 
 
 @dataclass
@@ -90,7 +101,8 @@ def resolve_region(value: str) -> str:
     key = " ".join(value.strip().lower().replace("-", " ").replace("_", " ").split())
     key = REGION_ALIASES.get(key, key).replace(" ", "")
     if key not in REGIONS:
-        raise UserError(f"unknown region {value!r}; valid regions: {', '.join(REGIONS)}")
+        raise UserError(f"unknown region {value!r}; valid regions: {', '.join(REGIONS)}",
+                        field="regions")
     return key
 
 
@@ -121,18 +133,19 @@ def validate_filters(filters: Filters) -> None:
         resolve_region(region)
     for country in filters.countries:
         if not re.fullmatch(r"[A-Za-z]{2}", country.strip()):
-            raise UserError(f"invalid country {country!r}: use a two-letter code such as de")
+            raise UserError(f"invalid country {country!r}: use a two-letter code such as de",
+                            field="countries")
 
 
 def validate_against_store(conn: sqlite3.Connection, filters: Filters) -> None:
     """Check countries and institutions against the store (skipped while it is empty)."""
-    countries = sorted({r[0] for r in conn.execute("SELECT DISTINCT country FROM institutions")})
+    countries = store.institution_countries(conn)
     if countries:
         for country in filters.countries:
             if country_code(country) not in countries:
                 raise UserError(f"unknown country {country!r}; valid countries: "
-                                f"{', '.join(countries)}")
-    names = [r[0] for r in conn.execute("SELECT name FROM institutions")]
+                                f"{', '.join(countries)}", field="countries")
+    names = store.institution_names(conn)
     if names:
         resolve_institutions(filters.institutions, names)
 
@@ -142,8 +155,6 @@ def resolve_institutions(values: Iterable[str], known: list[str]) -> list[str]:
 
     Raises UserError with the closest known names when one is not found.
     """
-    import difflib
-
     by_fold = {fold(name): name for name in known}
     resolved = []
     for value in values:
@@ -153,8 +164,8 @@ def resolve_institutions(values: Iterable[str], known: list[str]) -> list[str]:
             partial = [n for f, n in by_fold.items() if fold(value) in f][:3]
             hints = list(dict.fromkeys([by_fold[c] for c in close] + partial))[:3]
             hint = f"; did you mean: {', '.join(hints)}?" if hints else \
-                "; see `profscout institutions` for names as CSRankings spells them"
-            raise UserError(f"unknown institution {value!r}{hint}")
+                "; names are as CSRankings spells them"
+            raise UserError(f"unknown institution {value!r}{hint}", field="institutions")
         resolved.append(name)
     return resolved
 
@@ -195,8 +206,7 @@ def match_names(conn: sqlite3.Connection, names: list[str]) -> tuple[set[int], l
     """
     by_display: dict[str, set[int]] = {}
     by_alias: dict[str, set[int]] = {}
-    for pid, alias in conn.execute("SELECT professor_id, alias FROM professor_aliases "
-                                   "UNION SELECT id, key FROM professors"):
+    for pid, alias in store.professor_names(conn):
         by_display.setdefault(name_key(alias), set()).add(pid)
         by_alias.setdefault(fold(alias), set()).add(pid)
     ids: set[int] = set()
@@ -213,51 +223,24 @@ def match_names(conn: sqlite3.Connection, names: list[str]) -> tuple[set[int], l
 
 # --- selection --------------------------------------------------------------------------------
 
-def has_area_counts(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT 1 FROM area_counts LIMIT 1").fetchone() is not None
-
-
-def has_authorships(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT 1 FROM authorships LIMIT 1").fetchone() is not None
-
-
 def _ids_by_area_counts(conn: sqlite3.Connection, codes: list[str], since: int | None,
                         min_pubs: float | None) -> set[int]:
-    sql = "SELECT professor_id FROM area_counts WHERE 1"
-    params: list[object] = []
-    if codes:
-        venues = sorted(venues_for(codes))
-        sql += f" AND area IN ({','.join('?' * len(venues))})"
-        params += venues
-    if since is not None:
-        sql += " AND year >= ?"
-        params.append(since)
-    sql += " GROUP BY professor_id HAVING SUM(count) >= ? AND SUM(count) > 0"
-    params.append(min_pubs or 0)
-    return {r[0] for r in conn.execute(sql, params)}
+    venues = venues_for(codes) if codes else None
+    return store.professors_with_counted_papers(conn, venues=venues, since=since,
+                                                at_least=min_pubs or 0)
 
 
 def _ids_by_arxiv(conn: sqlite3.Connection, codes: list[str], since: int | None,
                   min_pubs: float | None) -> set[int]:
     wanted = arxiv_categories_for(codes) if codes else None
-    sql = ("SELECT a.professor_id, p.categories, p.primary_category FROM authorships a "
-           "JOIN papers p ON p.arxiv_id = a.arxiv_id WHERE a.confidence >= ?")
-    params: list[object] = [MIN_AUTHORSHIP_CONFIDENCE]
-    if since is not None:
-        sql += " AND p.published >= ?"
-        params.append(f"{since:04d}-01-01")
+    published_from = f"{since:04d}-01-01" if since is not None else None
     papers: dict[int, int] = {}
-    for pid, categories, primary in conn.execute(sql, params):
+    for pid, categories, primary in store.attributed_paper_categories(
+            conn, min_confidence=MIN_AUTHORSHIP_CONFIDENCE, published_from=published_from):
         cats = set(re.split(r"[^\w.\-]+", f"{categories} {primary}")) - {""}
         if wanted is None or cats & wanted:
             papers[pid] = papers.get(pid, 0) + 1
     return {pid for pid, n in papers.items() if n >= max(min_pubs or 0, 1)}
-
-
-def _ids_checked_on_arxiv(conn: sqlite3.Connection) -> set[int]:
-    """Professors whose arXiv papers were looked for (a sync record or any authorship)."""
-    return {r[0] for r in conn.execute("SELECT professor_id FROM arxiv_sync "
-                                       "UNION SELECT professor_id FROM authorships")}
 
 
 def select(conn: sqlite3.Connection, filters: Filters) -> Selection:
@@ -265,33 +248,22 @@ def select(conn: sqlite3.Connection, filters: Filters) -> Selection:
     validate_filters(filters)
     validate_against_store(conn, filters)
     codes = resolve_areas(filters.areas)
-    sql = ("SELECT p.id FROM professors p LEFT JOIN institutions i "
-           "ON i.name = p.institution WHERE 1")
-    params: list[object] = []
-    members = region_members(filters.regions)
-    if members is not None:
-        sql += f" AND COALESCE(i.region, 'us') IN ({','.join('?' * len(members))})"
-        params += sorted(members)
-    if filters.countries:
-        countries = sorted({country_code(c) for c in filters.countries})
-        sql += f" AND COALESCE(i.country, 'us') IN ({','.join('?' * len(countries))})"
-        params += countries
-    if filters.institutions:
-        known = [r[0] for r in conn.execute("SELECT name FROM institutions")]
-        names = resolve_institutions(filters.institutions, known)
-        sql += f" AND p.institution IN ({','.join('?' * len(names))})"
-        params += names
-    ids = {r[0] for r in conn.execute(sql, params)}
+    institutions = (resolve_institutions(filters.institutions, store.institution_names(conn))
+                    if filters.institutions else None)
+    ids = store.professors_at(
+        conn, regions=region_members(filters.regions),
+        countries={country_code(c) for c in filters.countries} or None,
+        institutions=institutions)
 
     selection = Selection(ids=[], areas=codes, area_source=AREA_SOURCE_NOT_ASKED)
     wants_pubs = bool(codes) or filters.since is not None or filters.min_pubs is not None
     if wants_pubs:
-        if has_area_counts(conn):
+        if store.has_area_counts(conn):
             selection.area_source = AREA_SOURCE_COUNTS
             ids &= _ids_by_area_counts(conn, codes, filters.since, filters.min_pubs)
-        elif has_authorships(conn):
+        elif store.has_authorships(conn):
             selection.area_source = AREA_SOURCE_ARXIV
-            checked = _ids_checked_on_arxiv(conn)
+            checked = store.professors_checked_on_arxiv(conn)
             ids &= _ids_by_arxiv(conn, codes, filters.since, filters.min_pubs) | (ids - checked)
             selection.warnings.append(
                 "the store has no CSRankings area data; areas and publication counts are "
@@ -301,7 +273,7 @@ def select(conn: sqlite3.Connection, filters: Filters) -> Selection:
             selection.area_source = AREA_SOURCE_NONE
             selection.warnings.append(
                 "the store has no area data (no generated-author-info.csv, no arXiv papers "
-                "yet): --area/--since/--min-pubs not applied")
+                "yet): the area, year and publication-count filters are not applied")
     if filters.names_file is not None:
         with open(filters.names_file, encoding="utf-8-sig", errors="replace") as handle:
             wanted = read_names(handle)

@@ -8,6 +8,7 @@ from typing import Any
 import click
 from rich.console import Console
 
+from crawler.crawl import run_crawl
 from profscout.cli.options import (
     build_settings,
     crawl_options,
@@ -15,7 +16,7 @@ from profscout.cli.options import (
     filter_options,
     source_options,
 )
-from crawler.crawl import render_summary, run_crawl
+from profscout.cli.render import render_summary, warn
 from profscout.core.selection import Filters
 
 
@@ -39,11 +40,11 @@ def crawl(stages: str, months: int, max_pages: int, json_out: bool, **options: A
       profscout crawl --stages arxiv --names my-list.txt --months 12 --json
     """
     settings = build_settings(**options)
-    filters = Filters.from_options(options)
-    console = Console(stderr=True)
-    summary = run_crawl(settings, stages, filters, {"months": months, "max_pages": max_pages},
-                        console, json_out)
+    progress = Console(stderr=True)
+    summary = run_crawl(settings, stages, Filters.from_options(options),
+                        {"months": months, "max_pages": max_pages}, progress,
+                        on_warning=lambda message: warn(progress, message))
     if json_out:
-        click.echo(json.dumps(summary, default=str))
+        click.echo(json.dumps(summary.to_dict(), default=str))
     else:
-        render_summary(summary, Console())
+        render_summary(summary, Console(), show_warnings=False)

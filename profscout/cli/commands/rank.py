@@ -186,7 +186,8 @@ def shortlist(query: str, output: Path, fmt: str | None, db_path: Path | None, m
       profscout shortlist "machine translation" --region europe --top 30 -o list.xlsx
     """
     from profscout.core.areas import suggest_areas, valid_values
-    from crawler.crawl import render_summary, run_crawl
+    from crawler.crawl import run_crawl
+    from profscout.cli.render import render_summary
     from ranking.shortlist import validate_request
 
     console = Console(stderr=True)

@@ -19,12 +19,18 @@ arxiv_sync         per professor: when arXiv was last asked, newest paper date s
 activity           per professor: paper counts over 6/12/24 months, latest date, trend
 ranking_cache      fitted ranking indexes, keyed by what they were fitted on
 embeddings         sentence embeddings keyed by model and text hash
+
+Reads and writes are named functions in the modules of this package, one per table group
+(:mod:`profscout.core.store.selection`: selecting professors and exporting them). Migrations
+are history: they keep the literals they were written with (CSRankings' default region
+``'us'`` is :data:`profscout.core.config.DEFAULT_REGION` everywhere else).
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -155,6 +161,16 @@ MIGRATIONS: list[str] = [SCHEMA_V1]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+# The one way to pass a list of ids to SQL: ``... WHERE id IN {IDS}`` with the parameter
+# ``id_list(ids)`` (a JSON array read by ``json_each``): one parameter, any length.
+IDS = "(SELECT value FROM json_each(?))"
+
+
+def id_list(ids: Iterable[int]) -> str:
+    """The parameter for :data:`IDS`: the distinct ids as a JSON array."""
+    return json.dumps(sorted({int(i) for i in ids}))
+
+
 class StoreVersionError(Exception):
     """The store was written by a newer profscout than this one."""
 
@@ -178,7 +194,14 @@ def connect(path: str | Path, *, create: bool = True) -> sqlite3.Connection:
     return conn
 
 
+def remove_store(path: str | Path) -> None:
+    """Delete a store file with its WAL and shared-memory files."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 def schema_version(conn: sqlite3.Connection) -> int:
+    """The schema version the store is at (``PRAGMA user_version``)."""
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 

@@ -9,14 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
-from profscout.core.config import Settings
-from profscout.core.errors import EmptyStoreError, UserError
-from profscout.core.selection import Filters, select, validate_filters
 from crawler.stages import (
     STAGE_ORDER,
     STAGES,
@@ -25,6 +21,9 @@ from crawler.stages import (
     StageReport,
     load_stage,
 )
+from profscout.core.config import Settings
+from profscout.core.errors import EmptyStoreError, UserError
+from profscout.core.selection import Filters, select, validate_filters
 from profscout.core.store import connect, remove_store
 from profscout.core.store.selection import has_professors, institution_count
 

@@ -157,3 +157,25 @@ def test_ambiguous_name_selects_every_namesake(conn, tmp_path):
 def test_read_names_from_spreadsheet_rows():
     assert read_names(["\ufeffJane Doe,MIT", "Doe, Jane", '"John Roe";ETH', "  ", "# x"]) == [
         "Jane Doe", "Jane Doe", "John Roe"]
+
+
+@pytest.mark.parametrize("filters, field", [
+    (Filters(regions=["mars"]), "regions"),
+    (Filters(countries=["Germany"]), "countries"),
+    (Filters(countries=["de"]), "countries"),
+    (Filters(institutions=["Nowhere Polytechnic"]), "institutions"),
+])
+def test_errors_name_the_input_at_fault_in_the_library_words(conn, filters, field):
+    with pytest.raises(UserError) as info:
+        select(conn, filters)
+    assert info.value.field == field
+    assert "--" not in str(info.value) and "profscout" not in str(info.value)
+
+
+def test_warnings_speak_of_filters_not_of_flags(conn_without_areas, tmp_path):
+    names = tmp_path / "names.txt"
+    names.write_text("Nobody Here\n", encoding="utf-8")
+    selection = select(conn_without_areas, Filters(areas=["vision"], since=2020,
+                                                   names_file=names))
+    assert len(selection.warnings) == 2
+    assert not [w for w in selection.warnings if "--" in w]

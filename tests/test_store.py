@@ -1,15 +1,18 @@
-"""The store: migrations, idempotent CSRankings upserts, all-or-nothing imports."""
+"""The store: migrations, idempotent CSRankings upserts, all-or-nothing imports, reads."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import sqlite3
 
 import pytest
 
 from crawler import csrankings as csr
 from crawler.csrankings_store import import_snapshot
-from profscout.core import store
+from profscout.core import config, store
+from profscout.core.store import selection as reads
+from tests.helpers import add_professor
 from tests.test_csrankings_parse import full_snapshot
 
 
@@ -120,3 +123,46 @@ def test_area_counts_absent_from_a_new_snapshot_are_removed(db_path):
     counts = import_snapshot(conn, without)  # no author info this time: counts kept
     assert counts["area_counts"] == {"added": 0, "updated": 0, "unchanged": 0, "removed": 0}
     assert conn.execute("SELECT COUNT(*) FROM area_counts").fetchone()[0] == 6
+
+
+# --- the selection reads (profscout.core.store.selection) -----------------------------------
+
+def test_a_list_of_ids_is_one_parameter_of_any_length(db_path):
+    conn = store.connect(db_path)
+    import_snapshot(conn, full_snapshot())
+    ids = [r[0] for r in conn.execute("SELECT id FROM professors")]
+    many = [*ids, *range(10_000, 50_000)]  # more than SQLite allows as separate variables
+    assert json.loads(store.id_list(reversed(many))) == sorted(many)
+    assert reads.institution_count(conn, many) == 5
+    assert reads.institution_count(conn, []) == 0
+    assert [r.id for r in reads.professor_records(conn, many)] == \
+        [r.id for r in reads.professor_records(conn)]
+    assert reads.professor_records(conn, []) == []
+
+
+def test_an_institution_the_store_does_not_know_is_in_the_default_region(db_path):
+    conn = store.connect(db_path)
+    import_snapshot(conn, full_snapshot())
+    with store.transaction(conn):
+        add_professor(conn, "Nomad Prof", "Unlisted College")
+    nomad = conn.execute("SELECT id FROM professors WHERE key = 'Nomad Prof'").fetchone()[0]
+    assert nomad in reads.professors_at(conn, regions={config.DEFAULT_REGION})
+    assert nomad in reads.professors_at(conn, countries={config.DEFAULT_COUNTRY})
+    assert nomad not in reads.professors_at(conn, regions={"europe"})
+    assert reads.professors_at(conn, institutions={"Unlisted College"}) == {nomad}
+    assert reads.professors_at(conn) == {r[0] for r in conn.execute("SELECT id FROM professors")}
+
+
+def test_professor_records_read_the_homepage_crawl(db_path):
+    conn = store.connect(db_path)
+    import_snapshot(conn, full_snapshot())
+    ada = conn.execute("SELECT id FROM professors WHERE key = 'Ada Lovelace'").fetchone()[0]
+    with store.transaction(conn):
+        conn.execute("INSERT INTO homepages (professor_id, state, emails, links_json, "
+                     "fetched_at) VALUES (?, 'ok', 'a@x.org', 'not json', '2026-01-01')", (ada,))
+    (record,) = reads.professor_records(conn, [ada])
+    assert (record.name, record.homepage_state, record.emails) == ("Ada Lovelace", "ok",
+                                                                    "a@x.org")
+    assert record.links == {} and record.pages_fetched == 0 and record.fetched_at
+    others = [r for r in reads.professor_records(conn) if r.id != ada]
+    assert all(r.homepage_state == "" and r.pages_fetched is None for r in others)

@@ -41,7 +41,7 @@ class Failure(click.ClickException):
 
     def __init__(self, message: str, exit_code: int, prefix: str = "Error: ") -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # click reads it per instance
         self.prefix = prefix
 
     def show(self, file: IO[Any] | None = None) -> None:

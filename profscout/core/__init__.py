@@ -1,1 +1,4 @@
-"""The core: configuration, errors, the domain vocabulary and the store. Imports nothing else of ours."""
+"""The core: configuration, errors, the domain vocabulary and the store.
+
+Imports nothing else of ours.
+"""

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from crawler.csrankings import display_name, fold
 from profscout.core.activity import MIN_CONFIDENCE
 from profscout.core.areas import arxiv_categories_for, resolve_areas, venues_for
-from crawler.csrankings import display_name, fold
 from profscout.core.errors import UserError
 from profscout.core.store import selection as store
 from profscout.core.store.selection import has_area_counts
@@ -73,7 +73,7 @@ class Filters:
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> Filters:
         """Filters from the values of ``cli_options.filter_options`` (other keys ignored)."""
-        values = {f.name: options.get(f.name) for f in fields(cls)}
+        values: dict[str, Any] = {f.name: options.get(f.name) for f in fields(cls)}
         for name in ("areas", "regions", "countries", "institutions"):
             values[name] = list(values[name] or ())
         return cls(**values)

@@ -116,15 +116,17 @@ def ranking_store(path: Path) -> Path:
 
 def add_professor(conn: sqlite3.Connection, key: str, institution: str,
                   aliases: tuple[str, ...] = (), areas: tuple[str, ...] = ()) -> int:
-    """Insert a professor with aliases (and one area count per area); return the id."""
-    from profscout.core.names import clean_name
+    """Insert a professor with aliases (and one area count per area); return the id.
+
+    Names are stored as the CSRankings import stores them (DBLP numbers dropped)."""
+    from crawler.csrankings import display_name
 
     conn.execute("INSERT INTO professors (key, name, institution) VALUES (?, ?, ?)",
-                 (key, clean_name(key), institution))
+                 (key, display_name(key), institution))
     pid = int(conn.execute("SELECT id FROM professors WHERE key = ?", (key,)).fetchone()[0])
     for alias in (key, *aliases):
         conn.execute("INSERT INTO professor_aliases VALUES (?, ?, ?)",
-                     (pid, alias, clean_name(alias)))
+                     (pid, alias, display_name(alias)))
     for area in areas:
         conn.execute("INSERT INTO area_counts VALUES (?, ?, 2025, 1, 0.5)", (pid, area))
     return pid

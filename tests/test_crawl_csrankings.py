@@ -1,4 +1,8 @@
-"""Real Scrapy crawls (in subprocesses) of CSRankings fixture files on a local HTTP server."""
+"""Real Scrapy crawls of CSRankings fixture files on a local HTTP server.
+
+``profscout crawl`` runs in-process (its stage crawls in a child process); ``scrapy crawl``
+on its own starts a Twisted reactor, so it runs in a child process.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,13 @@ import json
 import sqlite3
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import invoke as profscout
+from tests.helpers import static_server
 from tests.world import REPO_ROOT, free_port
 
 FIXTURES = Path(__file__).parent / "fixtures" / "csrankings"
@@ -21,26 +25,9 @@ FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    """``python -m http.server`` serving the fixture folders; yields its base URL."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-         "--directory", str(FIXTURES)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "full/country-info.csv", timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
-
-
-def profscout(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "profscout", *args], capture_output=True,
-                          text=True, timeout=120, cwd=REPO_ROOT)
+    """The fixture folders served over HTTP; yields the base URL."""
+    with static_server(FIXTURES) as base:
+        yield base
 
 
 def dump(db: Path) -> list[str]:
@@ -63,7 +50,7 @@ def test_crawl_imports_fixture_and_second_crawl_changes_nothing(server, db_path)
     args = ["crawl", "--stages", "csrankings", "--csrankings-url", server + "full/",
             "--db", str(db_path), "--json"]
     first = profscout(*args)
-    assert first.returncode == 0, first.stderr
+    assert first.exit_code == 0, first.stderr
     summary = json.loads(first.stdout)  # nothing else on stdout
     assert summary["selected"] == 8 and summary["institutions"] == 5
     report = summary["csrankings"]
@@ -80,7 +67,7 @@ def test_crawl_imports_fixture_and_second_crawl_changes_nothing(server, db_path)
     before = dump(db_path)
 
     second = profscout(*args)
-    assert second.returncode == 0, second.stderr
+    assert second.exit_code == 0, second.stderr
     report = json.loads(second.stdout)["csrankings"]
     assert report["added"] == report["updated"] == 0
     assert report["unchanged"] == 5 + 8 + 10 + 7
@@ -90,14 +77,14 @@ def test_crawl_imports_fixture_and_second_crawl_changes_nothing(server, db_path)
 def test_area_and_region_filters_after_import(server, db_path):
     result = profscout("crawl", "--stages", "csrankings", "--csrankings-url", server + "full/",
                        "--db", str(db_path), "--area", "vision", "--region", "europe", "--json")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)
     assert (summary["selected"], summary["institutions"]) == (1, 1)  # Gérard Huet (iccv)
     assert summary["areas"] == ["vision"] and summary["area_filter"] == "area_counts"
 
     table = profscout("crawl", "--stages", "csrankings", "--csrankings-url", server + "full/",
                       "--db", str(db_path))
-    assert table.returncode == 0, table.stderr
+    assert table.exit_code == 0, table.stderr
     assert "Selected 8 professors at 5 institutions" in table.stdout
     assert "csrankings" in table.stdout
 
@@ -105,11 +92,11 @@ def test_area_and_region_filters_after_import(server, db_path):
     out = db_path.parent / "professors.csv"
     chosen = profscout("professors", "--db", str(db_path), "--area", "vision",
                        "--region", "europe", "-o", str(out))
-    assert chosen.returncode == 0, chosen.stderr
+    assert chosen.exit_code == 0, chosen.stderr
     lines = out.read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == 2 and "Gérard Huet" in lines[1]
     everyone = profscout("professors", "--db", str(db_path), "-o", str(out))
-    assert everyone.returncode == 0, everyone.stderr
+    assert everyone.exit_code == 0, everyone.stderr
     assert len(out.read_text(encoding="utf-8-sig").splitlines()) == 1 + 8
 
 
@@ -140,19 +127,19 @@ def test_missing_faculty_files_leave_no_store_behind(server, tmp_path):
 
 def test_unreachable_source_is_one_line_and_leaves_store_unchanged(server, db_path):
     assert profscout("crawl", "--stages", "csrankings", "--csrankings-url", server + "full/",
-                     "--db", str(db_path), "--json").returncode == 0
+                     "--db", str(db_path), "--json").exit_code == 0
     before = dump(db_path)
     dead = f"http://127.0.0.1:{free_port()}/"
     result = profscout("crawl", "--stages", "csrankings", "--csrankings-url", dead,
                        "--db", str(db_path), "--json")
-    assert result.returncode == 1
+    assert result.exit_code == 1
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: CSRankings") and dead in lines[0]
     assert dump(db_path) == before
     fresh = db_path.with_name("fresh.db")
     assert profscout("crawl", "--stages", "csrankings", "--csrankings-url", dead,
-                     "--db", str(fresh)).returncode == 1
+                     "--db", str(fresh)).exit_code == 1
     assert not fresh.exists()  # a first crawl that failed leaves no store behind
 
 
@@ -161,7 +148,7 @@ def test_unknown_area_or_region_fails_before_crawling(server, db_path):
                               ("--region", "mars", "europe")):
         result = profscout("crawl", "--stages", "csrankings", "--csrankings-url",
                            server + "full/", "--db", str(db_path), flag, value)
-        assert result.returncode == 2
+        assert result.exit_code == 2
         assert len(result.stderr.strip().splitlines()) == 1 and hint in result.stderr
     assert not db_path.exists()
 
@@ -183,7 +170,7 @@ def test_stage_names_and_missing_stage_modules_are_user_errors(monkeypatch):
 def test_author_info_with_a_bad_header_is_not_used_and_says_why(server, db_path):
     result = profscout("crawl", "--stages", "csrankings", "--csrankings-url",
                        server + "badinfo/", "--db", str(db_path), "--json")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)["csrankings"]
     assert report["professors"] == 1 and report["area_data"] is False
     assert "generated-author-info.csv" in report["missing"]

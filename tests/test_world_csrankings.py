@@ -5,23 +5,17 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from crawler.csrankings import normalize_url
-from tests.world import REPO_ROOT, SHARED
+from tests.helpers import invoke as profscout
+from tests.world import SHARED
 
 pytestmark = pytest.mark.world
 SNAPSHOT = SHARED / "world" / "csrankings"
-
-
-def profscout(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "profscout", *args], capture_output=True,
-                          text=True, timeout=600, cwd=REPO_ROOT)
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +24,7 @@ def imported(world, tmp_path_factory) -> Iterator[tuple[Path, dict]]:
     db = tmp_path_factory.mktemp("world-csr") / "profscout.db"
     result = profscout("crawl", "--stages", "csrankings", "--csrankings-url",
                        world.csrankings_url, "--db", str(db), "--json")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     yield db, json.loads(result.stdout)
 
 
@@ -89,7 +83,7 @@ def test_crawl_vision_europe_without_area_data_degrades_and_says_so(imported, wo
     result = profscout("crawl", "--stages", "csrankings", "--area", "vision", "--region",
                        "europe", "--csrankings-url", world.csrankings_url, "--db", str(db),
                        "--json")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)
     report = summary["csrankings"]
     assert report["added"] == report["updated"] == 0  # same snapshot: nothing changes

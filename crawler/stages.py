@@ -28,7 +28,13 @@ STAGE_ORDER = ("csrankings", "homepages", "arxiv")
 
 @dataclass
 class StageContext:
-    """What a stage gets: the open store, settings, the selection and the user's options."""
+    """What a stage gets: the open store, settings, the selection and the user's options.
+
+    ``options`` holds ``months`` (arXiv window; default ``config.DEFAULT_ARXIV_MONTHS``),
+    ``max_pages`` (homepages; default ``config.DEFAULT_MAX_PAGES``) and ``areas`` (the
+    selection's resolved area codes), plus whatever a caller adds for one stage. ``console``
+    is where progress is drawn (when ``show_progress``); stages render nothing else.
+    """
 
     conn: sqlite3.Connection
     settings: Settings

@@ -13,10 +13,19 @@ from pathlib import Path
 
 import pytest
 
-from profscout.cli.app import COMMANDS
+from profscout.cli.app import COMMANDS, as_failure, option_for
+from profscout.cli.commands.crawl import crawl as crawl_command
 from profscout.core import config
 from profscout.core.store import connect, transaction
-from tests.helpers import FIXTURES, csrankings_store, invoke, static_server, table_rows
+from profscout.core.errors import SourceError, UserError
+from tests.helpers import (
+    FIXTURES,
+    csrankings_store,
+    invoke,
+    run_module,
+    static_server,
+    table_rows,
+)
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +71,42 @@ def test_crawl_help_shows_the_configured_defaults():
 def test_unknown_command_is_a_usage_error():
     result = invoke("crawll")
     assert result.exit_code == 2 and "No such command 'crawll'" in result.stderr
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+def test_expected_failures_map_to_one_line_and_an_exit_code():
+    bad = as_failure(UserError("unknown stage 'x'", field="stages"), crawl_command)
+    assert bad is not None and bad.exit_code == 2
+    assert bad.format_message() == "Invalid value for '--stages': unknown stage 'x'"
+    plain = as_failure(UserError("no such thing"), crawl_command)
+    assert plain is not None and plain.format_message() == "no such thing"
+    source = as_failure(SourceError("arXiv failed"), None)
+    assert source is not None and source.exit_code == 1
+    interrupted = as_failure(KeyboardInterrupt(), crawl_command)
+    assert interrupted is not None and interrupted.exit_code == 130
+    missing = as_failure(FileNotFoundError(2, "No such file or directory", "x.txt"), None)
+    assert missing is not None and missing.format_message() == "No such file or directory: x.txt"
+    assert as_failure(ValueError("a bug"), crawl_command) is None  # bugs keep their traceback
+    assert option_for(crawl_command, "names_file") == "--names"
+    assert option_for(crawl_command, "no_such_parameter") is None
+
+
+def test_the_console_script_reports_the_same_one_line(tmp_path):
+    db = csrankings_store(tmp_path / "p.db")
+    result = run_module("profscout", "institutions", "--region", "mars", "--db", db,
+                        timeout=120)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.error_lines == [invoke("institutions", "--region", "mars", "--db", db)
+                                  .error_lines[0]]
+
+
+def test_commands_reading_the_store_do_not_create_one(tmp_path):
+    absent = tmp_path / "absent.db"
+    result = invoke("institutions", "--db", absent)
+    assert result.exit_code == 2 and not absent.exists()
+    assert result.error_lines == [f"Error: no store at {absent}; run `profscout crawl "
+                                  "--stages csrankings` first"]
 
 
 # --- crawl ------------------------------------------------------------------------------------

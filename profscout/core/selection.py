@@ -72,7 +72,8 @@ class Filters:
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> Filters:
-        """Filters from the values of ``cli_options.filter_options`` (other keys ignored)."""
+        """Filters from a mapping keyed by field name (``areas``, ``regions``...; the
+        command line's filter options); other keys are ignored, sequences become lists."""
         values: dict[str, Any] = {f.name: options.get(f.name) for f in fields(cls)}
         for name in ("areas", "regions", "countries", "institutions"):
             values[name] = list(values[name] or ())

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from profscout.cli.options import build_settings, db_option
 from profscout.core.areas import load_areas, resolve_areas
-from profscout.core.errors import UserError
+from profscout.core.errors import EmptyStoreError, UserError
 from profscout.core.selection import has_area_counts, region_members, resolve_region
 from profscout.core.store import connect
 from ranking.institutions import area_rows, score_institutions
@@ -47,7 +47,10 @@ def institutions(areas: tuple[str, ...], regions: tuple[str, ...], since: int | 
     if since is not None and until is not None and since > until:
         raise UserError(f"--since {since} is after --until {until}")
     settings = build_settings(db_path=db_path)
-    conn = connect(settings.db_path)
+    try:
+        conn = connect(settings.db_path, create=False)
+    except FileNotFoundError:
+        raise EmptyStoreError(f"no store at {settings.db_path}") from None
     try:
         if not has_area_counts(conn):
             raise UserError("the store has no CSRankings area data: crawl with a source that "

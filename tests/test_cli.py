@@ -16,8 +16,8 @@ import pytest
 from profscout.cli.app import COMMANDS, as_failure, option_for
 from profscout.cli.commands.crawl import crawl as crawl_command
 from profscout.core import config
-from profscout.core.store import connect, transaction
 from profscout.core.errors import SourceError, UserError
+from profscout.core.store import connect, transaction
 from tests.helpers import (
     FIXTURES,
     csrankings_store,

@@ -1,4 +1,7 @@
-"""Shared fixtures: replay worlds (one per configuration per session) and temporary stores."""
+"""Shared fixtures: replay worlds (one per configuration per session) and temporary stores.
+
+Running commands, stores and servers for tests are in :mod:`tests.helpers`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import csrankings_store
 from tests.world import WorldServer, start_world, world_available
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -43,7 +47,14 @@ def fixtures_dir() -> Path:
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Iterator[Path]:
+    """Where a test's store goes (not created)."""
     yield tmp_path / "profscout.db"
+
+
+@pytest.fixture
+def csrankings_db(db_path: Path) -> Path:
+    """A temporary store holding the CSRankings fixture snapshot (with area counts)."""
+    return csrankings_store(db_path)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

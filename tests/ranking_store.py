@@ -119,7 +119,11 @@ def build_store(path: str | Path, as_of: date = AS_OF) -> Path:
 
 
 def run_cli(argv: list[str]) -> int:
-    """Run ``profscout argv`` in this process as the console script does; the exit code."""
+    """Run ``profscout argv`` in this process as the console script does; the exit code.
+
+    Output goes to the real stdout/stderr (read it with ``capsys``);
+    :func:`tests.helpers.invoke` returns it instead.
+    """
     from profscout.cli.app import main
 
     try:

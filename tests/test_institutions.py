@@ -12,8 +12,8 @@ from tests.helpers import csrankings_store, invoke
 
 
 @pytest.fixture
-def fixture_db(db_path: Path) -> Path:
-    return csrankings_store(db_path)
+def fixture_db(csrankings_db: Path) -> Path:
+    return csrankings_db
 
 
 def test_geometric_mean_of_counts_plus_one():

@@ -95,4 +95,4 @@ class Matcher(BaseEstimator):
 
 
 # the name the contract had before it became a base class
-ProfileMatcher = Matcher
+ProfileMatcher = Matcher  # the name of the contract in earlier releases

@@ -272,7 +272,8 @@ class HybridMatcher(Matcher):
     ``semantic_weight``.
 
     ``semantic`` and ``lexical`` are the two matchers (fitted in place); by default a
-    ``SemanticMatcher(model, aggregation, cache)`` and TF-IDF over the best few papers.
+    ``SemanticMatcher(model, aggregation, cache, encoder)`` and TF-IDF over the best few
+    papers.
     The fitted pair is ``semantic_`` and ``lexical_``.
     """
 
@@ -283,19 +284,21 @@ class HybridMatcher(Matcher):
     def __init__(self, semantic_weight: float = DEFAULT_SEMANTIC_WEIGHT,
                  semantic: SemanticMatcher | None = None, lexical: Matcher | None = None,
                  model: str | None = None, aggregation: str = DEFAULT_AGGREGATION,
-                 cache: EmbeddingCache | None = None) -> None:
+                 cache: EmbeddingCache | None = None, encoder: Encoder | None = None) -> None:
         self.semantic_weight = semantic_weight
         self.semantic = semantic
         self.lexical = lexical
         self.model = model
         self.aggregation = aggregation
         self.cache = cache
+        self.encoder = encoder
 
     def fit(self, profiles: Sequence[Profile], y: object = None) -> Self:
         if not 0.0 <= self.semantic_weight <= 1.0:
             raise UserError(f"semantic weight must be within [0, 1], got {self.semantic_weight}")
         self.semantic_ = self.semantic if self.semantic is not None else SemanticMatcher(
-            model=self.model, aggregation=self.aggregation, cache=self.cache)
+            model=self.model, aggregation=self.aggregation, cache=self.cache,
+            encoder=self.encoder)
         self.lexical_ = self.lexical if self.lexical is not None else _default_lexical()
         self.lexical_.fit(profiles)
         self.semantic_.fit(profiles)

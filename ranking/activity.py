@@ -57,8 +57,14 @@ def activity_row(dates: Iterable[date], as_of: date) -> ActivityRow:
     )
 
 
+def paper_dates(conn: sqlite3.Connection, min_confidence: float = MIN_CONFIDENCE
+                ) -> dict[int, list[date]]:
+    """Publication dates of each professor's confidently attributed papers."""
+    return attributed_paper_dates(conn, min_confidence)
+
+
 def store_activity_rows(conn: sqlite3.Connection, as_of: date,
                         min_confidence: float = MIN_CONFIDENCE) -> dict[int, ActivityRow]:
     """:func:`activity_row` for every professor with at least one attributed paper."""
     return {pid: activity_row(dates, as_of)
-            for pid, dates in attributed_paper_dates(conn, min_confidence).items()}
+            for pid, dates in paper_dates(conn, min_confidence).items()}

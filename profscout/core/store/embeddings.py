@@ -68,3 +68,8 @@ class EmbeddingTable:
             return int(self.conn.execute("SELECT count(*) FROM embeddings").fetchone()[0])
         return int(self.conn.execute("SELECT count(*) FROM embeddings WHERE model = ?",
                                      (model,)).fetchone()[0])
+
+    def nbytes(self) -> int:
+        """Bytes of all stored vector blobs."""
+        return int(self.conn.execute("SELECT coalesce(sum(length(vector)), 0) FROM embeddings"
+                                     ).fetchone()[0])

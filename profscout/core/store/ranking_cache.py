@@ -36,3 +36,15 @@ def store_payload(conn: sqlite3.Connection, key: str, payload: bytes, *, prefix:
 def cached_keys(conn: sqlite3.Connection) -> list[str]:
     """Every key in the cache, oldest first."""
     return [k for (k,) in conn.execute("SELECT key FROM ranking_cache ORDER BY rowid")]
+
+
+def clear(conn: sqlite3.Connection) -> int:
+    """Delete every cached index; how many there were."""
+    with transaction(conn):
+        return conn.execute("DELETE FROM ranking_cache").rowcount
+
+
+def payload_bytes(conn: sqlite3.Connection) -> int:
+    """Bytes of all cached payloads together."""
+    return int(conn.execute("SELECT coalesce(sum(length(payload)), 0) FROM ranking_cache"
+                            ).fetchone()[0])

@@ -6,7 +6,10 @@ something with the query; combine ``match`` (the similarity over the best candid
 best is 1) and ``activity`` (:mod:`ranking.activity`) in a weighted geometric mean with the
 user's weights (:func:`combine`); keep at most
 ``per_institution`` per institution; explain each row with the shared terms and the three
-best-matching recent papers.
+best-matching recent papers. :func:`build_shortlist` runs these steps, each a function here
+(:func:`validate_request`, :func:`select_candidates`, :func:`score_candidates`,
+:func:`cap_per_group`, :func:`format_row`); every read goes through
+:mod:`profscout.core.store.profiles`, in batches.
 """
 
 from __future__ import annotations

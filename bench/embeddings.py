@@ -25,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from profscout.core.store import connect  # noqa: E402
+from profscout.core.store.embeddings import EmbeddingTable  # noqa: E402
 from ranking.embedding_cache import EmbeddingCache  # noqa: E402
 from ranking.evaluation import paper_text, sample_dirs  # noqa: E402
 from ranking.semantic import SemanticMatcher, load_model, resolve_model  # noqa: E402
@@ -87,21 +88,26 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
         conn = connect(db)
-        first = SemanticMatcher(args.model, cache=EmbeddingCache(conn))
+        first_cache = EmbeddingCache(EmbeddingTable(conn))
+        first = SemanticMatcher(args.model, cache=first_cache)
         start = time.perf_counter()
         vectors = first.embed(texts[:n_old])
+        first_cache.save()
         first_s = time.perf_counter() - start
         conn.close()
         print(f"first rank: {n_old} papers embedded in {first_s:.1f}s"
               f" = {n_old / first_s:.1f} papers/s")
 
         conn = connect(db)
-        again = SemanticMatcher(args.model, cache=EmbeddingCache(conn))
+        cache = EmbeddingCache(EmbeddingTable(conn))
+        again = SemanticMatcher(args.model, cache=cache)
         start = time.perf_counter()
         index = again.embed(texts)
+        cache.save()
         again_s = time.perf_counter() - start
-        stats = again.cache.stats
-        stored = conn.execute("SELECT count(*), sum(length(vector)) FROM embeddings").fetchone()
+        stats = cache.stats
+        table = EmbeddingTable(conn)
+        stored = (table.count(), table.nbytes())
         conn.close()
         print(f"re-rank: {len(texts)} papers in {again_s:.1f}s; cache hit rate"
               f" {stats.hit_rate:.1%} ({stats.store_hits} from the store,"

@@ -34,7 +34,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crawler.csrankings import display_name, fold  # noqa: E402
-from profscout.core.store import connect, transaction  # noqa: E402
+from profscout.core.store import (  # noqa: E402
+    connect,
+    ranking_cache,  # noqa: E402
+    transaction,
+)
 from ranking.cache import fitted_matcher  # noqa: E402
 from ranking.profiles import StoreProfiles  # noqa: E402
 from ranking.shortlist import ShortlistRequest, build_shortlist  # noqa: E402
@@ -139,7 +143,7 @@ def main() -> None:
     if not args.db.exists():
         build_store(args.db, args.base)
     conn = connect(args.db)
-    conn.execute("DELETE FROM ranking_cache")
+    ranking_cache.clear(conn)
     as_of = datetime.now(UTC).date()
     t0 = time.perf_counter()
     profiles = StoreProfiles(conn, as_of)
@@ -149,7 +153,7 @@ def main() -> None:
     matcher, _ = fitted_matcher(conn, "tfidf", profiles)  # builds every profile, fits
     t_fit = time.perf_counter() - t0
     n_docs = int(matcher.index_.indptr[-1])
-    payload_mb = conn.execute("SELECT length(payload) FROM ranking_cache").fetchone()[0] / 2**20
+    payload_mb = ranking_cache.payload_bytes(conn) / 2**20
     t0 = time.perf_counter()
     again = StoreProfiles(conn, as_of)
     cached, hit = fitted_matcher(conn, "tfidf", again)

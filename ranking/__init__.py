@@ -8,8 +8,15 @@ Python API::
 
 ``ranking.shortlist`` is the function; the module of the same name is
 ``sys.modules["ranking.shortlist"]`` (``from ranking.shortlist import ...`` works as usual).
+Bad requests raise :class:`InvalidRequest` (a ``UserError`` naming the request field).
 """
 
-from ranking.shortlist import COLUMNS, ShortlistRequest, build_shortlist, shortlist
+from ranking.shortlist import (
+    COLUMNS,
+    InvalidRequest,
+    ShortlistRequest,
+    build_shortlist,
+    shortlist,
+)
 
-__all__ = ["COLUMNS", "ShortlistRequest", "build_shortlist", "shortlist"]
+__all__ = ["COLUMNS", "InvalidRequest", "ShortlistRequest", "build_shortlist", "shortlist"]

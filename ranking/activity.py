@@ -4,7 +4,8 @@ Each paper counts ``0.5 ** (age in days / half life)`` (half life 12 months), so
 last month counts almost 1 and one from two years ago a quarter. The decayed count ``c``
 becomes ``1 - exp(-c / saturation)``: the first few recent papers matter most, a very prolific
 lab does not drown everyone else (with the default saturation of 3, three fresh papers give
-0.63, ten give 0.96).
+0.63, ten give 0.96). The paper counts and latest date are
+:func:`profscout.core.activity.compute_activity`'s, the one computation of them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from profscout.core.activity import MIN_CONFIDENCE, compute_activity
+from profscout.core.store.profiles import attributed_paper_dates
 
 HALF_LIFE_DAYS = 365.0
 SATURATION = 3.0
@@ -58,13 +60,7 @@ def activity_row(dates: Iterable[date], as_of: date) -> ActivityRow:
 def paper_dates(conn: sqlite3.Connection, min_confidence: float = MIN_CONFIDENCE
                 ) -> dict[int, list[date]]:
     """Publication dates of each professor's confidently attributed papers."""
-    out: dict[int, list[date]] = {}
-    for pid, published in conn.execute(
-        "SELECT a.professor_id, p.published FROM authorships a JOIN papers p USING (arxiv_id) "
-        "WHERE a.confidence >= ?", (min_confidence,)
-    ):
-        out.setdefault(pid, []).append(date.fromisoformat(str(published)[:10]))
-    return out
+    return attributed_paper_dates(conn, min_confidence)
 
 
 def store_activity_rows(conn: sqlite3.Connection, as_of: date,

@@ -1,19 +1,34 @@
-"""What every matcher consumes and returns.
+"""What every matcher consumes, returns and declares.
 
 A *profile* is one person's body of work: documents (paper title + abstract) with a weight
 (e.g. recency) and optional free text (homepage interests). A matcher is a scikit-learn
-style estimator: ``fit(profiles)`` learns whatever it needs from the profiles, then
-``score(queries)`` returns an ``(n_queries, n_profiles)`` array of similarities (higher is a
-better match), and ``document_scores(query)`` the per-document similarities that explain it.
+estimator (:class:`Matcher`): parameters in ``__init__`` (stored as given, no work),
+learning in ``fit(profiles)`` (no I/O of its own: an embedding cache, if the matcher uses
+one, is handed in as a parameter), then
+
+* ``score(queries)``: an ``(n_queries, n_profiles)`` array of similarities (higher is a
+  better match);
+* ``document_scores(query)`` / ``document_scorer(query)``: the per-document similarities
+  that explain a score (every profile's, or one profile's at a time);
+* ``known_terms(text)``: the words of ``text`` the index knows, or None when the matcher
+  cannot tell (embeddings match without shared words);
+* ``shared_terms(query, profile, n)``: the terms that explain a match, for matchers that
+  declare ``explains_terms = True``;
+* persistence: matchers with ``cache_fitted = True`` describe their fitted state as plain
+  numpy arrays (``to_arrays`` / ``from_arrays``), which :mod:`ranking.cache` stores;
+* ``profile_keys_`` (after ``fit``): the profiles' keys, in the order of score columns;
+* ``uses_embedding_cache``: whether ``__init__`` takes a ``cache`` (an
+  :class:`~ranking.embedding_cache.EmbeddingCache`) that the caller provides and saves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import ClassVar, Self
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 
 @dataclass(frozen=True)
@@ -34,14 +49,50 @@ class Profile:
     interests: str = ""
 
 
-@runtime_checkable
-class ProfileMatcher(Protocol):
-    """fit on profiles, then score query texts against every profile."""
+class Matcher(BaseEstimator):
+    """The matcher contract (see the module docstring); subclasses implement ``fit``,
+    ``score`` and ``document_scores`` and override what else they can do."""
 
-    name: str
+    name: ClassVar[str]
+    cache_fitted: ClassVar[bool] = False
+    explains_terms: ClassVar[bool] = False
+    uses_embedding_cache: ClassVar[bool] = False
+    profile_keys_: list[str]  # set by fit: the keys of the profiles, in score order
 
-    def fit(self, profiles: Sequence[Profile], y: object = None) -> ProfileMatcher: ...
+    def fit(self, profiles: Sequence[Profile], y: object = None) -> Self:
+        raise NotImplementedError
 
-    def score(self, queries: Sequence[str]) -> np.ndarray: ...
+    def score(self, queries: Sequence[str]) -> np.ndarray:
+        raise NotImplementedError
 
-    def document_scores(self, query: str) -> list[np.ndarray]: ...
+    def document_scores(self, query: str) -> list[np.ndarray]:
+        """Per profile, the similarity of each of its (non-empty) documents to ``query``."""
+        raise NotImplementedError
+
+    def document_scorer(self, query: str) -> Callable[[int], np.ndarray]:
+        """A function from a profile's number to its documents' similarities to ``query``;
+        by default every document is scored once, up front."""
+        every = self.document_scores(query)
+        return lambda profile: np.asarray(every[profile], dtype=float)
+
+    def known_terms(self, text: str) -> list[str] | None:
+        """The words and bigrams of ``text`` the index knows; None: cannot tell."""
+        return None
+
+    def shared_terms(self, query: str, profile: int, n: int = 8) -> list[str]:
+        """The ``n`` query terms that weigh most in the match with profile number
+        ``profile`` (only when ``explains_terms``)."""
+        raise NotImplementedError(f"{type(self).__name__} does not explain by terms")
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The fitted state as named plain arrays (only when ``cache_fitted``)."""
+        raise NotImplementedError(f"{type(self).__name__} is not cached")
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> Self:
+        """The fitted matcher :meth:`to_arrays` described (only when ``cache_fitted``)."""
+        raise NotImplementedError(f"{cls.__name__} is not cached")
+
+
+# the name the contract had before it became a base class
+ProfileMatcher = Matcher  # the name of the contract in earlier releases

@@ -7,11 +7,11 @@ built to look the index up); for any other sequence of profiles a hash of their 
 weights and order. Any change to papers, authorships or interests, or a new month (recency
 weights), makes a new key.
 
-Only matchers that declare ``cache_fitted = True`` and can describe their fitted state as
-plain numpy arrays (``to_arrays()`` / ``from_arrays()``) are cached, as one payload of raw
+Only matchers that declare ``cache_fitted = True`` (and so describe their fitted state as
+plain numpy arrays, ``to_arrays()`` / ``from_arrays()``) are cached, as one payload of raw
 array bytes behind a JSON table of contents (:func:`dump_arrays`), read back as views of the
 blob without a copy: nothing in the store is ever unpickled.
-Others (e.g. embedding matchers with their own cache) are fitted each time.
+Others (e.g. embedding matchers, whose embeddings are cached instead) are fitted each time.
 """
 
 from __future__ import annotations
@@ -20,15 +20,16 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 
-from profscout.core.store import transaction
-from ranking.base import Profile, ProfileMatcher
-from ranking.matchers import make_matcher, matcher_class
-from ranking.profiles import fingerprint
+from profscout.core.store.embeddings import EmbeddingTable
+from profscout.core.store.ranking_cache import cached_payload, store_payload
+from ranking.base import Matcher, Profile
+from ranking.embedding_cache import EmbeddingCache
+from ranking.matchers import matcher_class
+from ranking.profiles import StoreProfiles, fingerprint
 
 KEEP_PER_MATCHER = 2  # cached indexes kept per matcher name (the newest)
 MAGIC = b"profscout-arrays 1\n"
@@ -38,9 +39,8 @@ ALIGN = 64
 def cache_key(name: str, params: dict[str, Any], profiles: Sequence[Profile]) -> str:
     """``name:digest`` of the parameters and what the profiles were made of."""
     extra = (name, sorted(params.items()))
-    store_key = getattr(profiles, "store_key", None)
-    if store_key is not None:
-        digest = hashlib.sha256(repr((*extra, store_key)).encode()).hexdigest()
+    if isinstance(profiles, StoreProfiles):
+        digest = hashlib.sha256(repr((*extra, profiles.store_key)).encode()).hexdigest()
         return f"{name}:s{digest}"
     return f"{name}:p{fingerprint(profiles, *extra)}"
 
@@ -85,52 +85,52 @@ def load_arrays(payload: bytes) -> dict[str, np.ndarray]:
     return out
 
 
-def _cacheable(matcher: object) -> bool:
-    return bool(getattr(matcher, "cache_fitted", False)) and all(
-        hasattr(matcher, attr) for attr in ("to_arrays", "from_arrays"))
-
-
 def fitted_matcher(
     conn: sqlite3.Connection,
     name: str,
     profiles: Sequence[Profile],
     params: dict[str, Any] | None = None,
     use_cache: bool = True,
-) -> tuple[ProfileMatcher, bool]:
+    embeddings: EmbeddingCache | None = None,
+) -> tuple[Matcher, bool]:
     """``(matcher fitted on profiles, whether it came from the cache)``.
 
-    A cached matcher fitted on other profile keys than ``profiles``' (a store that changed
-    while the key was read) is refitted.
+    A matcher that declares ``cache_fitted`` is looked up in, or else stored into, the
+    store's ``ranking_cache``; one fitted on other profile keys than ``profiles``' (a store
+    that changed while the key was read) is refitted. A matcher that declares
+    ``uses_embedding_cache`` gets ``embeddings`` (default: a cache on this store's
+    embeddings table), saved once it is fitted.
     """
     params = dict(params or {})
-    # matchers with their own store-backed cache (embeddings) get the connection
-    store = {"conn": conn} if getattr(matcher_class(name), "uses_store", False) else {}
-    matcher = make_matcher(name, **params, **store)
-    if not (use_cache and _cacheable(matcher)):
-        return matcher.fit(profiles), False
+    cls = matcher_class(name)
+    handed: dict[str, Any] = {}
+    if cls.uses_embedding_cache:
+        if embeddings is None:
+            embeddings = EmbeddingCache(EmbeddingTable(conn))
+        handed["cache"] = embeddings
+    matcher = cls(**params, **handed)
+    if not (use_cache and cls.cache_fitted):
+        matcher.fit(profiles)
+        if embeddings is not None:
+            embeddings.save()
+        return matcher, False
     key = cache_key(name, params, profiles)
-    row = conn.execute("SELECT payload FROM ranking_cache WHERE key = ?", (key,)).fetchone()
-    if row is not None:
-        try:
-            loaded = type(matcher).from_arrays(load_arrays(row[0]))  # type: ignore[attr-defined]
-        except Exception:  # noqa: BLE001 - an unreadable entry is refitted and replaced
-            loaded = None
-        del row
-        keys = getattr(profiles, "ids", None)
-        if loaded is not None and (
-            keys is None or getattr(loaded, "profile_keys_", None) == [str(k) for k in keys]
-        ):
-            return loaded, True
+    loaded = _load(cls, cached_payload(conn, key))
+    expected = (list(map(str, profiles.ids)) if isinstance(profiles, StoreProfiles)
+                else None)
+    if loaded is not None and (expected is None or loaded.profile_keys_ == expected):
+        return loaded, True
     matcher.fit(profiles)
-    payload = dump_arrays(matcher.to_arrays())  # type: ignore[attr-defined]
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    with transaction(conn):
-        conn.execute("DELETE FROM ranking_cache WHERE key = ?", (key,))
-        conn.execute("INSERT INTO ranking_cache (key, created_at, payload) VALUES (?, ?, ?)",
-                     (key, now, payload))
-        stale = conn.execute(
-            "SELECT key FROM ranking_cache WHERE key LIKE ? ORDER BY rowid DESC",
-            (f"{name}:%",),
-        ).fetchall()[KEEP_PER_MATCHER:]
-        conn.executemany("DELETE FROM ranking_cache WHERE key = ?", [(k,) for (k,) in stale])
+    store_payload(conn, key, dump_arrays(matcher.to_arrays()), prefix=f"{name}:",
+                  keep=KEEP_PER_MATCHER)
     return matcher, False
+
+
+def _load(cls: type[Matcher], payload: bytes | None) -> Matcher | None:
+    """The matcher a cached payload describes; None when absent or unreadable (refitted)."""
+    if payload is None:
+        return None
+    try:
+        return cls.from_arrays(load_arrays(payload))
+    except Exception:  # noqa: BLE001 - an unreadable entry is refitted and replaced
+        return None

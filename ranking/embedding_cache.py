@@ -1,24 +1,36 @@
-"""Sentence embeddings cached by model and text hash, in memory and in the store.
+"""Sentence embeddings cached by model and text hash: in memory, in front of an optional
+backing store.
 
-A re-rank embeds only texts it has not seen: vectors live in the store's ``embeddings``
-table (float32 little-endian blobs) keyed by ``(model, text_hash)``, and in memory for the
-life of the process, so texts shared between profiles or runs are embedded once.
+A re-rank embeds only texts it has not seen. The backing store is anything with ``get`` and
+``put`` (:class:`VectorStore`); the SQLite store provides one,
+:class:`profscout.core.store.embeddings.EmbeddingTable`. Reads go through to it; new vectors
+stay in memory until :meth:`EmbeddingCache.save` writes them, so a matcher's ``fit`` never
+writes anywhere: whoever handed the cache in saves it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
-from profscout.core.store import transaction
+from profscout.core.store.embeddings import from_blob, to_blob
+
+__all__ = ["CacheStats", "EmbeddingCache", "Encoder", "VectorStore", "from_blob",
+           "normalise_text", "text_hash", "to_blob"]
 
 Encoder = Callable[[list[str]], np.ndarray]
 
-_SQL_CHUNK = 500  # host parameters per SELECT ... IN (...)
+
+class VectorStore(Protocol):
+    """Where vectors persist, by model and text hash."""
+
+    def get(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]: ...
+
+    def put(self, model: str, vectors: Mapping[str, np.ndarray]) -> None: ...
 
 
 def normalise_text(text: str) -> str:
@@ -29,19 +41,6 @@ def normalise_text(text: str) -> str:
 def text_hash(text: str) -> str:
     """SHA-256 (hex) of the normalised text: the cache key of its embedding."""
     return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
-
-
-def to_blob(vector: np.ndarray) -> bytes:
-    """A vector as a float32 little-endian blob."""
-    return np.ascontiguousarray(vector, dtype="<f4").tobytes()
-
-
-def from_blob(blob: bytes, dim: int) -> np.ndarray:
-    """The float32 vector stored in ``blob`` (checked against ``dim``)."""
-    vector = np.frombuffer(blob, dtype="<f4")
-    if vector.shape != (dim,):
-        raise ValueError(f"embedding blob holds {vector.size} values, expected {dim}")
-    return vector.astype(np.float32)
 
 
 @dataclass
@@ -63,11 +62,12 @@ class CacheStats:
 
 
 class EmbeddingCache:
-    """Vectors by ``(model, text_hash)``: a dict in front of the store's table (optional)."""
+    """Vectors by ``(model, text_hash)``: a dict in front of ``store`` (optional)."""
 
-    def __init__(self, conn: sqlite3.Connection | None = None) -> None:
-        self.conn = conn
+    def __init__(self, store: VectorStore | None = None) -> None:
+        self.store = store
         self._memory: dict[tuple[str, str], np.ndarray] = {}
+        self._unsaved: dict[str, dict[str, np.ndarray]] = {}
         self.stats = CacheStats()
 
     def __len__(self) -> int:
@@ -77,6 +77,11 @@ class EmbeddingCache:
     def nbytes(self) -> int:
         """Bytes held by the in-memory vectors."""
         return sum(v.nbytes for v in self._memory.values())
+
+    @property
+    def unsaved(self) -> int:
+        """Vectors not yet written to the store."""
+        return sum(len(v) for v in self._unsaved.values())
 
     def get_many(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         """The cached vectors among ``hashes`` (memory first, then the store)."""
@@ -89,35 +94,31 @@ class EmbeddingCache:
             else:
                 found[h] = vector
         self.stats.memory_hits += len(found)
-        if self.conn is not None and wanted:
-            for start in range(0, len(wanted), _SQL_CHUNK):
-                chunk = wanted[start:start + _SQL_CHUNK]
-                marks = ",".join("?" * len(chunk))
-                rows = self.conn.execute(
-                    "SELECT text_hash, dim, vector FROM embeddings"
-                    f" WHERE model = ? AND text_hash IN ({marks})",
-                    [model, *chunk],
-                ).fetchall()
-                for h, dim, blob in rows:
-                    vector = from_blob(blob, dim)
-                    self._memory[(model, h)] = vector
-                    found[h] = vector
-                    self.stats.store_hits += 1
+        if self.store is not None and wanted:
+            stored = self.store.get(model, wanted)
+            for h, vector in stored.items():
+                self._memory[(model, h)] = vector
+                found[h] = vector
+            self.stats.store_hits += len(stored)
         return found
 
-    def put_many(self, model: str, vectors: dict[str, np.ndarray]) -> None:
-        """Remember ``vectors`` (hash -> vector) in memory and, if there is one, the store."""
+    def put_many(self, model: str, vectors: Mapping[str, np.ndarray]) -> None:
+        """Remember ``vectors`` (hash -> vector); :meth:`save` writes them to the store."""
         for h, vector in vectors.items():
-            self._memory[(model, h)] = np.asarray(vector, dtype=np.float32)
-        if self.conn is None or not vectors:
-            return
-        rows = [(model, h, int(v.shape[-1]), to_blob(v)) for h, v in vectors.items()]
-        sql = "INSERT OR REPLACE INTO embeddings (model, text_hash, dim, vector) VALUES (?,?,?,?)"
-        if self.conn.in_transaction:
-            self.conn.executemany(sql, rows)
-        else:
-            with transaction(self.conn):
-                self.conn.executemany(sql, rows)
+            value = np.asarray(vector, dtype=np.float32)
+            self._memory[(model, h)] = value
+            if self.store is not None:
+                self._unsaved.setdefault(model, {})[h] = value
+
+    def save(self) -> int:
+        """Write the vectors put since the last save to the store; how many were written."""
+        written = 0
+        if self.store is not None:
+            for model, vectors in self._unsaved.items():
+                self.store.put(model, vectors)
+                written += len(vectors)
+        self._unsaved.clear()
+        return written
 
     def embed(self, model: str, texts: Sequence[str], encode: Encoder) -> np.ndarray:
         """Embeddings of ``texts`` (one row each), calling ``encode`` only on unseen texts.

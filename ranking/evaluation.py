@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from profscout.core.errors import UserError
-from ranking.base import Document, Profile
+from ranking.base import Document, Matcher, Profile
 
 # participant id -> {paper id -> rating}
 Ratings = dict[str, dict[str, float]]
@@ -138,13 +138,13 @@ def loss(ratings: Ratings, predictions: Predictions) -> float:
 
 
 def predict(
-    sample: Sample, ratings: Ratings, make_matcher: Callable[[], object]
+    sample: Sample, ratings: Ratings, make_matcher: Callable[[], Matcher]
 ) -> Predictions:
     """Similarity of each researcher's profile to each paper they rated."""
     wanted = [p for p in sample.profiles if p.key in ratings]
     if not wanted:
         return {}
-    matcher = make_matcher().fit(wanted)  # type: ignore[attr-defined]
+    matcher = make_matcher().fit(wanted)
     papers = sorted({pid for p in wanted for pid in ratings[p.key] if pid in sample.submissions})
     scores = np.asarray(matcher.score([sample.submissions[pid] for pid in papers]))
     column = {pid: i for i, pid in enumerate(papers)}
@@ -157,7 +157,7 @@ def predict(
 
 
 def evaluate(
-    root: str | Path, make_matcher: Callable[[], object], samples: Iterable[str] | None = None
+    root: str | Path, make_matcher: Callable[[], Matcher], samples: Iterable[str] | None = None
 ) -> list[SampleResult]:
     """Loss of the matcher built by ``make_matcher`` on every sample folder under ``root``."""
     root = Path(root)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from profscout.core.areas import area_of_venue, venues_for
+from profscout.core.store.institutions import area_count_rows
 
 
 @dataclass
@@ -61,27 +62,12 @@ def area_rows(conn: sqlite3.Connection, areas: list[str], regions: set[str] | No
               since: int | None, until: int | None
               ) -> list[tuple[str, str, str, str, int, float]]:
     """Rows for :func:`score_institutions` from the store, venues mapped to area codes."""
-    venues = sorted(venues_for(areas))
     to_area = area_of_venue()
-    sql = ("SELECT p.institution, COALESCE(i.region, 'us'), COALESCE(i.country, 'us'), "
-           "ac.area, ac.professor_id, ac.adjusted_count FROM area_counts ac "
-           "JOIN professors p ON p.id = ac.professor_id "
-           "LEFT JOIN institutions i ON i.name = p.institution "
-           f"WHERE ac.area IN ({','.join('?' * len(venues))})")
-    params: list[object] = list(venues)
-    if regions is not None:
-        sql += f" AND COALESCE(i.region, 'us') IN ({','.join('?' * len(regions))})"
-        params += sorted(regions)
-    if since is not None:
-        sql += " AND ac.year >= ?"
-        params.append(since)
-    if until is not None:
-        sql += " AND ac.year <= ?"
-        params.append(until)
     wanted = set(areas)
     rows = []
-    for inst, region, country, venue, pid, adjusted in conn.execute(sql, params):
-        area = to_area.get(venue)
+    for row in area_count_rows(conn, venues_for(areas), regions, since, until):
+        area = to_area.get(row.venue)
         if area in wanted:
-            rows.append((inst, region, country, area, pid, adjusted))
+            rows.append((row.institution, row.region, row.country, area, row.professor_id,
+                         row.adjusted))
     return rows

@@ -35,17 +35,16 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
-from ranking.base import Profile
+from ranking.base import Matcher, Profile
 
 AGGREGATIONS = ("max", "topk", "mean", "softmax", "blend")
 DEFAULT_AGGREGATION = "blend"
@@ -102,11 +101,13 @@ class DocumentIndex:
         return np.repeat(np.arange(len(counts)), counts)
 
 
-class TfidfMatcher(BaseEstimator):
+class TfidfMatcher(Matcher):
     """Scores queries against profiles by TF-IDF similarity to each profile's documents."""
 
     name = "tfidf"
     cache_fitted = True  # ranking.cache stores the fitted state (to_arrays / from_arrays)
+    explains_terms = True
+    uses_embedding_cache = False
 
     def __init__(
         self,
@@ -121,7 +122,7 @@ class TfidfMatcher(BaseEstimator):
         self.min_df = min_df
 
     # -- fitting -----------------------------------------------------------------------
-    def fit(self, profiles: Sequence[Profile], y: object = None) -> TfidfMatcher:
+    def fit(self, profiles: Sequence[Profile], y: object = None) -> Self:
         """Learn the hashed vocabulary and IDF from the profiles' documents and index them."""
         if self.aggregation not in AGGREGATIONS:
             raise ValueError(
@@ -201,7 +202,7 @@ class TfidfMatcher(BaseEstimator):
         return arrays
 
     @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> TfidfMatcher:
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> Self:
         """The matcher :meth:`to_arrays` described; ValueError when the layout is unknown."""
         if int(arrays["format"][0]) != ARRAYS_FORMAT:
             raise ValueError("unknown TF-IDF index layout")
@@ -305,6 +306,11 @@ class TfidfMatcher(BaseEstimator):
         sims = self.document_similarities([query])[:, 0]
         indptr = self.index_.indptr
         return [sims[indptr[p]:indptr[p + 1]] for p in range(len(indptr) - 1)]
+
+    def document_scorer(self, query: str) -> Callable[[int], np.ndarray]:
+        """One profile's document similarities at a time (no pass over every document)."""
+        return lambda profile: np.asarray(self.profile_document_scores(query, profile),
+                                          dtype=float)
 
     def profile_document_scores(self, query: str, profile: int) -> np.ndarray:
         """The weighted similarity of each document of one profile to ``query``."""

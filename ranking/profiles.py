@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 
 from profscout.core.activity import MIN_CONFIDENCE
+from profscout.core.store import profiles as store_profiles
+from profscout.core.store.profiles import CountedPaper, PaperWindow
 from ranking.base import Document, Profile
 
 HALF_LIFE_MONTHS = 24.0
 MAX_PAPERS = 100  # most recent papers per profile
-MAX_SQL_IDS = 500  # professor ids given to SQL as a list; more are filtered in Python
 
 
 @dataclass(frozen=True)
@@ -68,46 +68,33 @@ def build_profiles(
     """
     options = options or ProfileOptions()
     wanted = set(professor_ids) if professor_ids is not None else None
-    where, args = _paper_filter(as_of, options)
-    if wanted is not None and len(wanted) <= MAX_SQL_IDS:  # else filtered below
-        where += f" AND a.professor_id IN ({','.join('?' * len(wanted))})"
-        args = (*args, *sorted(wanted))
-    papers: dict[int, list[tuple[str, str, date, float]]] = {}
-    rows = conn.execute(
-        "SELECT a.professor_id, a.confidence, p.arxiv_id, p.title, p.abstract, p.published "
-        f"FROM authorships a JOIN papers p USING (arxiv_id) WHERE {where} "
-        "ORDER BY a.professor_id, p.published DESC, p.arxiv_id",
-        args,
-    )
-    for pid, confidence, arxiv_id, title, abstract, published in rows:
-        if wanted is not None and pid not in wanted:
+    papers = store_profiles.counted_papers(conn, paper_window(as_of, options), wanted)
+    interests = store_profiles.homepage_interests(conn, wanted)
+    return assemble_profiles(papers, interests, as_of, options)
+
+
+def assemble_profiles(papers: Iterable[CountedPaper], interests: dict[int, str], as_of: date,
+                      options: ProfileOptions) -> tuple[list[int], list[Profile]]:
+    """``(ids, profiles)`` from counted papers (by professor, newest first) and interests:
+    at most ``max_papers`` documents each, weighted by recency times confidence."""
+    documents: dict[int, list[Document]] = {}
+    for paper in papers:
+        mine = documents.setdefault(paper.professor_id, [])
+        if len(mine) >= options.max_papers:
             continue
-        mine = papers.setdefault(pid, [])
-        if len(mine) < options.max_papers:
-            day = date.fromisoformat(str(published)[:10])
-            mine.append((arxiv_id, paper_text(title, abstract), day, float(confidence)))
-    interests = {
-        pid: " ".join(text.split())
-        for pid, text in conn.execute(
-            "SELECT professor_id, interests FROM homepages WHERE interests != ''"
-        )
-        if wanted is None or pid in wanted
-    }
-    ids = sorted(set(papers) | set(interests))
-    profiles = []
-    for pid in ids:
-        documents = [
-            Document(
-                id=arxiv_id,
-                text=text,
-                weight=round(recency_weight(day, as_of, options.half_life_months)
-                             * min(1.0, confidence), 4),
-            )
-            for arxiv_id, text, day, confidence in papers.get(pid, [])
-            if text
-        ]
-        profiles.append(Profile(key=str(pid), documents=documents,
-                                interests=interests.get(pid, "")))
+        text = paper_text(paper.title, paper.abstract)
+        if text:
+            weight = (recency_weight(paper.published, as_of, options.half_life_months)
+                      * min(1.0, paper.confidence))
+            mine.append(Document(id=paper.arxiv_id, text=text, weight=round(weight, 4)))
+        else:  # an empty text still takes its place among the newest papers
+            mine.append(Document(id=paper.arxiv_id, text=""))
+    texts = {pid: " ".join(text.split()) for pid, text in interests.items()}
+    ids = sorted(set(documents) | set(texts))
+    profiles = [Profile(key=str(pid),
+                        documents=[d for d in documents.get(pid, []) if d.text],
+                        interests=texts.get(pid, ""))
+                for pid in ids]
     return ids, profiles
 
 
@@ -132,62 +119,28 @@ def _first_counted_day(as_of: date, options: ProfileOptions) -> date | None:
     return date(months // 12, months % 12 + 1, 1)
 
 
-def _paper_filter(as_of: date, options: ProfileOptions) -> tuple[str, tuple[object, ...]]:
-    """SQL condition (on ``a`` authorships, ``p`` papers) for the papers a profile counts."""
-    where = "a.confidence >= ? AND substr(p.published, 1, 10) <= ?"
-    args: tuple[object, ...] = (options.min_confidence, as_of.isoformat())
-    first = _first_counted_day(as_of, options)
-    if first is not None:
-        where += " AND substr(p.published, 1, 10) >= ?"
-        args = (*args, first.isoformat())
-    return where, args
+def paper_window(as_of: date, options: ProfileOptions) -> PaperWindow:
+    """The papers a profile of ``as_of`` counts."""
+    return PaperWindow(min_confidence=options.min_confidence, until=as_of,
+                       since=_first_counted_day(as_of, options))
 
 
 def profile_ids(conn: sqlite3.Connection, as_of: date,
                 options: ProfileOptions | None = None) -> list[int]:
     """The professors :func:`build_profiles` makes a profile for, in its order."""
-    where, args = _paper_filter(as_of, options or ProfileOptions())
-    rows = conn.execute(
-        f"SELECT a.professor_id FROM authorships a JOIN papers p USING (arxiv_id) WHERE {where} "
-        "UNION SELECT professor_id FROM homepages WHERE interests != ''",
-        args,
-    )
-    return sorted(pid for (pid,) in rows)
-
-
-def _row_crc(row: str) -> int:
-    return zlib.crc32(row.encode("utf-8", "surrogatepass"))
-
-
-def _joined(*columns: str) -> str:
-    """SQL joining ``columns`` into one text (NULL as empty), unit-separated."""
-    return " || char(31) || ".join(f"coalesce({c}, '')" for c in columns)
+    return store_profiles.profiled_professor_ids(
+        conn, paper_window(as_of, options or ProfileOptions()))
 
 
 def store_state(conn: sqlite3.Connection, as_of: date,
                 options: ProfileOptions | None = None) -> str:
     """A digest of everything the profiles of ``as_of`` are made of, read in one pass over
     the store without building them: the options, ``as_of``'s month (recency weights are
-    whole months), and a count and an order-free sum of per-row checksums of the counted
-    papers (id, date, title, abstract), of the counted authorships (professor, paper,
-    confidence) and of the homepage interests. Any insert, delete or edit of those rows
-    changes it (but for a 1 in 2**32 checksum coincidence)."""
+    whole months) and :func:`profscout.core.store.profiles.profile_source_summary`."""
     options = options or ProfileOptions()
-    conn.create_function("profscout_crc", 1, _row_crc, deterministic=True)
-    where, args = _paper_filter(as_of, options)
-    paper_where = where.split(" AND ", 1)[1]  # the date bounds, without the confidence
-    queries = [
-        ("SELECT count(*), sum(profscout_crc("
-         f"{_joined('arxiv_id', 'published', 'title', 'abstract')})) "
-         f"FROM papers p WHERE {paper_where}", args[1:]),
-        (f"SELECT count(*), sum(profscout_crc({_joined('professor_id', 'arxiv_id')} "
-         "|| char(31) || quote(confidence))) FROM authorships a WHERE a.confidence >= ?",
-         (options.min_confidence,)),
-        ("SELECT count(*), sum(profscout_crc("
-         f"{_joined('professor_id', 'interests')})) FROM homepages WHERE interests != ''", ()),
-    ]
-    parts = [repr(sorted(asdict(options).items())), f"{as_of.year:04d}-{as_of.month:02d}"]
-    parts += [tuple(conn.execute(sql, sql_args).fetchone()) for sql, sql_args in queries]
+    parts: list[object] = [repr(sorted(asdict(options).items())),
+                           f"{as_of.year:04d}-{as_of.month:02d}"]
+    parts += store_profiles.profile_source_summary(conn, paper_window(as_of, options))
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
@@ -216,15 +169,23 @@ class StoreProfiles(Sequence[Profile]):
 
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
+            return self.at(range(*index.indices(len(self))))
+        return self.at([range(len(self.ids))[index]])[0]
+
+    def at(self, positions: Iterable[int]) -> list[Profile]:
+        """The profiles at ``positions``; those not built yet are built in one batch."""
+        positions = list(positions)
         if self._all is not None:
-            return self._all[index]
-        index = range(len(self.ids))[index]
-        if index not in self._one:
-            pid = self.ids[index]
-            _, built = build_profiles(self.conn, self.as_of, self.options, [pid])
-            self._one[index] = built[0] if built else Profile(key=str(pid))
-        return self._one[index]
+            return [self._all[i] for i in positions]
+        missing = sorted({i for i in positions if i not in self._one})
+        if missing:
+            ids, built = build_profiles(self.conn, self.as_of, self.options,
+                                        [self.ids[i] for i in missing])
+            by_id = dict(zip(ids, built, strict=True))
+            for i in missing:
+                pid = self.ids[i]
+                self._one[i] = by_id.get(pid, Profile(key=str(pid)))
+        return [self._one[i] for i in positions]
 
     def __iter__(self) -> Iterator[Profile]:
         if self._all is None:

@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
 from profscout.core.errors import UserError
-from ranking.base import Profile, ProfileMatcher
-from ranking.embedding_cache import EmbeddingCache
+from ranking.base import Matcher, Profile
+from ranking.embedding_cache import EmbeddingCache, Encoder
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 ENV_MODEL = "PROFSCOUT_EMBEDDING_MODEL"
@@ -105,7 +105,7 @@ def load_model(source: str) -> Any:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UserError(
             f"could not load the embedding model {source!r} offline ({first}); give an "
-            f"installed model folder with --model, or {INSTALL_HINT}") from exc
+            f"installed model folder as the model, or {INSTALL_HINT}") from exc
 
 
 def aggregate(sims: np.ndarray, weights: np.ndarray, method: str = DEFAULT_AGGREGATION
@@ -161,54 +161,59 @@ def fuse(lexical: np.ndarray, semantic: np.ndarray, weight: float = DEFAULT_SEMA
     return (1.0 - weight) * unit_scale(lexical) + weight * unit_scale(semantic)
 
 
-class SemanticMatcher:
+class SemanticMatcher(Matcher):
     """Cosine similarity of sentence embeddings, aggregated per profile (see ``aggregate``).
 
     Profile interests (free text) count as one more document of weight 1. Embeddings go
-    through ``cache``, or a cache on the store ``conn`` (so a re-rank embeds only new texts),
-    or else ``PROCESS_CACHE``.
+    through ``cache`` (handed in; its owner saves it, e.g. to the store), else through
+    ``PROCESS_CACHE``. ``encoder`` replaces the model (a function from texts to vectors).
     """
 
     name = "semantic"
-    uses_store = True  # pass ``conn`` so embeddings persist in the store
+    uses_embedding_cache = True
 
     def __init__(self, model: str | None = None, aggregation: str = DEFAULT_AGGREGATION,
                  cache: EmbeddingCache | None = None, batch_size: int = 32,
-                 encoder: Callable[[list[str]], np.ndarray] | None = None,
-                 conn: sqlite3.Connection | None = None) -> None:
-        if aggregation not in AGGREGATIONS:
-            raise UserError(
-                f"unknown aggregation {aggregation!r}; choose from {', '.join(AGGREGATIONS)}")
-        if encoder is None and not semantic_available():
-            raise SemanticUnavailable(
-                f"the semantic matcher needs the optional extra: {INSTALL_HINT}")
+                 encoder: Encoder | None = None) -> None:
         self.model = model
         self.aggregation = aggregation
-        if cache is None:
-            cache = EmbeddingCache(conn) if conn is not None else PROCESS_CACHE
         self.cache = cache
         self.batch_size = batch_size
-        self.model_key, self._source = resolve_model(model)
-        self._encoder = encoder
+        self.encoder = encoder
+
+    def _check(self) -> None:
+        if self.aggregation not in AGGREGATIONS:
+            raise UserError(f"unknown aggregation {self.aggregation!r}; "
+                            f"choose from {', '.join(AGGREGATIONS)}")
+        if self.encoder is None and not semantic_available():
+            raise SemanticUnavailable(
+                f"the semantic matcher needs the optional extra: {INSTALL_HINT}")
+
+    @property
+    def model_key(self) -> str:
+        """The model's cache key (see :func:`resolve_model`)."""
+        return resolve_model(self.model)[0]
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        if self._encoder is None:
-            st = load_model(self._source)
-            self._encoder = lambda batch: st.encode(
-                batch, batch_size=self.batch_size, normalize_embeddings=True,
-                convert_to_numpy=True, show_progress_bar=False)
-        return self._encoder(texts)
+        if self.encoder is not None:
+            return self.encoder(texts)
+        st = load_model(resolve_model(self.model)[1])
+        return st.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                         convert_to_numpy=True, show_progress_bar=False)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length embeddings of ``texts`` (through the cache)."""
-        vectors = self.cache.embed(self.model_key, list(texts), self._encode)
+        self._check()
+        cache = self.cache if self.cache is not None else PROCESS_CACHE
+        vectors = cache.embed(self.model_key, list(texts), self._encode)
         if vectors.size:
             norms = np.linalg.norm(vectors, axis=1, keepdims=True)
             vectors = vectors / np.where(norms > 0, norms, 1.0)
         return vectors
 
-    def fit(self, profiles: Sequence[Profile], y: object = None) -> SemanticMatcher:
+    def fit(self, profiles: Sequence[Profile], y: object = None) -> Self:
         """Embed every document of every profile."""
+        self._check()
         texts: list[str] = []
         weights: list[float] = []
         bounds = [0]
@@ -228,8 +233,7 @@ class SemanticMatcher:
         return self
 
     def _similarities(self, queries: Sequence[str]) -> np.ndarray:
-        if not hasattr(self, "bounds_"):
-            raise RuntimeError("SemanticMatcher.fit must run before scoring")
+        check_is_fitted(self, "bounds_")
         if self.doc_vectors_.size == 0:
             return np.zeros((len(queries), 0))
         return self.embed(queries) @ self.doc_vectors_.T
@@ -251,7 +255,7 @@ class SemanticMatcher:
                 for lo, hi in zip(self.bounds_[:-1], self.bounds_[1:], strict=True)]
 
 
-def _default_lexical() -> ProfileMatcher:
+def _default_lexical() -> Matcher:
     """TF-IDF scored by its best few papers (``topk``), whatever TF-IDF's own default.
 
     The semantic side already compares the query with the profile as a whole (the mean
@@ -263,49 +267,62 @@ def _default_lexical() -> ProfileMatcher:
     return TfidfMatcher(aggregation=HYBRID_LEXICAL_AGGREGATION)
 
 
-class HybridMatcher:
+class HybridMatcher(Matcher):
     """TF-IDF and semantic scores, each over its spread (``unit_scale``), mixed with
     ``semantic_weight``.
 
-    Keyword arguments other than the three named go to the ``SemanticMatcher`` it makes
-    (``model``, ``aggregation``, ``conn``, ...).
+    ``semantic`` and ``lexical`` are the two matchers (fitted in place); by default a
+    ``SemanticMatcher(model, aggregation, cache, encoder)`` and TF-IDF over the best few
+    papers.
+    The fitted pair is ``semantic_`` and ``lexical_``.
     """
 
     name = "hybrid"
-    uses_store = True
+    explains_terms = True
+    uses_embedding_cache = True
 
     def __init__(self, semantic_weight: float = DEFAULT_SEMANTIC_WEIGHT,
-                 semantic: SemanticMatcher | None = None,
-                 lexical: ProfileMatcher | None = None, **semantic_kwargs: Any) -> None:
-        if not 0.0 <= semantic_weight <= 1.0:
-            raise UserError(f"semantic weight must be within [0, 1], got {semantic_weight}")
+                 semantic: SemanticMatcher | None = None, lexical: Matcher | None = None,
+                 model: str | None = None, aggregation: str = DEFAULT_AGGREGATION,
+                 cache: EmbeddingCache | None = None, encoder: Encoder | None = None) -> None:
         self.semantic_weight = semantic_weight
-        self.semantic = semantic if semantic is not None else SemanticMatcher(**semantic_kwargs)
-        self.lexical = lexical if lexical is not None else _default_lexical()
+        self.semantic = semantic
+        self.lexical = lexical
+        self.model = model
+        self.aggregation = aggregation
+        self.cache = cache
+        self.encoder = encoder
 
-    def fit(self, profiles: Sequence[Profile], y: object = None) -> HybridMatcher:
-        self.lexical.fit(profiles)
-        self.semantic.fit(profiles)
+    def fit(self, profiles: Sequence[Profile], y: object = None) -> Self:
+        if not 0.0 <= self.semantic_weight <= 1.0:
+            raise UserError(f"semantic weight must be within [0, 1], got {self.semantic_weight}")
+        self.semantic_ = self.semantic if self.semantic is not None else SemanticMatcher(
+            model=self.model, aggregation=self.aggregation, cache=self.cache,
+            encoder=self.encoder)
+        self.lexical_ = self.lexical if self.lexical is not None else _default_lexical()
+        self.lexical_.fit(profiles)
+        self.semantic_.fit(profiles)
+        self.profile_keys_ = [p.key for p in profiles]
         return self
 
     def score(self, queries: Sequence[str]) -> np.ndarray:
         """``(n_queries, n_profiles)`` fused scores (see ``fuse``)."""
-        return fuse(self.lexical.score(queries), self.semantic.score(queries),
+        return fuse(self.lexical_.score(queries), self.semantic_.score(queries),
                     self.semantic_weight)
 
     def component_scores(self, queries: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """The raw ``(lexical, semantic)`` score matrices, before fusion."""
-        return self.lexical.score(queries), self.semantic.score(queries)
+        return self.lexical_.score(queries), self.semantic_.score(queries)
 
     def shared_terms(self, query: str, profile: int, n: int = 8) -> list[str]:
         """The query's terms that weigh most in the profile (from the fitted TF-IDF side)."""
-        return self.lexical.shared_terms(query, profile, n)
+        return self.lexical_.shared_terms(query, profile, n)
 
     def document_scores(self, query: str) -> list[np.ndarray]:
         """Per profile and document, both similarities scaled over all documents and fused
         like the profile scores (so documents rank by the same mix)."""
-        lex = self.lexical.document_scores(query)
-        sem = self.semantic.document_scores(query)
+        lex = self.lexical_.document_scores(query)
+        sem = self.semantic_.document_scores(query)
         sizes = [len(a) for a in lex]
         if sizes != [len(a) for a in sem] or sum(sizes) == 0:
             return sem if sum(len(a) for a in sem) else lex

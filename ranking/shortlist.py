@@ -6,7 +6,10 @@ something with the query; combine ``match`` (the similarity over the best candid
 best is 1) and ``activity`` (:mod:`ranking.activity`) in a weighted geometric mean with the
 user's weights (:func:`combine`); keep at most
 ``per_institution`` per institution; explain each row with the shared terms and the three
-best-matching recent papers.
+best-matching recent papers. :func:`build_shortlist` runs these steps, each a function here
+(:func:`validate_request`, :func:`select_candidates`, :func:`score_candidates`,
+:func:`cap_per_group`, :func:`format_row`); every read goes through
+:mod:`profscout.core.store.profiles`, in batches.
 """
 
 from __future__ import annotations
@@ -14,23 +17,37 @@ from __future__ import annotations
 import json
 import sqlite3
 import urllib.parse
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from profscout.core.activity import months_ago
+from profscout.core.config import (
+    DEFAULT_MATCHER,
+    RANK_ACTIVITY_WEIGHT,
+    RANK_MATCH_WEIGHT,
+    RANK_PER_INSTITUTION,
+    RANK_TOP,
+)
 from profscout.core.errors import UserError
 from profscout.core.selection import Filters, select
 from profscout.core.store import connect
+from profscout.core.store.embeddings import EmbeddingTable
+from profscout.core.store.profiles import (
+    ProfessorFacts,
+    has_professors,
+    paper_titles,
+    professor_facts,
+)
 from ranking.activity import ActivityRow, store_activity_rows
-from ranking.base import ProfileMatcher
+from ranking.base import Document, Matcher
 from ranking.cache import fitted_matcher
-from ranking.matchers import DEFAULT_MATCHER, MATCHERS
+from ranking.embedding_cache import EmbeddingCache
+from ranking.matchers import MATCHERS
 from ranking.profiles import ProfileOptions, StoreProfiles
 from ranking.sendtime import suggest_send_time
 
@@ -39,12 +56,23 @@ COLUMNS = [
     "recruiting", "recruiting_evidence", "score", "match", "activity", "papers_12m",
     "papers_24m", "latest_paper", "top_papers", "why", "scholar", "dblp", "send_time",
 ]
-DEFAULT_TOP = 25
-DEFAULT_PER_INSTITUTION = 2
-DEFAULT_MATCH_WEIGHT = 0.7
-DEFAULT_ACTIVITY_WEIGHT = 0.3
+DEFAULT_TOP = RANK_TOP
+DEFAULT_PER_INSTITUTION = RANK_PER_INSTITUTION
+DEFAULT_MATCH_WEIGHT = RANK_MATCH_WEIGHT
+DEFAULT_ACTIVITY_WEIGHT = RANK_ACTIVITY_WEIGHT
 TOP_PAPERS = 3
 WHY_TERMS = 8
+NO_ACTIVITY = ActivityRow(0.0, 0, 0, None)
+
+
+class InvalidRequest(UserError):
+    """A shortlist request with a bad value: ``field`` names the request field (e.g.
+    ``"top"``), ``problem`` says what is wrong with it ("must be at least 1")."""
+
+    def __init__(self, field: str, problem: str, message: str | None = None) -> None:
+        super().__init__(message or f"{field.replace('_', ' ')} {problem}")
+        self.field = field
+        self.problem = problem
 
 
 @dataclass
@@ -81,23 +109,25 @@ class ShortlistResult:
 
 
 def validate_request(request: ShortlistRequest) -> None:
-    """Check what needs no store: the query, weights, counts, matcher name."""
+    """Check what needs no store: the query, weights, counts, matcher name
+    (:class:`InvalidRequest` naming the field)."""
     if not request.text:
-        raise UserError("empty query: say in a few words what you want to work on "
-                        "(or give --interests-file)")
+        raise InvalidRequest("query", "is empty", "empty query: say in a few words what you "
+                             "want to work on (or give interests text)")
     if request.match_weight < 0 or request.activity_weight < 0:
-        raise UserError("weights must not be negative")
+        raise InvalidRequest("weights", "must not be negative")
     if request.match_weight + request.activity_weight <= 0:
-        raise UserError("the match and activity weights cannot both be 0")
+        raise InvalidRequest("weights", "cannot both be 0",
+                             "the match and activity weights cannot both be 0")
     if request.top < 1:
-        raise UserError("--top must be at least 1")
+        raise InvalidRequest("top", "must be at least 1")
     if request.per_institution is not None and request.per_institution < 0:
-        raise UserError("--per-institution must not be negative (0 = no cap)")
+        raise InvalidRequest("per_institution", "must not be negative (0 = no cap)")
     if request.active_months is not None and request.active_months < 1:
-        raise UserError("--active-months must be at least 1")
+        raise InvalidRequest("active_months", "must be at least 1")
     if request.matcher not in MATCHERS:
-        raise UserError(f"unknown matcher {request.matcher!r}; choose one of: "
-                        f"{', '.join(MATCHERS)}")
+        raise InvalidRequest("matcher", "is unknown", f"unknown matcher {request.matcher!r}; "
+                             f"choose one of: {', '.join(MATCHERS)}")
 
 
 def combine(match: np.ndarray, activity: np.ndarray, match_weight: float,
@@ -142,45 +172,6 @@ def dblp_url(name: str, links: dict[str, str]) -> str:
     return links.get("dblp") or "https://dblp.org/search/author?q=" + urllib.parse.quote(name)
 
 
-def _professor_facts(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """Name, institution, place, homepage facts of the given professors."""
-    facts: dict[int, dict[str, Any]] = {}
-    wanted = set(ids)
-    rows = conn.execute(
-        "SELECT p.id, p.key, p.name, p.institution, p.homepage, p.scholar_id, "
-        "COALESCE(i.region, 'us') AS region, COALESCE(i.country, 'us') AS country, "
-        "i.latitude, i.longitude, h.final_url, h.emails, h.lab_name, h.lab_url, h.recruiting, "
-        "h.recruiting_evidence, h.links_json "
-        "FROM professors p LEFT JOIN institutions i ON i.name = p.institution "
-        "LEFT JOIN homepages h ON h.professor_id = p.id"
-    )
-    for row in rows:
-        if row["id"] in wanted:
-            facts[row["id"]] = dict(row)
-    return facts
-
-
-def _paper_titles(conn: sqlite3.Connection, arxiv_ids: Sequence[str]) -> dict[str, str]:
-    ids = list(dict.fromkeys(arxiv_ids))
-    out: dict[str, str] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        for arxiv_id, title in conn.execute(
-            f"SELECT arxiv_id, title FROM papers WHERE arxiv_id IN ({marks})", chunk
-        ):
-            out[arxiv_id] = " ".join(title.split())
-    return out
-
-
-def _explainer(conn: sqlite3.Connection, matcher: ProfileMatcher, profiles: list,
-               use_cache: bool) -> ProfileMatcher:
-    """The matcher if it can name shared terms, else the (cached) TF-IDF matcher."""
-    if hasattr(matcher, "shared_terms"):
-        return matcher
-    return fitted_matcher(conn, "tfidf", profiles, use_cache=use_cache)[0]
-
-
 def _links(raw: str | None) -> dict[str, str]:
     try:
         value = json.loads(raw or "{}")
@@ -189,114 +180,169 @@ def _links(raw: str | None) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
+# -- the steps of build_shortlist ---------------------------------------------------------
+def require_professors(conn: sqlite3.Connection) -> None:
+    """UserError when the store holds no professor."""
+    if not has_professors(conn):
+        raise UserError("the store has no professors yet: run `profscout crawl` first")
+
+
+def store_profiles(conn: sqlite3.Connection, as_of: date) -> StoreProfiles:
+    """The store's profiles as of ``as_of``; UserError when there is nothing to match."""
+    profiles = StoreProfiles(conn, as_of, ProfileOptions())  # built only where needed
+    if not profiles:
+        raise UserError("the store has no papers or homepage interests to match against: "
+                        "run `profscout crawl` first (with the arxiv stage)")
+    return profiles
+
+
+def check_matchable(matcher: Matcher, text: str, indexed: int) -> None:
+    """UserError when the matcher knows that no word of ``text`` is in its index."""
+    known = matcher.known_terms(text)
+    if known is not None and not known:
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        raise UserError(f"nothing to match on: no word of {shown!r} occurs in the "
+                        f"indexed papers and interests of {indexed} professors")
+
+
+def select_candidates(ids: Sequence[int], match: np.ndarray, selected: set[int],
+                      activity: dict[int, ActivityRow], facts: dict[int, ProfessorFacts],
+                      request: ShortlistRequest, as_of: date) -> list[int]:
+    """Positions (in ``ids``) of the selected professors who share something with the query
+    and pass the activity and recruiting filters."""
+    boundary = months_ago(as_of, request.active_months) if request.active_months else None
+    candidates = []
+    for i, pid in enumerate(ids):
+        if pid not in selected or match[i] <= 0:
+            continue
+        latest = activity.get(pid, NO_ACTIVITY).latest
+        if boundary is not None and (latest is None or latest <= boundary):
+            continue
+        if request.recruiting_only and (facts[pid].recruiting or "") != "yes":
+            continue
+        candidates.append(i)
+    return candidates
+
+
+@dataclass(frozen=True)
+class Scored:
+    """The candidates' scores, aligned with ``positions`` (positions in the profile ids)."""
+
+    positions: np.ndarray
+    match: np.ndarray  # relative: the best candidate's match is 1
+    activity: np.ndarray
+    score: np.ndarray
+
+    def order(self) -> list[int]:
+        """Indexes into the candidates, best first: by score, then by match."""
+        return np.lexsort((-self.match, -self.score)).tolist()
+
+
+def score_candidates(candidates: Sequence[int], match: np.ndarray, activity: Sequence[float],
+                     request: ShortlistRequest) -> Scored:
+    """Relative match, activity and combined score of each candidate."""
+    positions = np.asarray(candidates)
+    best = float(match[positions].max())
+    relative = match[positions] / best if best > 0 else np.zeros(len(positions))
+    act = np.asarray(activity, dtype=float)
+    return Scored(positions, relative, act,
+                  combine(relative, act, request.match_weight, request.activity_weight))
+
+
+def top_papers(documents: Sequence[Document], sims: np.ndarray) -> list[str]:
+    """Ids of the (up to) :data:`TOP_PAPERS` documents most similar to the query."""
+    sims = sims[:len(documents)]
+    best = [k for k in np.argsort(-sims, kind="stable")[:TOP_PAPERS] if sims[k] > 0]
+    return [documents[k].id for k in best if documents[k].id]
+
+
+def format_row(rank: int, facts: ProfessorFacts, activity: ActivityRow, score: float,
+               match: float, papers: Sequence[tuple[str, str]], terms: Sequence[str],
+               as_of: date) -> dict[str, object]:
+    """One shortlist row (:data:`COLUMNS`); ``papers`` are ``(arxiv id, title)``."""
+    links = _links(facts.links_json)
+    return {
+        "rank": rank,
+        "name": facts.name,
+        "institution": facts.institution,
+        "region": facts.region,
+        "country": facts.country,
+        "homepage": facts.final_url or facts.homepage or "",
+        "email": facts.emails or "",
+        "lab": " ".join(x for x in (facts.lab_name or "", facts.lab_url or "") if x),
+        "recruiting": facts.recruiting or "",
+        "recruiting_evidence": facts.recruiting_evidence or "",
+        "score": round(score, 4),
+        "match": round(match, 4),
+        "activity": round(float(activity.score), 4),
+        "papers_12m": activity.papers_12m,
+        "papers_24m": activity.papers_24m,
+        "latest_paper": activity.latest.isoformat() if activity.latest else "",
+        "top_papers": " | ".join(f"{title} ({arxiv_url(a)})" for a, title in papers),
+        "why": ("shared terms: " + ", ".join(terms)) if terms else "",
+        "scholar": scholar_url(facts.scholar_id, links),
+        "dblp": dblp_url(facts.name, links),
+        "send_time": suggest_send_time(facts.latitude, facts.longitude, facts.country, as_of),
+    }
+
+
+def _term_explainer(conn: sqlite3.Connection, matcher: Matcher, profiles: StoreProfiles,
+                    use_cache: bool) -> Matcher:
+    """The matcher if it explains by terms, else the (cached) TF-IDF matcher."""
+    if matcher.explains_terms:
+        return matcher
+    return fitted_matcher(conn, "tfidf", profiles, use_cache=use_cache)[0]
+
+
 def build_shortlist(conn: sqlite3.Connection, request: ShortlistRequest,
                     use_cache: bool = True) -> ShortlistResult:
     """Rank the store's professors against ``request``; see the module docstring."""
     validate_request(request)
     as_of = request.as_of or datetime.now(UTC).date()
-    if conn.execute("SELECT 1 FROM professors LIMIT 1").fetchone() is None:
-        raise UserError("the store has no professors yet: run `profscout crawl` first")
+    require_professors(conn)
     selection = select(conn, request.filters)
-    profiles = StoreProfiles(conn, as_of, ProfileOptions())  # built only where needed
-    if not profiles:
-        raise UserError("the store has no papers or homepage interests to match against: "
-                        "run `profscout crawl` first (with the arxiv stage)")
-    matcher, cached = fitted_matcher(conn, request.matcher, profiles, use_cache=use_cache)
+    profiles = store_profiles(conn, as_of)
+    embeddings = EmbeddingCache(EmbeddingTable(conn))
+    matcher, cached = fitted_matcher(conn, request.matcher, profiles, use_cache=use_cache,
+                                     embeddings=embeddings)
     ids = profiles.ids
-    known = getattr(matcher, "known_terms", None)
-    if known is not None and not known(request.text):
-        shown = request.text if len(request.text) <= 60 else request.text[:57] + "..."
-        raise UserError(f"nothing to match on: no word of {shown!r} occurs in the "
-                        f"indexed papers and interests of {len(profiles)} professors")
+    check_matchable(matcher, request.text, len(profiles))
     match = np.asarray(matcher.score([request.text]), dtype=float)[0]
 
     activity = store_activity_rows(conn, as_of)
-    none = ActivityRow(0.0, 0, 0, None)
-    selected = set(selection.ids)
-    boundary = months_ago(as_of, request.active_months) if request.active_months else None
-    facts = _professor_facts(conn, ids)
-    candidates = []
-    for i, pid in enumerate(ids):
-        if pid not in selected or match[i] <= 0:
-            continue
-        act = activity.get(pid, none)
-        if boundary is not None and (act.latest is None or act.latest <= boundary):
-            continue
-        if request.recruiting_only and (facts[pid].get("recruiting") or "") != "yes":
-            continue
-        candidates.append(i)
+    facts = professor_facts(conn, ids)
+    candidates = select_candidates(ids, match, set(selection.ids), activity, facts, request,
+                                   as_of)
     warnings = list(selection.warnings)
     if not candidates:
+        embeddings.save()
         warnings.append("no professor matches both the query and the filters")
-        frame = pd.DataFrame(columns=COLUMNS)
-        return ShortlistResult(frame, request.matcher, cached, len(profiles), 0, warnings)
+        return ShortlistResult(pd.DataFrame(columns=COLUMNS), request.matcher, cached,
+                               len(profiles), 0, warnings)
 
-    cand = np.asarray(candidates)
-    best = float(match[cand].max())
-    match_rel = match[cand] / best if best > 0 else np.zeros(len(cand))
-    act_scores = np.array([activity.get(ids[i], none).score for i in cand])
-    combined = combine(match_rel, act_scores, request.match_weight, request.activity_weight)
-    order = np.lexsort((-match_rel, -combined))  # by score, then match
-    institutions = [facts[ids[i]]["institution"] for i in cand]
-    kept = cap_per_group(order.tolist(), institutions, request.per_institution, request.top)
+    scored = score_candidates(
+        candidates, match, [activity.get(ids[i], NO_ACTIVITY).score for i in candidates],
+        request)
+    institutions = [facts[ids[i]].institution for i in candidates]
+    kept = cap_per_group(scored.order(), institutions, request.per_institution, request.top)
 
-    explainer = _explainer(conn, matcher, profiles, use_cache)
-    document_scores = _document_scorer(matcher, request.text)
-    picks: dict[int, list[tuple[str, float]]] = {}
-    for j in kept:
-        p = int(cand[j])
-        docs = profiles[p].documents
-        sims = document_scores(p)[:len(docs)]
-        top = [k for k in np.argsort(-sims, kind="stable")[:TOP_PAPERS] if sims[k] > 0]
-        picks[j] = [(docs[k].id, float(sims[k])) for k in top if docs[k].id]
-    titles = _paper_titles(conn, [a for v in picks.values() for a, _ in v])
+    explainer = _term_explainer(conn, matcher, profiles, use_cache)
+    document_scores = matcher.document_scorer(request.text)
+    shown = [int(scored.positions[j]) for j in kept]
+    picks = {j: top_papers(profile.documents, document_scores(p))
+             for j, p, profile in zip(kept, shown, profiles.at(shown), strict=True)}
+    titles = paper_titles(conn, [a for v in picks.values() for a in v])
+    embeddings.save()
 
     rows = []
     for rank, j in enumerate(kept, start=1):
-        p = int(cand[j])
-        pid = ids[p]
-        f = facts[pid]
-        act = activity.get(pid, none)
-        links = _links(f.get("links_json"))
-        terms = explainer.shared_terms(request.text, p, WHY_TERMS)  # type: ignore[attr-defined]
-        rows.append({
-            "rank": rank,
-            "name": f["name"],
-            "institution": f["institution"],
-            "region": f["region"],
-            "country": f["country"],
-            "homepage": f.get("final_url") or f.get("homepage") or "",
-            "email": f.get("emails") or "",
-            "lab": " ".join(x for x in (f.get("lab_name") or "", f.get("lab_url") or "") if x),
-            "recruiting": f.get("recruiting") or "",
-            "recruiting_evidence": f.get("recruiting_evidence") or "",
-            "score": round(float(combined[j]), 4),
-            "match": round(float(match_rel[j]), 4),
-            "activity": round(float(act_scores[j]), 4),
-            "papers_12m": act.papers_12m,
-            "papers_24m": act.papers_24m,
-            "latest_paper": act.latest.isoformat() if act.latest else "",
-            "top_papers": " | ".join(f"{titles.get(a, a)} ({arxiv_url(a)})"
-                                     for a, _ in picks[j]),
-            "why": ("shared terms: " + ", ".join(terms)) if terms else "",
-            "scholar": scholar_url(f.get("scholar_id"), links),
-            "dblp": dblp_url(f["name"], links),
-            "send_time": suggest_send_time(f.get("latitude"), f.get("longitude"),
-                                           f.get("country"), as_of),
-        })
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    return ShortlistResult(frame, request.matcher, cached, len(profiles), len(candidates),
-                           warnings)
-
-
-def _document_scorer(matcher: ProfileMatcher, query: str) -> Callable[[int], np.ndarray]:
-    """Per-document similarities of one profile: that profile's alone when the matcher can
-    score them so, else taken from one pass over every document (made once, not per row)."""
-    one = getattr(matcher, "profile_document_scores", None)
-    if one is not None:
-        return lambda profile: np.asarray(one(query, profile), dtype=float)
-    every = matcher.document_scores(query)
-    return lambda profile: np.asarray(every[profile], dtype=float)
+        p = int(scored.positions[j])
+        rows.append(format_row(
+            rank, facts[ids[p]], activity.get(ids[p], NO_ACTIVITY), float(scored.score[j]),
+            float(scored.match[j]), [(a, titles.get(a, a)) for a in picks[j]],
+            explainer.shared_terms(request.text, p, WHY_TERMS), as_of))
+    return ShortlistResult(pd.DataFrame(rows, columns=COLUMNS), request.matcher, cached,
+                           len(profiles), len(candidates), warnings)
 
 
 def read_interests(path: str | Path | None) -> str:

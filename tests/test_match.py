@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from ranking.base import Document, Profile, ProfileMatcher
+from ranking.base import Document, Matcher, Profile
 from ranking.match import AGGREGATIONS, TfidfMatcher, _segment_topk_mean
 from ranking.matchers import MATCHERS, make_matcher
 
@@ -87,7 +87,7 @@ def test_shared_terms_explain_the_match():
 
 def test_estimator_conventions():
     matcher = TfidfMatcher(aggregation="topk", top_k=2)
-    assert isinstance(matcher, ProfileMatcher)
+    assert isinstance(matcher, Matcher)
     assert clone(matcher).get_params()["top_k"] == 2
     with pytest.raises(Exception, match="not fitted"):
         matcher.score(["robot"])

@@ -12,6 +12,7 @@ import pytest
 
 from profscout.core.errors import UserError
 from profscout.core.store import connect
+from profscout.core.store.embeddings import EmbeddingTable
 from ranking.base import Document, Profile
 from ranking.embedding_cache import EmbeddingCache, from_blob, text_hash, to_blob
 from ranking.match import TfidfMatcher
@@ -124,10 +125,12 @@ def test_semantic_without_the_extra_says_how_to_install(tmp_path: Path) -> None:
 
 
 def test_unknown_aggregation_and_weight_are_user_errors() -> None:
+    """Parameters are checked when fitting (an estimator's __init__ only stores them)."""
+    encoder = lambda texts: np.ones((len(texts), 4))  # noqa: E731
     with pytest.raises(UserError, match="aggregation"):
-        SemanticMatcher(aggregation="median")
+        SemanticMatcher(aggregation="median", encoder=encoder).fit(_profiles())
     with pytest.raises(UserError, match="weight"):
-        HybridMatcher(semantic_weight=2.0)
+        HybridMatcher(semantic_weight=2.0).fit(_profiles())
 
 
 def test_model_names_and_folders_resolve(tmp_path: Path, monkeypatch) -> None:
@@ -163,25 +166,31 @@ def test_embedding_cache_on_a_real_store(model_ready: None, db_path: Path) -> No
     texts = ["Self-supervised learning for microscopy.", "Protein structure prediction.",
              "Self-supervised learning for microscopy."]
     conn = connect(db_path)
-    first = SemanticMatcher(cache=EmbeddingCache(conn))
+    cache = EmbeddingCache(EmbeddingTable(conn))
+    first = SemanticMatcher(cache=cache)
     vectors = first.embed(texts)
     assert vectors.shape == (3, 384)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     np.testing.assert_array_equal(vectors[0], vectors[2])
-    assert first.cache.stats.misses == 2 and first.cache.stats.hits == 0
+    assert cache.stats.misses == 2 and cache.stats.hits == 0
+    assert EmbeddingTable(conn).count() == 0  # nothing written until the owner saves
+    assert cache.save() == 2
     conn.close()
 
     # a later run (new connection, empty memory) embeds only the new text
     conn = connect(db_path)
     rows = conn.execute("SELECT model, dim, length(vector) FROM embeddings").fetchall()
     assert [tuple(r) for r in rows] == [(DEFAULT_MODEL, 384, 384 * 4)] * 2
-    again = SemanticMatcher(cache=EmbeddingCache(conn))
+    cache = EmbeddingCache(EmbeddingTable(conn))
+    again = SemanticMatcher(cache=cache)
     vectors2 = again.embed([*texts, "Graph neural networks for chemistry."])
-    assert again.cache.stats.store_hits == 2 and again.cache.stats.misses == 1
+    assert cache.stats.store_hits == 2 and cache.stats.misses == 1
     np.testing.assert_allclose(vectors2[:3], vectors, atol=1e-6)
+    assert cache.save() == 1
     assert conn.execute("SELECT count(*) FROM embeddings").fetchone()[0] == 3
     # a different model never sees these vectors
-    assert EmbeddingCache(conn).get_many("another/model", [text_hash(texts[0])]) == {}
+    other = EmbeddingCache(EmbeddingTable(conn))
+    assert other.get_many("another/model", [text_hash(texts[0])]) == {}
     conn.close()
 
 
@@ -192,7 +201,8 @@ def test_rank_path_keeps_embeddings_in_the_store(model_ready: None, db_path: Pat
     profiles = _profiles()
     conn = connect(db_path)
     hybrid, _ = fitted_matcher(conn, "hybrid", profiles)
-    assert hybrid.semantic.cache.conn is conn
+    assert isinstance(hybrid, HybridMatcher)
+    assert hybrid.semantic_.cache is hybrid.cache and hybrid.cache is not None
     stored = conn.execute("SELECT count(*) FROM embeddings").fetchone()[0]
     assert stored == 5  # four papers and one interests text
     conn.close()
@@ -200,6 +210,7 @@ def test_rank_path_keeps_embeddings_in_the_store(model_ready: None, db_path: Pat
     profiles[0].documents.append(Document("v3", "Depth estimation from a single image."))
     conn = connect(db_path)
     semantic, _ = fitted_matcher(conn, "semantic", profiles)
+    assert isinstance(semantic, SemanticMatcher) and semantic.cache is not None
     assert semantic.cache.stats.store_hits == 5 and semantic.cache.stats.misses == 1
     assert semantic.score(["monocular depth"]).argmax() == 0
     conn.close()

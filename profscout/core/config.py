@@ -80,3 +80,15 @@ class Settings:
         if "db_path" in values:
             values["db_path"] = Path(str(values["db_path"]))
         return Settings(**{**self.__dict__, **values})
+
+
+# -- Ranking defaults ----------------------------------------------------------------------
+# Read by ranking (the library) and by the CLI (without importing ranking, so that --help
+# stays light). ranking.matchers.MATCHERS registers exactly MATCHER_NAMES.
+RANK_TOP = 25
+RANK_PER_INSTITUTION = 2  # 0: no cap
+RANK_MATCH_WEIGHT = 0.7
+RANK_ACTIVITY_WEIGHT = 0.3
+MATCHER_NAMES = ("tfidf", "semantic", "hybrid")
+DEFAULT_MATCHER = "tfidf"
+# -- end of ranking defaults ---------------------------------------------------------------

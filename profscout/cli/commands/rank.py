@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from profscout.cli.export import FORMATS, check_writable, format_from_path, write_table
 from profscout.cli.options import (
     apply_options,
     build_settings,
@@ -18,24 +19,57 @@ from profscout.cli.options import (
     filter_options,
     source_options,
 )
+from profscout.core.config import (
+    DEFAULT_MATCHER,
+    MATCHER_NAMES,
+    RANK_ACTIVITY_WEIGHT,
+    RANK_MATCH_WEIGHT,
+    RANK_PER_INSTITUTION,
+    RANK_TOP,
+)
 from profscout.core.errors import UserError
-from profscout.cli.export import FORMATS, check_writable, format_from_path, write_table
 
 F = Callable[..., Any]
 
 
-def _matcher_names() -> list[str]:
-    from ranking.matchers import MATCHERS
-
-    return list(MATCHERS)
-
-
 def matcher_option(func: F) -> F:
-    """``--matcher NAME``, choices from the matcher registry."""
+    """``--matcher NAME``, choices from the matcher registry's names."""
     return click.option(
-        "--matcher", type=click.Choice(_matcher_names()), default="tfidf", show_default=True,
-        help="How queries are matched to professors' papers.",
+        "--matcher", type=click.Choice(list(MATCHER_NAMES)), default=DEFAULT_MATCHER,
+        show_default=True, help="How queries are matched to professors' papers.",
     )(func)
+
+
+# request field -> how the user gives it on the command line
+FLAGS = {
+    "query": "QUERY",
+    "top": "--top",
+    "per_institution": "--per-institution",
+    "active_months": "--active-months",
+    "matcher": "--matcher",
+}
+CLI_MESSAGES = {
+    "query": "empty query: say in a few words what you want to work on "
+             "(or give --interests-file)",
+}
+
+
+def as_cli_error(exc: Any) -> UserError:
+    """A library :class:`ranking.shortlist.InvalidRequest` reworded with the flag."""
+    if exc.field in CLI_MESSAGES:
+        return UserError(CLI_MESSAGES[exc.field])
+    flag = FLAGS.get(exc.field)
+    return UserError(f"{flag} {exc.problem}" if flag else str(exc))
+
+
+def _validate(request: Any) -> None:
+    """The library's request check, its errors worded with flags."""
+    from ranking.shortlist import InvalidRequest, validate_request
+
+    try:
+        validate_request(request)
+    except InvalidRequest as exc:
+        raise as_cli_error(exc) from None
 
 
 _rank_options = apply_options([
@@ -46,15 +80,17 @@ _rank_options = apply_options([
     click.option("--interests-file", type=click.Path(exists=True, dir_okay=False,
                  path_type=Path), default=None, metavar="FILE",
                  help="Text about your interests (statement of purpose, CV, abstracts)."),
-    click.option("--top", type=click.IntRange(min=1), default=25, show_default=True,
+    click.option("--top", type=click.IntRange(min=1), default=RANK_TOP, show_default=True,
                  help="Rows in the shortlist."),
     click.option("--match-weight", type=click.FloatRange(min=0), default=None,
-                 help="Weight of the topic match in the score [default: 0.7]."),
+                 help=f"Weight of the topic match in the score [default: {RANK_MATCH_WEIGHT}]."),
     click.option("--activity-weight", type=click.FloatRange(min=0), default=None,
-                 help="Weight of recent activity in the score [default: 0.3]."),
+                 help="Weight of recent activity in the score "
+                      f"[default: {RANK_ACTIVITY_WEIGHT}]."),
     click.option("--weights", default=None, metavar="MATCH,ACTIVITY",
                  help="Both weights at once, e.g. 0.5,0.5."),
-    click.option("--per-institution", type=click.IntRange(min=0), default=2,
+    click.option("--per-institution", type=click.IntRange(min=0),
+                 default=RANK_PER_INSTITUTION,
                  show_default=True, help="At most this many per institution (0: no cap)."),
     click.option("--active-months", type=click.IntRange(min=1), default=None, metavar="N",
                  help="Only professors with an arXiv paper in the last N months."),
@@ -72,8 +108,6 @@ _rank_options = apply_options([
 def parse_weights(weights: str | None, match: float | None, activity: float | None
                   ) -> tuple[float, float]:
     """(match weight, activity weight) from ``--weights`` or the two options."""
-    from ranking.shortlist import DEFAULT_ACTIVITY_WEIGHT, DEFAULT_MATCH_WEIGHT
-
     if weights is not None:
         if match is not None or activity is not None:
             raise UserError("give --weights or --match-weight/--activity-weight, not both")
@@ -83,8 +117,8 @@ def parse_weights(weights: str | None, match: float | None, activity: float | No
         except ValueError:
             raise UserError(f"--weights wants two numbers like 0.7,0.3, got {weights!r}"
                             ) from None
-    return (DEFAULT_MATCH_WEIGHT if match is None else match,
-            DEFAULT_ACTIVITY_WEIGHT if activity is None else activity)
+    return (RANK_MATCH_WEIGHT if match is None else match,
+            RANK_ACTIVITY_WEIGHT if activity is None else activity)
 
 
 def _request(query: str, options: dict[str, Any]) -> Any:
@@ -113,14 +147,16 @@ def _check_output(output: Path, fmt: str | None) -> str:
 def _rank_and_write(settings: Any, request: Any, output: Path, fmt: str,
                     console: Console) -> None:
     from profscout.core.store import connect
-    from ranking.shortlist import build_shortlist, validate_request
+    from ranking.shortlist import InvalidRequest, build_shortlist
 
-    validate_request(request)
+    _validate(request)
     if not Path(settings.db_path).exists():
         raise UserError(f"no store at {settings.db_path}: run `profscout crawl` first")
     conn = connect(settings.db_path)
     try:
         result = build_shortlist(conn, request)
+    except InvalidRequest as exc:
+        raise as_cli_error(exc) from None
     finally:
         conn.close()
     for warning in result.warnings:
@@ -185,17 +221,16 @@ def shortlist(query: str, output: Path, fmt: str | None, db_path: Path | None, m
       profscout shortlist "deep reinforcement learning for robot manipulation" -o list.csv
       profscout shortlist "machine translation" --region europe --top 30 -o list.xlsx
     """
-    from profscout.core.areas import suggest_areas, valid_values
     from crawler.crawl import run_crawl
     from profscout.cli.render import render_summary
-    from ranking.shortlist import validate_request
+    from profscout.core.areas import suggest_areas, valid_values
 
     console = Console(stderr=True)
     fmt = _check_output(output, fmt)
     settings = build_settings(db_path=db_path, csrankings_url=csrankings_url,
                               arxiv_url=arxiv_url, arxiv_delay=arxiv_delay)
     request = _request(query, options)
-    validate_request(request)
+    _validate(request)
     if not request.filters.areas:
         suggested = [code for code, _ in suggest_areas(request.text)]
         if not suggested:

@@ -1,0 +1,192 @@
+"""Reads that build the ranker's profiles and shortlist rows: counted papers, homepage
+interests, paper dates, professor facts and paper titles, each in one batch query.
+
+*Counted* papers are those attributed with ``confidence >= min_confidence`` and published
+within ``[since, until]`` (ISO days, ``since`` optional).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import zlib
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import NamedTuple
+
+from profscout.core.store.institutions import COUNTRY_SQL, REGION_SQL
+
+MAX_SQL_IDS = 500  # ids given to SQL as one list; more are filtered in Python
+
+
+class CountedPaper(NamedTuple):
+    """One counted paper of one professor."""
+
+    professor_id: int
+    confidence: float
+    arxiv_id: str
+    title: str
+    abstract: str
+    published: date
+
+
+@dataclass(frozen=True)
+class PaperWindow:
+    """Which attributed papers count: confidence floor and publication days."""
+
+    min_confidence: float
+    until: date
+    since: date | None = None
+
+    def where(self) -> tuple[str, tuple[object, ...]]:
+        """SQL condition on ``a`` (authorships) and ``p`` (papers), with its arguments."""
+        sql = "a.confidence >= ? AND substr(p.published, 1, 10) <= ?"
+        args: tuple[object, ...] = (self.min_confidence, self.until.isoformat())
+        if self.since is not None:
+            sql += " AND substr(p.published, 1, 10) >= ?"
+            args = (*args, self.since.isoformat())
+        return sql, args
+
+
+@dataclass(frozen=True)
+class ProfessorFacts:
+    """What a shortlist row shows of one professor (homepage fields '' without one)."""
+
+    id: int
+    key: str
+    name: str
+    institution: str
+    homepage: str | None
+    scholar_id: str | None
+    region: str
+    country: str
+    latitude: float | None
+    longitude: float | None
+    final_url: str | None
+    emails: str | None
+    lab_name: str | None
+    lab_url: str | None
+    recruiting: str | None
+    recruiting_evidence: str | None
+    links_json: str | None
+
+
+def has_professors(conn: sqlite3.Connection) -> bool:
+    """Whether the store holds any professor."""
+    return conn.execute("SELECT 1 FROM professors LIMIT 1").fetchone() is not None
+
+
+def _day(value: object) -> date:
+    return date.fromisoformat(str(value)[:10])
+
+
+def counted_papers(conn: sqlite3.Connection, window: PaperWindow,
+                   professor_ids: Collection[int] | None = None) -> list[CountedPaper]:
+    """Counted papers, by professor, newest first (ties by arXiv id)."""
+    where, args = window.where()
+    wanted = set(professor_ids) if professor_ids is not None else None
+    if wanted is not None and len(wanted) <= MAX_SQL_IDS:
+        where += f" AND a.professor_id IN ({','.join('?' * len(wanted))})"
+        args = (*args, *sorted(wanted))
+    rows = conn.execute(
+        "SELECT a.professor_id, a.confidence, p.arxiv_id, p.title, p.abstract, p.published "
+        f"FROM authorships a JOIN papers p USING (arxiv_id) WHERE {where} "
+        "ORDER BY a.professor_id, p.published DESC, p.arxiv_id",
+        args,
+    )
+    return [CountedPaper(pid, float(conf), arxiv_id, title, abstract, _day(published))
+            for pid, conf, arxiv_id, title, abstract, published in rows
+            if wanted is None or pid in wanted]
+
+
+def homepage_interests(conn: sqlite3.Connection,
+                       professor_ids: Collection[int] | None = None) -> dict[int, str]:
+    """Non-empty homepage interests text by professor."""
+    wanted = set(professor_ids) if professor_ids is not None else None
+    return {pid: text for pid, text in conn.execute(
+        "SELECT professor_id, interests FROM homepages WHERE interests != ''")
+        if wanted is None or pid in wanted}
+
+
+def profiled_professor_ids(conn: sqlite3.Connection, window: PaperWindow) -> list[int]:
+    """Professors with a counted paper or homepage interests, ascending."""
+    where, args = window.where()
+    rows = conn.execute(
+        f"SELECT a.professor_id FROM authorships a JOIN papers p USING (arxiv_id) WHERE {where} "
+        "UNION SELECT professor_id FROM homepages WHERE interests != ''",
+        args,
+    )
+    return sorted(pid for (pid,) in rows)
+
+
+def _row_crc(row: str) -> int:
+    return zlib.crc32(row.encode("utf-8", "surrogatepass"))
+
+
+def _joined(*columns: str) -> str:
+    """SQL joining ``columns`` into one text (NULL as empty), unit-separated."""
+    return " || char(31) || ".join(f"coalesce({c}, '')" for c in columns)
+
+
+def profile_source_summary(conn: sqlite3.Connection, window: PaperWindow
+                           ) -> list[tuple[int, int | None]]:
+    """``(row count, sum of row checksums)`` of the counted papers (id, date, title,
+    abstract; by the window's dates), the authorships at the confidence floor (professor,
+    paper, confidence) and the non-empty homepage interests: any insert, delete or edit of
+    those rows changes it (but for a 1 in 2**32 checksum coincidence)."""
+    conn.create_function("profscout_crc", 1, _row_crc, deterministic=True)
+    where, args = window.where()
+    paper_where = where.split(" AND ", 1)[1]  # the date bounds, without the confidence
+    queries: list[tuple[str, Sequence[object]]] = [
+        ("SELECT count(*), sum(profscout_crc("
+         f"{_joined('arxiv_id', 'published', 'title', 'abstract')})) "
+         f"FROM papers p WHERE {paper_where}", args[1:]),
+        (f"SELECT count(*), sum(profscout_crc({_joined('professor_id', 'arxiv_id')} "
+         "|| char(31) || quote(confidence))) FROM authorships a WHERE a.confidence >= ?",
+         (window.min_confidence,)),
+        ("SELECT count(*), sum(profscout_crc("
+         f"{_joined('professor_id', 'interests')})) FROM homepages WHERE interests != ''", ()),
+    ]
+    return [tuple(conn.execute(sql, sql_args).fetchone()) for sql, sql_args in queries]
+
+
+def attributed_paper_dates(conn: sqlite3.Connection, min_confidence: float
+                           ) -> dict[int, list[date]]:
+    """Publication days of each professor's papers attributed with at least
+    ``min_confidence``."""
+    out: dict[int, list[date]] = {}
+    for pid, published in conn.execute(
+        "SELECT a.professor_id, p.published FROM authorships a JOIN papers p USING (arxiv_id) "
+        "WHERE a.confidence >= ?", (min_confidence,)
+    ):
+        out.setdefault(pid, []).append(_day(published))
+    return out
+
+
+def professor_facts(conn: sqlite3.Connection, professor_ids: Iterable[int]
+                    ) -> dict[int, ProfessorFacts]:
+    """:class:`ProfessorFacts` of the given professors (unknown ids left out)."""
+    wanted = set(professor_ids)
+    rows = conn.execute(
+        "SELECT p.id, p.key, p.name, p.institution, p.homepage, p.scholar_id, "
+        f"{REGION_SQL}, {COUNTRY_SQL}, "
+        "i.latitude, i.longitude, h.final_url, h.emails, h.lab_name, h.lab_url, h.recruiting, "
+        "h.recruiting_evidence, h.links_json "
+        "FROM professors p LEFT JOIN institutions i ON i.name = p.institution "
+        "LEFT JOIN homepages h ON h.professor_id = p.id"
+    )
+    return {row[0]: ProfessorFacts(*row) for row in rows if row[0] in wanted}
+
+
+def paper_titles(conn: sqlite3.Connection, arxiv_ids: Iterable[str]) -> dict[str, str]:
+    """Stored title of each of ``arxiv_ids`` (whitespace runs collapsed)."""
+    ids = list(dict.fromkeys(arxiv_ids))
+    out: dict[str, str] = {}
+    for start in range(0, len(ids), MAX_SQL_IDS):
+        chunk = ids[start:start + MAX_SQL_IDS]
+        for arxiv_id, title in conn.execute(
+            f"SELECT arxiv_id, title FROM papers WHERE arxiv_id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ):
+            out[arxiv_id] = " ".join(title.split())
+    return out

@@ -21,7 +21,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from profscout.core.activity import MIN_CONFIDENCE, months_ago, store_activity
 from crawler.arxiv_client import (
     MAX_NAMES_PER_QUERY,
     ArxivClient,
@@ -29,6 +28,9 @@ from crawler.arxiv_client import (
     Paper,
     get_client,
 )
+from crawler.stages import StageContext, StageReport
+from profscout.core.activity import MIN_CONFIDENCE, months_ago, store_activity
+from profscout.core.errors import SourceError
 from profscout.core.names import (
     Attribution,
     Claim,
@@ -45,8 +47,6 @@ from profscout.core.names import (
     query_forms,
     share_between_namesakes,
 )
-from profscout.core.errors import SourceError
-from crawler.stages import StageContext, StageReport
 from profscout.core.store import transaction
 
 log = logging.getLogger(__name__)

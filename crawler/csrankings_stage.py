@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from crawler.runner import run_spider_in_child
-from profscout.core.errors import SourceError
 from crawler.stages import StageContext, StageReport
+from profscout.core.errors import SourceError
 
 STAGE = "csrankings"
 

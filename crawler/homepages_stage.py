@@ -17,8 +17,8 @@ from typing import Any
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from crawler.runner import run_spider_in_child
-from profscout.core.errors import SourceError
 from crawler.stages import StageContext, StageReport
+from profscout.core.errors import SourceError
 
 STAGE = "homepages"
 

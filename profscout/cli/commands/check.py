@@ -18,7 +18,6 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from profscout.core.activity import MIN_CONFIDENCE, months_ago, verdict
 from crawler.arxiv_client import get_client
 from crawler.arxiv_stage import (
     LookupBatch,
@@ -30,6 +29,9 @@ from crawler.arxiv_stage import (
     save_results,
     sync_covers,
 )
+from profscout.cli.options import build_settings, db_option, source_options
+from profscout.core.activity import MIN_CONFIDENCE, months_ago, verdict
+from profscout.core.errors import UserError
 from profscout.core.names import (
     PersonEvidence,
     ambiguity_reasons,
@@ -39,8 +41,6 @@ from profscout.core.names import (
     query_forms,
     validate_person_name,
 )
-from profscout.cli.options import build_settings, db_option, source_options
-from profscout.core.errors import UserError
 from profscout.core.store import connect, transaction
 
 CACHE_DAYS = 7

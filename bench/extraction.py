@@ -136,7 +136,7 @@ def _world_rows(all_rows: list[dict[str, str]], manifest: Path) -> list[dict[str
 
 def import_rows(db: Path, rows: list[dict[str, str]]) -> dict[int, str]:
     """Insert the rows as professors; return professor id -> original homepage."""
-    from crawler.csrankings import display_name
+    from profscout.core.names import display_name
     from profscout.core.store import connect, transaction
 
     conn = connect(db)

@@ -33,7 +33,7 @@ from lxml import etree
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.csrankings import display_name, fold  # noqa: E402
+from profscout.core.names import display_name, fold  # noqa: E402
 from profscout.core.store import connect, transaction  # noqa: E402
 from ranking.cache import fitted_matcher  # noqa: E402
 from ranking.profiles import StoreProfiles  # noqa: E402

@@ -15,9 +15,6 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from profscout.core.config import Settings
-from profscout.core.errors import UserError
-from profscout.core.selection import Filters, select, validate_filters
 from crawler.stages import (
     STAGE_ORDER,
     STAGES,
@@ -26,6 +23,9 @@ from crawler.stages import (
     StageReport,
     load_stage,
 )
+from profscout.core.config import Settings
+from profscout.core.errors import UserError
+from profscout.core.selection import Filters, select, validate_filters
 from profscout.core.store import connect
 
 

@@ -177,13 +177,13 @@ class LocalArxiv:
 def add_professor(conn: sqlite3.Connection, key: str, institution: str,
                   aliases: tuple[str, ...] = (), areas: tuple[str, ...] = ()) -> int:
     """Insert a professor with aliases (and area counts) into a test store; return the id."""
-    from profscout.core.names import clean_name
+    from profscout.core.names import display_name
     conn.execute("INSERT INTO professors (key, name, institution) VALUES (?, ?, ?)",
-                 (key, clean_name(key), institution))
+                 (key, display_name(key), institution))
     pid = conn.execute("SELECT id FROM professors WHERE key = ?", (key,)).fetchone()[0]
     for alias in (key, *aliases):
         conn.execute("INSERT INTO professor_aliases VALUES (?, ?, ?)",
-                     (pid, alias, clean_name(alias)))
+                     (pid, alias, display_name(alias)))
     for area in areas:
         conn.execute("INSERT INTO area_counts VALUES (?, ?, 2025, 1, 0.5)", (pid, area))
     return pid

@@ -7,10 +7,10 @@ from typing import Any
 from rich.console import Console
 
 from crawler import stages
-from profscout.core.config import Settings
 from crawler.crawl import render_summary, run_crawl
-from profscout.core.selection import Filters
 from crawler.stages import StageContext, StageReport
+from profscout.core.config import Settings
+from profscout.core.selection import Filters
 from profscout.core.store import connect, transaction
 from tests.local_arxiv import add_professor
 

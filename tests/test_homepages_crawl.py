@@ -21,8 +21,8 @@ from scrapy.exceptions import IgnoreRequest
 from crawler.homepages_stage import run as run_stage
 from crawler.middlewares import DeadHosts
 from crawler.runner import run_spider_in_child
-from profscout.core.config import Settings
 from crawler.stages import StageContext
+from profscout.core.config import Settings
 from profscout.core.store import connect, transaction
 
 PAGES = Path(__file__).parent / "fixtures" / "homepages"

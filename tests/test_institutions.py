@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.csrankings_store import import_snapshot
 from profscout.core import store
+from profscout.core.store.csrankings import import_snapshot
 from ranking.institutions import geometric_mean_score, score_institutions
 from tests.test_csrankings_parse import full_snapshot
 

@@ -10,8 +10,8 @@ import pytest
 from rich.console import Console
 
 from crawler.arxiv_stage import run
-from profscout.core.config import Settings
 from crawler.stages import StageContext
+from profscout.core.config import Settings
 from profscout.core.store import connect, transaction
 from tests.local_arxiv import add_professor
 

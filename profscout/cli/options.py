@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from profscout.core import config
 from crawler.stages import STAGE_ORDER
+from profscout.core import config
 
 F = Callable[..., Any]
 

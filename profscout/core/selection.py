@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from profscout.core.areas import arxiv_categories_for, resolve_areas, venues_for
-from crawler.csrankings import display_name, fold
 from profscout.core.errors import UserError
+from profscout.core.names import display_name, fold
 
 # CSRankings region names → the regions stored per institution (None: everywhere).
 REGIONS: dict[str, frozenset[str] | None] = {

@@ -8,6 +8,7 @@ from typing import Any
 import click
 from rich.console import Console
 
+from crawler.crawl import render_summary, run_crawl
 from profscout.cli.options import (
     build_settings,
     crawl_options,
@@ -15,7 +16,6 @@ from profscout.cli.options import (
     filter_options,
     source_options,
 )
-from crawler.crawl import render_summary, run_crawl
 from profscout.core.selection import Filters
 
 

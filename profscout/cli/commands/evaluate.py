@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from profscout.cli.commands.rank import matcher_option
-from profscout.core.errors import UserError
 from profscout.cli.export import atomic_path
+from profscout.core.errors import UserError
 
 
 def write_predictions(folder: Path, name: str, predictions: dict[str, dict[str, float]]

@@ -10,12 +10,12 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from profscout.core.areas import load_areas, resolve_areas
 from profscout.cli.options import build_settings, db_option
+from profscout.core.areas import load_areas, resolve_areas
 from profscout.core.errors import UserError
-from ranking.institutions import area_rows, score_institutions
 from profscout.core.selection import has_area_counts, region_members, resolve_region
 from profscout.core.store import connect
+from ranking.institutions import area_rows, score_institutions
 
 
 @click.command()

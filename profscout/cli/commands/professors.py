@@ -14,9 +14,9 @@ from typing import Any
 
 import click
 
+from profscout.cli.export import FORMATS, write_table
 from profscout.cli.options import build_settings, db_option, filter_options
 from profscout.core.errors import UserError
-from profscout.cli.export import FORMATS, write_table
 from profscout.core.selection import Filters, select_professors
 
 COLUMNS = [

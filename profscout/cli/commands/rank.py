@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from profscout.cli.export import FORMATS, check_writable, format_from_path, write_table
 from profscout.cli.options import (
     apply_options,
     build_settings,
@@ -19,7 +20,6 @@ from profscout.cli.options import (
     source_options,
 )
 from profscout.core.errors import UserError
-from profscout.cli.export import FORMATS, check_writable, format_from_path, write_table
 
 F = Callable[..., Any]
 
@@ -185,8 +185,8 @@ def shortlist(query: str, output: Path, fmt: str | None, db_path: Path | None, m
       profscout shortlist "deep reinforcement learning for robot manipulation" -o list.csv
       profscout shortlist "machine translation" --region europe --top 30 -o list.xlsx
     """
-    from profscout.core.areas import suggest_areas, valid_values
     from crawler.crawl import render_summary, run_crawl
+    from profscout.core.areas import suggest_areas, valid_values
     from ranking.shortlist import validate_request
 
     console = Console(stderr=True)

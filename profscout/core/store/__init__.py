@@ -16,15 +16,20 @@ fetch_log          every URL fetched by any stage, with its outcome
 papers             arXiv papers (one row per arXiv id)
 authorships        paper <-> professor, with the author string matched and a confidence
 arxiv_sync         per professor: when arXiv was last asked, newest paper date seen
-activity           per professor: paper counts over 6/12/24 months, latest date, trend
 ranking_cache      fitted ranking indexes, keyed by what they were fitted on
 embeddings         sentence embeddings keyed by model and text hash
+
+(Version 1 also had an ``activity`` table; version 2 drops it: activity is computed from
+``authorships`` at the date a ranking asks for, see ``profscout.core.activity``.)
+
+The SQL lives in the topic modules of this package (``csrankings``, ``homepages``,
+``papers``, ...); lists of ids are passed to SQL in chunks by :func:`id_chunks`.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -151,7 +156,9 @@ CREATE TABLE embeddings (
 """
 
 # MIGRATIONS[i] upgrades a store at version i to version i + 1.
-MIGRATIONS: list[str] = [SCHEMA_V1]
+DROP_ACTIVITY = "DROP TABLE IF EXISTS activity"
+
+MIGRATIONS: list[str] = [SCHEMA_V1, DROP_ACTIVITY]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -215,3 +222,19 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         raise
     else:
         conn.execute("COMMIT")
+
+
+MAX_IDS_PER_STATEMENT = 500  # well below SQLite's limit on bound parameters
+
+
+def id_chunks(ids: Iterable[int], size: int = MAX_IDS_PER_STATEMENT
+              ) -> Iterator[tuple[str, list[int]]]:
+    """``(placeholders, chunk)`` pairs covering ``ids`` in order, for ``IN (...)`` clauses.
+
+    The one way the store passes a list of ids to SQL: ``placeholders`` is ``"?,?,..."``
+    with one mark per id of ``chunk``.
+    """
+    items = [int(i) for i in ids]
+    for start in range(0, len(items), size):
+        chunk = items[start:start + size]
+        yield ",".join("?" * len(chunk)), chunk

@@ -33,12 +33,12 @@ sys.path.insert(0, str(ROOT))
 
 from rich.console import Console  # noqa: E402
 
-from profscout.core.activity import months_ago  # noqa: E402
 from crawler.arxiv_client import ArxivClient  # noqa: E402
 from crawler.arxiv_stage import run as run_stage  # noqa: E402
-from profscout.core.names import display_name, parse_name  # noqa: E402
-from profscout.core.config import Settings  # noqa: E402
 from crawler.stages import StageContext  # noqa: E402
+from profscout.core.activity import months_ago  # noqa: E402
+from profscout.core.config import Settings  # noqa: E402
+from profscout.core.names import display_name, parse_name  # noqa: E402
 from profscout.core.store import connect, transaction  # noqa: E402
 from tests.world import start_world  # noqa: E402
 

@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.csrankings import build_snapshot  # noqa: E402
 from crawler.csrankings_stage import spider_settings  # noqa: E402
-from profscout.core.store.csrankings import import_snapshot  # noqa: E402
 from crawler.runner import run_spider_in_child  # noqa: E402
 from profscout.core.store import connect  # noqa: E402
+from profscout.core.store.csrankings import import_snapshot  # noqa: E402
 from tests.world import start_world, world_available  # noqa: E402
 
 

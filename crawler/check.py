@@ -127,7 +127,8 @@ class CheckResult:
 
 def _from_result(res: PersonResult, window: date) -> tuple[list[CheckedPaper],
                                                            list[CheckedPaper]]:
-    papers, leads = [], []
+    papers: list[CheckedPaper] = []
+    leads: list[CheckedPaper] = []
     for f in res.kept:
         if f.paper.published.date() <= window:
             continue
@@ -164,7 +165,9 @@ def _cached(conn: sqlite3.Connection, pid: int, window: date, today: date
     checked = datetime.fromisoformat(sync.checked_at)
     if checked.date() < today - timedelta(days=CACHE_DAYS):
         return None
-    papers, leads, ambiguous = [], [], False
+    papers: list[CheckedPaper] = []
+    leads: list[CheckedPaper] = []
+    ambiguous = False
     for r in papers_store.authored_papers(conn, pid, published_after=window.isoformat()):
         ambiguous = ambiguous or "ambiguous name" in r.evidence
         item = CheckedPaper(r.published, r.arxiv_id, r.title, r.categories,

@@ -89,6 +89,11 @@ def failure_state(failure: Failure) -> tuple[str, str]:
     return "error", f"{type(exc).__name__}: {text}"[:300]
 
 
+def _content_type(response: Response) -> str | None:
+    value = response.headers.get(b"Content-Type")
+    return value.decode("latin-1") or None if value else None
+
+
 def response_state(response: Response) -> tuple[str, str]:
     """``("ok", "")`` for a usable HTML page, else the state it puts the homepage in."""
     status = response.status
@@ -96,7 +101,7 @@ def response_state(response: Response) -> tuple[str, str]:
         return "not_found", f"HTTP {status}"
     if status >= 400:
         return "error", f"HTTP {status}"
-    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+    content_type = _content_type(response)
     if not is_html_content_type(content_type):
         return "not_html", content_type or ""
     if not looks_like_html(response.body):
@@ -172,7 +177,7 @@ class HomepagesSpider(scrapy.Spider):
         return self.executors[homepage]
 
     async def _page(self, job: Job, response: Response, homepage: bool) -> PageFacts:
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+        content_type = _content_type(response)
         future = self._executor(homepage).submit(extract_response, response.body, content_type,
                                                  response.url, job.name, homepage)
         return await asyncio.wrap_future(future)
@@ -186,7 +191,7 @@ class HomepagesSpider(scrapy.Spider):
         if state == "ok":
             # Links are read here, quickly, so the next requests go out at once; the full
             # extraction runs in a worker meanwhile.
-            content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+            content_type = _content_type(response)
             text, _ = decode_html(response.body, content_type)
             for url in candidate_links(text, response.url, self.max_pages):
                 job.pending += 1
@@ -229,7 +234,7 @@ class HomepagesSpider(scrapy.Spider):
         meta[FETCHES_META] = []
 
     def _request_dropped(self, request: scrapy.Request, spider: scrapy.Spider) -> None:
-        job = self.jobs.get(request.meta.get("professor_id"))
+        job = self.jobs.get(request.meta.get("professor_id", -1))
         if job is None or job.done:
             return
         job.fetches.append({"url": request.url, "status": None, "bytes": None,

@@ -36,8 +36,8 @@ from tests.world import start_world, world_available  # noqa: E402
 
 def crawl(url: str, db: Path) -> tuple[float, dict]:
     started = time.perf_counter()
-    report = run_spider_in_child("csrankings", {"url": url, "db": str(db)},
-                                 settings=spider_settings(url))
+    report = run_spider_in_child("csrankings", {"url": url},
+                                 settings=spider_settings(url, db))
     if report.get("error"):
         raise SystemExit(f"crawl failed: {report['error']}")
     return time.perf_counter() - started, report

@@ -58,7 +58,8 @@ class HostPacing:
         self.max_delay = crawler.settings.getfloat("CRAWL_DELAY_MAX", 60.0)
         self.clock = clock
         self.crawl_delays: dict[str, float] = {}
-        self.not_before: dict[str, float] = {}
+        self.paused_until: dict[str, float] = {}
+        self.last_sent: dict[str, float] = {}
 
     @classmethod
     def of(cls, crawler: Crawler) -> HostPacing:
@@ -75,17 +76,19 @@ class HostPacing:
 
     def pause(self, host: str, seconds: float) -> None:
         """Send nothing to ``host`` for ``seconds`` from now."""
-        self.not_before[host] = max(self.not_before.get(host, 0.0), self.clock() + seconds)
+        self.paused_until[host] = max(self.paused_until.get(host, 0.0), self.clock() + seconds)
 
     def ready_in(self, host: str) -> float:
         """Seconds until ``host`` may be sent a request (0: now)."""
-        return max(0.0, self.not_before.get(host, 0.0) - self.clock())
+        ready = self.paused_until.get(host, 0.0)
+        delay = self.crawl_delays.get(host)
+        if delay and host in self.last_sent:
+            ready = max(ready, self.last_sent[host] + delay)
+        return max(0.0, ready - self.clock())
 
     def take_turn(self, host: str) -> None:
-        """A request goes to ``host`` now: the next one waits for its ``Crawl-delay``."""
-        delay = self.crawl_delays.get(host)
-        if delay:
-            self.not_before[host] = max(self.not_before.get(host, 0.0), self.clock() + delay)
+        """A request goes to ``host`` now (the next one waits for its ``Crawl-delay``)."""
+        self.last_sent[host] = self.clock()
 
     async def wait_turn(self, request: Request) -> None:
         """Wait until the request's host may be sent it, then take that turn."""

@@ -299,3 +299,24 @@ def test_dead_host_count_resets_on_an_answer() -> None:
         hosts.check(request("g"))
     hosts.check(Request("http://10.0.0.1/robots.txt"))  # unlogged requests are not held back
     hosts.check(request("x").replace(url="http://10.0.0.2/x"))  # other hosts neither
+
+
+def test_host_pacing_keeps_crawl_delay_and_retry_after_per_host() -> None:
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import HostPacing
+
+    now = [100.0]
+    pacing = HostPacing(get_crawler(settings_dict={"CRAWL_DELAY_MAX": 5.0}),
+                        clock=lambda: now[0])
+    pacing.take_turn("a")  # robots.txt went out before its Crawl-delay was known
+    assert pacing.set_crawl_delay("a", 30) == 5.0  # capped
+    assert pacing.ready_in("a") == 5.0 and pacing.ready_in("b") == 0.0
+    now[0] += 5.0
+    pacing.take_turn("a")
+    now[0] += 1.0
+    assert pacing.ready_in("a") == 4.0
+    pacing.pause("b", 2.0)  # Retry-After: 2 for host b only
+    assert pacing.ready_in("b") == 2.0 and pacing.ready_in("c") == 0.0
+    pacing.pause("a", 10.0)  # a pause longer than the delay wins
+    assert pacing.ready_in("a") == 10.0

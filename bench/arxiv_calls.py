@@ -38,7 +38,7 @@ from crawler.arxiv_stage import run as run_stage  # noqa: E402
 from crawler.stages import StageContext  # noqa: E402
 from profscout.core.activity import months_ago  # noqa: E402
 from profscout.core.config import Settings  # noqa: E402
-from profscout.core.names import clean_name, parse_name  # noqa: E402
+from profscout.core.names import display_name, parse_name  # noqa: E402
 from profscout.core.store import connect, transaction  # noqa: E402
 from tests.world import start_world  # noqa: E402
 
@@ -72,11 +72,11 @@ def build_store(path: Path, people: list[tuple[str, str, list[str]]]) -> list[in
     with transaction(conn):
         for key, institution, aliases in people:
             cur = conn.execute("INSERT INTO professors (key, name, institution) VALUES (?, ?, ?)",
-                               (key, clean_name(key), institution))
+                               (key, display_name(key), institution))
             ids.append(cur.lastrowid)
             for alias in aliases:
                 conn.execute("INSERT OR IGNORE INTO professor_aliases VALUES (?, ?, ?)",
-                             (cur.lastrowid, alias, clean_name(alias)))
+                             (cur.lastrowid, alias, display_name(alias)))
     conn.close()
     return ids
 

@@ -40,8 +40,9 @@ BOUND_RULE = ("the busiest host's requests (robots.txt, retries and redirects in
 def main(argv: list[str] | None = None) -> int:
     from bench.extraction import _world_rows, import_rows, world_csrankings
     from crawler import settings as crawl_settings
-    from crawler.runner import run_spider_in_child
+    from crawler.homepages_stage import crawl_homepages
     from profscout.core.store import connect
+    from profscout.core.store.homepages import pending_homepages
     from tests.world import HOMEPAGE_MANIFEST, start_world, world_available
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -70,9 +71,10 @@ def main(argv: list[str] | None = None) -> int:
             settings = {"DOWNLOAD_DELAY": delay, "AUTOTHROTTLE_START_DELAY": delay,
                         "LOG_LEVEL": "WARNING"}
             started = time.monotonic()
-            report = run_spider_in_child("homepages", {"db": str(db),
-                                                       "max_pages": str(ns.max_pages)},
-                                         settings, poll_interval=0.05)
+            conn = connect(db)
+            jobs = pending_homepages(conn)
+            conn.close()
+            report = crawl_homepages(db, jobs, max_pages=ns.max_pages, settings=settings)
             wall = time.monotonic() - started
             conn = connect(db)
             states = dict(conn.execute(

@@ -28,16 +28,16 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.csrankings import build_snapshot  # noqa: E402
 from crawler.csrankings_stage import spider_settings  # noqa: E402
-from crawler.csrankings_store import import_snapshot  # noqa: E402
 from crawler.runner import run_spider_in_child  # noqa: E402
 from profscout.core.store import connect  # noqa: E402
+from profscout.core.store.csrankings import import_snapshot  # noqa: E402
 from tests.world import start_world, world_available  # noqa: E402
 
 
 def crawl(url: str, db: Path) -> tuple[float, dict]:
     started = time.perf_counter()
-    report = run_spider_in_child("csrankings", {"url": url, "db": str(db)},
-                                 settings=spider_settings(url))
+    report = run_spider_in_child("csrankings", {"url": url},
+                                 settings=spider_settings(url, db))
     if report.get("error"):
         raise SystemExit(f"crawl failed: {report['error']}")
     return time.perf_counter() - started, report

@@ -136,7 +136,7 @@ def _world_rows(all_rows: list[dict[str, str]], manifest: Path) -> list[dict[str
 
 def import_rows(db: Path, rows: list[dict[str, str]]) -> dict[int, str]:
     """Insert the rows as professors; return professor id -> original homepage."""
-    from crawler.csrankings import display_name
+    from profscout.core.names import display_name
     from profscout.core.store import connect, transaction
 
     conn = connect(db)
@@ -156,8 +156,9 @@ def import_rows(db: Path, rows: list[dict[str, str]]) -> dict[int, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from crawler.runner import run_spider_in_child
+    from crawler.homepages_stage import crawl_homepages
     from profscout.core.store import connect
+    from profscout.core.store.homepages import pending_homepages
     from tests.world import HOMEPAGE_LABELS, HOMEPAGE_MANIFEST, start_world, world_available
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -177,8 +178,10 @@ def main(argv: list[str] | None = None) -> int:
             ids = import_rows(db, rows)
             settings = {"DOWNLOAD_DELAY": ns.delay} if ns.delay is not None else {}
             started = time.monotonic()
-            report = run_spider_in_child(
-                "homepages", {"db": str(db), "max_pages": str(ns.max_pages)}, settings)
+            conn = connect(db)
+            jobs = pending_homepages(conn)
+            conn.close()
+            report = crawl_homepages(db, jobs, max_pages=ns.max_pages, settings=settings)
             elapsed = time.monotonic() - started
             conn = connect(db)
             predictions: dict[str, Prediction] = {}

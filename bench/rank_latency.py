@@ -33,7 +33,7 @@ from lxml import etree
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.csrankings import display_name, fold  # noqa: E402
+from profscout.core.names import display_name, fold  # noqa: E402
 from profscout.core.store import (  # noqa: E402
     connect,
     ranking_cache,  # noqa: E402

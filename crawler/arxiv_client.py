@@ -229,7 +229,8 @@ class PoliteSession(requests.Session):
         if wait > 0:
             self.sleep(wait)
 
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+    def request(  # type: ignore[override]  # same call, fewer declared types
+            self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
         """One logical request: throttled attempts until a valid page or SourceError."""
         kwargs.setdefault("timeout", self.timeout)
         headers = dict(kwargs.pop("headers", None) or {})

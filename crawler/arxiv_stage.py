@@ -6,13 +6,12 @@ name (:mod:`profscout.core.names`); ambiguous names keep a paper only with evide
 committed on its own, so an interruption loses nothing finished. A professor seen before is
 asked only for papers newer than the newest one stored.
 
-:func:`lookup` (query + attribution for a list of :class:`Person`) is shared with
-``profscout check``.
+One person at a time (``crawler.check``): :func:`person_in_store`, :func:`person_by_name`,
+:func:`look_up_person`, :func:`save_lookup` and :func:`sync_covers`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import time
@@ -29,7 +28,7 @@ from crawler.arxiv_client import (
     get_client,
 )
 from crawler.stages import StageContext, StageReport
-from profscout.core.activity import MIN_CONFIDENCE, months_ago, store_activity
+from profscout.core.activity import MIN_CONFIDENCE, months_ago
 from profscout.core.errors import SourceError
 from profscout.core.names import (
     Attribution,
@@ -39,15 +38,17 @@ from profscout.core.names import (
     ambiguity_reasons,
     attribute,
     author_key,
-    clean_name,
     common_name_pattern,
+    display_name,
     frequent_name,
     match_author,
     parse_name,
     query_forms,
     share_between_namesakes,
 )
+from profscout.core.store import papers as papers_store
 from profscout.core.store import transaction
+from profscout.core.store.papers import ArxivSync, PaperRecord
 
 log = logging.getLogger(__name__)
 
@@ -225,10 +226,8 @@ def area_categories(area_codes: Iterable[str]) -> frozenset[str]:
 def name_keys(conn: sqlite3.Connection) -> dict[str, set[int]]:
     """Folded "first surname" of every alias in the store → professor ids."""
     keys: dict[str, set[int]] = defaultdict(set)
-    for row in conn.execute("SELECT professor_id, display FROM professor_aliases"):
-        keys[parse_name(row[1]).key].add(row[0])
-    for row in conn.execute("SELECT id, name FROM professors"):
-        keys[parse_name(row[1]).key].add(row[0])
+    for pid, name in papers_store.all_names(conn):
+        keys[parse_name(name).key].add(pid)
     return keys
 
 
@@ -237,62 +236,58 @@ def load_people(conn: sqlite3.Connection, professor_ids: Sequence[int], window: 
     """The professors to look up, with aliases, evidence and the date to ask from."""
     keys = name_keys(conn)
     by_institution: dict[str, set[str]] = defaultdict(set)
-    for r in conn.execute("SELECT p.institution, a.display FROM professor_aliases a "
-                          "JOIN professors p ON p.id = a.professor_id"):
-        if not common_name_pattern(r[1]):
-            by_institution[r[0]].add(author_key(r[1]))
+    for institution, display in papers_store.alias_institutions(conn):
+        if not common_name_pattern(display):
+            by_institution[institution].add(author_key(display))
     people = []
     for pid in professor_ids:
-        row = conn.execute("SELECT id, name, institution FROM professors WHERE id = ?",
-                           (pid,)).fetchone()
+        row = papers_store.professor(conn, pid)
         if row is None:
             continue
-        aliases = [r[0] for r in conn.execute(
-            "SELECT display FROM professor_aliases WHERE professor_id = ? ORDER BY alias",
-            (pid,))]
-        aliases = list(dict.fromkeys([clean_name(row["name"]), *aliases]))
+        aliases = papers_store.alias_displays(conn, pid)
+        aliases = list(dict.fromkeys([display_name(row.name), *aliases]))
         namesakes = set().union(*(keys.get(parse_name(a).key, set()) for a in aliases)) - {pid}
-        areas = [r[0] for r in conn.execute(
-            "SELECT DISTINCT area FROM area_counts WHERE professor_id = ?", (pid,))]
+        areas = papers_store.professor_areas(conn, pid)
         own = {author_key(a) for a in aliases}
         evidence = PersonEvidence(area_categories=area_categories(areas or fallback_areas),
-                                  institution=row["institution"],
-                                  colleagues=frozenset(by_institution[row["institution"]] - own))
+                                  institution=row.institution,
+                                  colleagues=frozenset(by_institution[row.institution] - own))
         cats: set[str] = set()
         coauthors: list[str] = []
         known_ambiguous = False
-        for r in conn.execute(
-                "SELECT p.categories, p.authors_json, a.matched_name, a.confidence, a.evidence "
-                "FROM authorships a JOIN papers p USING (arxiv_id) WHERE a.professor_id = ?",
-                (pid,)):
-            known_ambiguous = known_ambiguous or "ambiguous name" in r["evidence"]
-            if r["confidence"] >= CONFIRMED:
-                cats.update(r["categories"].split())
-                coauthors += [a for a in json.loads(r["authors_json"]) if a != r["matched_name"]]
+        for authored in papers_store.authored_papers(conn, pid):
+            known_ambiguous = known_ambiguous or "ambiguous name" in authored.evidence
+            if authored.confidence >= CONFIRMED:
+                cats.update(authored.categories)
+                coauthors += [a for a in authored.authors if a != authored.matched_name]
         evidence.with_confirmed(cats, coauthors)
-        sync = conn.execute("SELECT checked_at, newest_published, window_start, status "
-                            "FROM arxiv_sync "
-                            "WHERE professor_id = ?", (pid,)).fetchone()
+        sync = papers_store.arxiv_sync(conn, pid)
         since = window
-        if sync_covers(sync, window):
+        if sync is not None and sync_covers(sync, window):
             # asked before: only what is newer than the newest paper (or the last check)
-            last = sync["newest_published"] or sync["checked_at"]
+            last = sync.newest_published or sync.checked_at
             since = max(window, date.fromisoformat(last[:10]))
-        people.append(Person(clean_name(row["name"]), aliases, pid, row["institution"], since,
+        people.append(Person(display_name(row.name), aliases, pid, row.institution, since,
                              len(namesakes), evidence, known_ambiguous))
     return people
 
 
-def sync_covers(sync: sqlite3.Row | None, window: date) -> bool:
+def sync_covers(sync: ArxivSync | None, window: date) -> bool:
     """Whether a professor's ``arxiv_sync`` row says arXiv was asked back to ``window``
     and answered (so only newer papers need asking for)."""
-    return bool(sync and sync["status"] in ("ok", "no_papers", "unconfirmed")
-                and sync["window_start"] and sync["window_start"] <= window.isoformat())
+    return bool(sync and sync.status in ("ok", "no_papers", "unconfirmed")
+                and sync.window_start and sync.window_start <= window.isoformat())
+
+
+def _paper_record(p: Paper) -> PaperRecord:
+    return PaperRecord(p.arxiv_id, p.title, p.abstract, list(p.authors), list(p.categories),
+                       p.primary_category, p.published.date().isoformat(),
+                       p.updated.date().isoformat() if p.updated else None)
 
 
 def save_results(conn: sqlite3.Connection, results: Sequence[PersonResult], window: date,
-                 today: date, status: str = "ok") -> int:
-    """Write papers, authorships, sync state and activity of one batch (caller commits).
+                 status: str = "ok") -> int:
+    """Write papers, authorships and sync state of one batch (caller commits).
 
     Returns the number of authorships written.
     """
@@ -303,50 +298,18 @@ def save_results(conn: sqlite3.Connection, results: Sequence[PersonResult], wind
         if pid is None:
             continue
         for f in res.kept:
-            p = f.paper
-            conn.execute(
-                "INSERT INTO papers (arxiv_id, title, abstract, authors_json, categories, "
-                "primary_category, published, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT(arxiv_id) DO UPDATE SET title=excluded.title, "
-                "abstract=excluded.abstract, authors_json=excluded.authors_json, "
-                "categories=excluded.categories, primary_category=excluded.primary_category, "
-                "updated=excluded.updated",
-                (p.arxiv_id, p.title, p.abstract, json.dumps(list(p.authors)),
-                 " ".join(p.categories), p.primary_category, p.published.date().isoformat(),
-                 p.updated.date().isoformat() if p.updated else None))
-            conn.execute(
-                "INSERT INTO authorships (professor_id, arxiv_id, matched_name, confidence, "
-                "evidence) VALUES (?, ?, ?, ?, ?) ON CONFLICT(professor_id, arxiv_id) DO "
-                "UPDATE SET matched_name=excluded.matched_name, "
-                "confidence=excluded.confidence, evidence=excluded.evidence",
-                (pid, p.arxiv_id, f.author, f.attribution.confidence,
-                 f.attribution.evidence))
+            papers_store.save_paper(conn, _paper_record(f.paper))
+            papers_store.save_authorship(conn, pid, f.paper.arxiv_id, f.author,
+                                         f.attribution.confidence, f.attribution.evidence)
             added += 1
-        newest = conn.execute(
-            "SELECT MAX(p.published) FROM authorships a JOIN papers p USING (arxiv_id) "
-            "WHERE a.professor_id = ?", (pid,)).fetchone()[0]
-        counted = _counted_papers(conn, pid)
+        newest = papers_store.newest_published(conn, pid)
+        counted = papers_store.count_authorships(conn, pid, MIN_CONFIDENCE)
         state = status
         if status == "ok" and not counted:
             state = "unconfirmed" if (res.rejected or newest) else "no_papers"
-        conn.execute(
-            "INSERT INTO arxiv_sync (professor_id, checked_at, newest_published, window_start, "
-            "status) VALUES (?, ?, ?, ?, ?) ON CONFLICT(professor_id) DO UPDATE SET "
-            "checked_at=excluded.checked_at, newest_published=excluded.newest_published, "
-            "window_start=MIN(COALESCE(arxiv_sync.window_start, excluded.window_start), "
-            "excluded.window_start), status=excluded.status",
-            (pid, now, newest, window.isoformat(), state))
-    papers = {f.paper.arxiv_id for res in results for f in res.kept}
-    touched = {r.person.professor_id for r in results if r.person.professor_id is not None}
-    touched |= resolve_namesakes(conn, papers)
-    store_activity(conn, sorted(touched), today)
+        papers_store.save_sync(conn, pid, now, newest, window.isoformat(), state)
+    resolve_namesakes(conn, {f.paper.arxiv_id for res in results for f in res.kept})
     return added
-
-
-def _counted_papers(conn: sqlite3.Connection, professor_id: int) -> int:
-    """Authorships that count as the professor's papers (confidence >= MIN_CONFIDENCE)."""
-    return conn.execute("SELECT COUNT(*) FROM authorships WHERE professor_id = ? AND "
-                        "confidence >= ?", (professor_id, MIN_CONFIDENCE)).fetchone()[0]
 
 
 def resolve_namesakes(conn: sqlite3.Connection, arxiv_ids: Iterable[str]) -> set[int]:
@@ -357,23 +320,17 @@ def resolve_namesakes(conn: sqlite3.Connection, arxiv_ids: Iterable[str]) -> set
     """
     changed: set[int] = set()
     for arxiv_id in sorted(set(arxiv_ids)):
-        rows = conn.execute("SELECT professor_id, matched_name, confidence, evidence "
-                            "FROM authorships WHERE arxiv_id = ?", (arxiv_id,)).fetchall()
         by_author: dict[str, list[Claim]] = defaultdict(list)
-        for r in rows:
-            by_author[author_key(r["matched_name"])].append(
-                Claim(r["professor_id"], r["confidence"], r["evidence"]))
+        for c in papers_store.claims_on(conn, arxiv_id):
+            by_author[author_key(c.matched_name)].append(
+                Claim(c.professor_id, c.confidence, c.evidence))
         for claims in by_author.values():
             for pid, (confidence, evidence) in share_between_namesakes(claims).items():
-                conn.execute("UPDATE authorships SET confidence = ?, evidence = ? "
-                             "WHERE professor_id = ? AND arxiv_id = ?",
-                             (confidence, evidence, pid, arxiv_id))
+                papers_store.set_claim(conn, pid, arxiv_id, confidence, evidence)
                 changed.add(pid)
     for pid in changed:
-        counted = _counted_papers(conn, pid)
-        if not counted:
-            conn.execute("UPDATE arxiv_sync SET status = 'unconfirmed' WHERE professor_id = ? "
-                         "AND status = 'ok'", (pid,))
+        if not papers_store.count_authorships(conn, pid, MIN_CONFIDENCE):
+            papers_store.mark_unconfirmed(conn, pid)
     return changed
 
 
@@ -381,17 +338,43 @@ def mark_status(conn: sqlite3.Connection, people: Iterable[Person], status: str)
     """Record a professor as accounted for without new papers (error, not checked...)."""
     now = datetime.now(UTC).isoformat(timespec="seconds")
     for person in people:
-        if person.professor_id is None:
-            continue
-        conn.execute(
-            "INSERT INTO arxiv_sync (professor_id, checked_at, status) VALUES (?, ?, ?) "
-            "ON CONFLICT(professor_id) DO UPDATE SET checked_at=excluded.checked_at, "
-            "status=excluded.status", (person.professor_id, now, status))
+        if person.professor_id is not None:
+            papers_store.set_sync_status(conn, person.professor_id, now, status)
+
+
+# ------------------------------------------------------------------------------- one person
+def person_in_store(conn: sqlite3.Connection, professor_id: int, window: date,
+                    areas: Sequence[str] = ()) -> Person | None:
+    """A professor of the store as a :class:`Person` to look up (``areas`` when the store
+    has none for them); None when there is no such professor."""
+    people = load_people(conn, [professor_id], window, areas)
+    return people[0] if people else None
+
+
+def person_by_name(name: str, institution: str, window: date,
+                   areas: Sequence[str] = ()) -> Person:
+    """A name not in the store, looked up under itself back to ``window``."""
+    return Person(name, [name], None, institution, window, 0,
+                  PersonEvidence(area_categories=area_categories(areas),
+                                 institution=institution))
+
+
+def look_up_person(client: ArxivClient, person: Person, window: date, today: date
+                   ) -> PersonResult:
+    """Ask arXiv for one person's papers since ``person.since`` (else ``window``)."""
+    results, _ = lookup(client, LookupBatch([person], person.since or window), today)
+    return results[0]
+
+
+def save_lookup(conn: sqlite3.Connection, result: PersonResult, window: date) -> None:
+    """Store one person's lookup in one transaction (a person of the store only)."""
+    with transaction(conn):
+        save_results(conn, [result], window)
 
 
 # ------------------------------------------------------------------------------- the stage
 def run(ctx: StageContext) -> StageReport:
-    """Fill papers, authorships, arxiv_sync and activity for ``ctx.professor_ids``."""
+    """Fill papers, authorships and arxiv_sync for ``ctx.professor_ids``."""
     months = int(ctx.options.get("months") or DEFAULT_MONTHS)
     today = ctx.options.get("today") or datetime.now(UTC).date()
     window = months_ago(today, months)
@@ -440,7 +423,7 @@ def run(ctx: StageContext) -> StageReport:
                 continue
             failures = 0
             with transaction(ctx.conn):
-                counts["authorships"] += save_results(ctx.conn, results, window, today)
+                counts["authorships"] += save_results(ctx.conn, results, window)
             counts["papers_returned"] += returned
             for res in results:
                 paper_ids.update(f.paper.arxiv_id for f in res.kept)

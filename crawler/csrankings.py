@@ -17,12 +17,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from urllib.parse import urlsplit
+
+from profscout.core.names import display_name, has_dblp_number, name_tokens, same_person_names
 
 SKIP_NOT_UTF8 = "not_utf8"
 SKIP_MISSING_FIELD = "missing_field"
@@ -41,11 +41,8 @@ AUTHOR_INFO_COLUMNS_OLD = ("name", "dept", "area", "subarea", "count", "adjusted
 
 US = "us"
 NO_SCHOLAR = "NOSCHOLARPAGE"
-_DBLP_NUMBER = re.compile(r"\s+(\d{4})$")
 _SCHOLAR_ID = re.compile(r"[A-Za-z0-9_-]{6,20}")
-_NAME_SUFFIXES = {"jr", "junior", "sr", "senior", "ii", "iii", "iv"}
 _SPACES = re.compile(r"\s+")
-_NON_WORD = re.compile(r"[^\w]+")
 _DOUBLE_SCHEME = re.compile(r"^https?://+(?=https?:/)", re.IGNORECASE)
 _ONE_SLASH = re.compile(r"^(https?):/+(?=[^/])", re.IGNORECASE)
 _HAS_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
@@ -154,11 +151,6 @@ def _drop_duplicates(rows: list[dict[str, str]], key: str, skipped: Counter[str]
 
 # --- values -----------------------------------------------------------------------------------
 
-def display_name(name: str) -> str:
-    """A DBLP name without its disambiguation number: ``Wei Wang 0001`` → ``Wei Wang``."""
-    return _DBLP_NUMBER.sub("", name.strip())
-
-
 def normalize_url(url: str) -> str | None:
     """An http(s) URL, repairing ``http:/host``, ``http://https://host`` and a missing
     scheme; None if hopeless."""
@@ -187,36 +179,6 @@ def scholar_id(value: str) -> str | None:
     if not value or value == NO_SCHOLAR or not _SCHOLAR_ID.fullmatch(value):
         return None
     return value
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, punctuation as spaces, whitespace collapsed."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    return " ".join(_NON_WORD.sub(" ", text).split())
-
-
-@lru_cache(maxsize=1 << 16)
-def name_tokens(name: str) -> tuple[str, ...]:
-    """Folded words of a display name, without suffixes such as ``Jr.``."""
-    return tuple(t for t in fold(display_name(name)).replace("_", " ").split()
-            if t not in _NAME_SUFFIXES)
-
-
-def same_person_names(a: str, b: str) -> bool:
-    """Whether two names plausibly belong to one person.
-
-    Same surname (last word) and compatible first names (equal, or one is the initial of
-    the other). Used before merging rows that share only a homepage, since department pages
-    are shared by many people.
-    """
-    ta, tb = name_tokens(a), name_tokens(b)
-    if not ta or not tb or ta[-1] != tb[-1]:
-        return False
-    fa, fb = ta[0], tb[0]
-    if fa == fb:
-        return True
-    return (len(fa) == 1 and fb.startswith(fa)) or (len(fb) == 1 and fa.startswith(fb))
 
 
 def homepage_key(url: str) -> str:
@@ -376,7 +338,7 @@ def _canonical_rank(name: str) -> tuple[int, int, int, str]:
     """Sort key choosing a person's key among aliases: full words, few words, no number."""
     tokens = name_tokens(name)
     has_initial = any(len(t) == 1 for t in tokens)
-    has_number = name != display_name(name)
+    has_number = has_dblp_number(name)
     return (int(has_initial), len(tokens), int(has_number), name)
 
 

@@ -23,7 +23,7 @@ STAGE = "csrankings"
 
 
 def report_from_spider(report: dict[str, Any]) -> StageReport:
-    """The stage report for what the spider (and its pipeline) wrote in ``report``.
+    """The stage report for what the spider (and its pipeline) counted in the crawl's stats.
 
     Counts: ``rows_read``, ``professors``, ``institutions`` (in the source), totals
     ``added``/``updated``/``unchanged`` over all tables, ``tables`` (per table),
@@ -59,9 +59,12 @@ def is_local(url: str) -> bool:
         return False
 
 
-def spider_settings(url: str) -> dict[str, Any]:
-    """Settings for the child crawl: quiet; no politeness delay for a local mirror only."""
+def spider_settings(url: str, db_path: str | Path | None = None) -> dict[str, Any]:
+    """Settings for the child crawl: quiet, the store to write into; no politeness delay for
+    a local mirror only."""
     settings: dict[str, Any] = {"LOG_LEVEL": "WARNING"}
+    if db_path is not None:
+        settings["PROFSCOUT_DB"] = str(db_path)
     if is_local(url):
         settings.update(DOWNLOAD_DELAY=0, AUTOTHROTTLE_ENABLED=False)
     return settings
@@ -71,8 +74,7 @@ def run(ctx: StageContext) -> StageReport:
     """Download and import CSRankings into ``ctx.settings.db_path``."""
     with tempfile.TemporaryDirectory(prefix="profscout-csr-") as tmp:
         progress_file = Path(tmp) / "progress.json"
-        args = {"url": ctx.settings.csrankings_url, "db": str(ctx.settings.db_path),
-                "progress": str(progress_file)}
+        args = {"url": ctx.settings.csrankings_url, "progress": str(progress_file)}
         with Progress(SpinnerColumn(), TextColumn("CSRankings: {task.description}"),
                       TimeElapsedColumn(), console=ctx.console, transient=True,
                       disable=not ctx.show_progress) as progress:
@@ -86,7 +88,8 @@ def run(ctx: StageContext) -> StageReport:
                 progress.update(task, description=state.get("phase", ""))
 
             report = run_spider_in_child("csrankings", spider_args=args,
-                                         settings=spider_settings(ctx.settings.csrankings_url),
+                                         settings=spider_settings(ctx.settings.csrankings_url,
+                                                                  ctx.settings.db_path),
                                          poll=poll,
                                          poll_interval=0.2)
     if report.get("error"):

@@ -1,8 +1,10 @@
-"""HTTP(S) download handler that keeps the dead-host count (see ``crawler.middlewares.DeadHosts``).
+"""HTTP(S) download handler that applies the crawl's per-host politeness right before sending.
 
-It wraps Scrapy's HTTP/1.1 handler: a failure is counted before the downloader sends the
-host's next queued request, and no request is sent to a host given up, so a dead host gets
-exactly ``DEAD_HOST_FAILURES`` attempts when its requests go one at a time.
+It wraps Scrapy's HTTP/1.1 handler: no request is sent to a host given up
+(``crawler.middlewares.DeadHosts``), a failure is counted before the downloader sends the
+host's next queued request (so a dead host gets exactly ``DEAD_HOST_FAILURES`` attempts when
+its requests go one at a time), and each request waits for its host's turn
+(``crawler.middlewares.HostPacing``: robots.txt ``Crawl-delay``, ``Retry-After``).
 """
 
 from __future__ import annotations
@@ -12,18 +14,22 @@ from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from crawler.middlewares import DeadHosts
+from crawler.middlewares import DeadHosts, HostPacing
 
 
-class DeadHostAwareDownloadHandler(HTTP11DownloadHandler):
-    """Scrapy's HTTP/1.1 handler, refusing hosts given up and counting connection failures."""
+class PoliteDownloadHandler(HTTP11DownloadHandler):
+    """Scrapy's HTTP/1.1 handler, refusing hosts given up, counting connection failures and
+    waiting for each host's turn."""
 
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
         self.hosts = DeadHosts.of(crawler)
+        self.pacing = HostPacing.of(crawler)
 
     async def download_request(self, request: Request) -> Response:
         self.hosts.check(request)
+        await self.pacing.wait_turn(request)
+        self.hosts.check(request)  # the host may have been given up meanwhile
         try:
             response = await super().download_request(request)
         except Exception as exc:

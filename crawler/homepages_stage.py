@@ -11,82 +11,79 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from crawler.jobs import write_jobs
 from crawler.runner import run_spider_in_child
 from crawler.stages import StageContext, StageReport
 from profscout.core.errors import SourceError
+from profscout.core.store.homepages import (
+    HomepageJob,
+    homepage_states,
+    pending_homepages,
+    with_homepage,
+)
 
 STAGE = "homepages"
 
 
-def state_counts(conn: sqlite3.Connection, ids: list[int]) -> dict[str, int]:
-    """Homepage states of the professors ``ids`` (those not crawled yet are left out)."""
-    counts: dict[str, int] = {}
-    for chunk in range(0, len(ids), 500):
-        part = ids[chunk:chunk + 500]
-        marks = ",".join("?" * len(part))
-        for state, n in conn.execute(
-                f"SELECT state, count(*) FROM homepages WHERE professor_id IN ({marks}) "
-                "GROUP BY state", part):
-            counts[state] = counts.get(state, 0) + int(n)
-    return dict(sorted(counts.items()))
-
-
-def _with_homepage(conn: sqlite3.Connection, ids: list[int]) -> list[int]:
-    keep: list[int] = []
-    for chunk in range(0, len(ids), 500):
-        part = ids[chunk:chunk + 500]
-        marks = ",".join("?" * len(part))
-        keep += [int(r[0]) for r in conn.execute(
-            f"SELECT id FROM professors WHERE id IN ({marks}) AND homepage IS NOT NULL "
-            "AND trim(homepage) != ''", part)]
-    return sorted(keep)
+def crawl_homepages(db_path: str | Path, jobs: Sequence[HomepageJob], *, max_pages: int = 4,
+                    settings: dict[str, Any] | None = None,
+                    poll: Callable[[], None] | None = None) -> dict[str, Any]:
+    """Crawl ``jobs`` into the store at ``db_path`` (a child process); return the crawl's
+    report (its ``profscout/`` stats: ``selected``, ``finished``, ``states``, ``reason``...)."""
+    with tempfile.TemporaryDirectory(prefix="profscout-hp-") as tmp:
+        jobs_file = Path(tmp) / "jobs.json"
+        write_jobs(jobs_file, [(j.professor_id, j.name, j.url) for j in jobs])
+        return run_spider_in_child(
+            "homepages", spider_args={"jobs": str(jobs_file), "max_pages": str(max_pages)},
+            settings={**(settings or {}), "PROFSCOUT_DB": str(db_path)},
+            poll=poll, poll_interval=0.5)
 
 
 def run(ctx: StageContext) -> StageReport:
     """Crawl the homepages of ``ctx.professor_ids`` into the store."""
     options: dict[str, Any] = ctx.options
     ids = sorted(set(ctx.professor_ids))
-    crawlable = _with_homepage(ctx.conn, ids)
+    crawlable = with_homepage(ctx.conn, ids)
     skipped = {"no homepage": len(ids) - len(crawlable)} if len(ids) > len(crawlable) else {}
-    before = sum(state_counts(ctx.conn, crawlable).values())
+    before = sum(homepage_states(ctx.conn, crawlable).values())
     settings: dict[str, Any] = {"LOG_LEVEL": "WARNING", "USER_AGENT": ctx.settings.user_agent}
     if options.get("download_delay") is not None:
         settings["DOWNLOAD_DELAY"] = float(options["download_delay"])
         settings["AUTOTHROTTLE_START_DELAY"] = float(options["download_delay"])
+    fetched_before = None
+    if options.get("max_age_days") is not None:
+        cutoff = datetime.now(UTC) - timedelta(days=float(options["max_age_days"]))
+        fetched_before = cutoff.strftime("%Y-%m-%dT%H:%M:%SZ")
+    jobs = pending_homepages(ctx.conn, crawlable, fetched_before)
     report: dict[str, Any] = {}
-    if len(crawlable) > before or options.get("max_age_days") is not None:
-        with tempfile.TemporaryDirectory(prefix="profscout-hp-") as tmp:
-            ids_file = Path(tmp) / "ids.txt"
-            ids_file.write_text("\n".join(map(str, crawlable)) + "\n")
-            args = {"db": str(ctx.settings.db_path), "ids": str(ids_file),
-                    "max_pages": str(int(options.get("max_pages") or 4))}
-            if options.get("max_age_days") is not None:
-                args["max_age_days"] = str(options["max_age_days"])
-            with Progress(TextColumn("Homepages"), BarColumn(), MofNCompleteColumn(),
-                          TimeElapsedColumn(), console=ctx.console, transient=True,
-                          disable=not ctx.show_progress) as progress:
-                task = progress.add_task("crawl", total=len(crawlable), completed=before)
+    if jobs:
+        with Progress(TextColumn("Homepages"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=ctx.console, transient=True,
+                      disable=not ctx.show_progress) as progress:
+            task = progress.add_task("crawl", total=len(crawlable), completed=before)
 
-                def poll() -> None:
-                    try:
-                        done = sum(state_counts(ctx.conn, crawlable).values())
-                    except sqlite3.Error:
-                        return
-                    progress.update(task, completed=done)
+            def poll() -> None:
+                try:
+                    done = sum(homepage_states(ctx.conn, crawlable).values())
+                except sqlite3.Error:
+                    return
+                progress.update(task, completed=done)
 
-                report = run_spider_in_child("homepages", spider_args=args, settings=settings,
-                                             poll=poll, poll_interval=0.5)
+            report = crawl_homepages(ctx.settings.db_path, jobs,
+                                     max_pages=int(options.get("max_pages") or 4),
+                                     settings=settings, poll=poll)
         if report.get("error"):
             raise SourceError(f"homepage crawl: {report['error']}")
-    states = state_counts(ctx.conn, crawlable)
     counts = {
         "selected": len(ids),
         "crawled_now": int(report.get("finished", 0)),
-        "states": states,
+        "states": homepage_states(ctx.conn, crawlable),
     }
     return StageReport(STAGE, counts=counts, skipped=skipped)

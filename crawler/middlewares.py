@@ -1,7 +1,12 @@
 """Downloader middlewares for polite, accountable crawling.
 
-- :class:`CrawlDelayMiddleware` applies robots.txt ``Crawl-delay`` to the host's download
-  slot (Scrapy parses it but does not apply it), and keeps it as a floor under AutoThrottle.
+They keep their own per-host state (no Scrapy internals are touched); the download handler
+``crawler.handlers.PoliteDownloadHandler`` consults it right before each request is sent.
+
+- :class:`HostPacing` holds, per host, the robots.txt ``Crawl-delay`` and the earliest time
+  the next request may be sent; :class:`CrawlDelayMiddleware` fills in the ``Crawl-delay``
+  (Scrapy parses it but does not apply it). The delay is kept between two requests sent to
+  the host, on top of the download slot's own delay (DOWNLOAD_DELAY, AutoThrottle).
 - :class:`RetryAfterMiddleware` retries 5xx/429 like Scrapy's RetryMiddleware, but first
   pauses the whole host for the ``Retry-After`` the server asked for (capped).
 - :class:`DeadHosts` / :class:`DeadHostMiddleware` stop sending requests to a host after a
@@ -15,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import deque
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -24,8 +28,8 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
-from twisted.python.failure import Failure
 
 from crawler.retry_after import retry_after_seconds
 
@@ -34,27 +38,76 @@ logger = logging.getLogger(__name__)
 FETCHES_META = "profscout_fetches"
 
 
-def _slot(crawler: Crawler, request: Request) -> Any | None:
-    try:
-        engine = crawler.engine
-    except RuntimeError:  # the crawl has not started
-        return None
-    if engine is None:
-        return None
-    downloader = engine.downloader
-    key = downloader.get_slot_key(request)
-    return downloader.slots.get(key)
+async def _sleep(seconds: float) -> None:
+    from twisted.internet import reactor
+    from twisted.internet.task import deferLater
+
+    await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))  # type: ignore[arg-type]
+
+
+class HostPacing:
+    """Per crawl: when each host may be sent its next request.
+
+    A host's ``Crawl-delay`` (from its robots.txt, capped at ``CRAWL_DELAY_MAX``) spaces the
+    requests sent to it; a ``Retry-After`` pauses it. :meth:`wait_turn` is awaited right
+    before a request goes out (by the download handler), so requests waiting in the host's
+    download slot wait too.
+    """
+
+    def __init__(self, crawler: Crawler, clock: Any = time.monotonic) -> None:
+        self.max_delay = crawler.settings.getfloat("CRAWL_DELAY_MAX", 60.0)
+        self.clock = clock
+        self.crawl_delays: dict[str, float] = {}
+        self.paused_until: dict[str, float] = {}
+        self.last_sent: dict[str, float] = {}
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> HostPacing:
+        """The crawl's one pacing state, shared by the middlewares and the download handlers."""
+        if crawler not in _PACING:
+            _PACING[crawler] = cls(crawler)
+        return _PACING[crawler]
+
+    def set_crawl_delay(self, host: str, seconds: float) -> float:
+        """Keep ``seconds`` (capped) between requests to ``host``; return the delay kept."""
+        delay = min(float(seconds), self.max_delay)
+        self.crawl_delays[host] = delay
+        return delay
+
+    def pause(self, host: str, seconds: float) -> None:
+        """Send nothing to ``host`` for ``seconds`` from now."""
+        self.paused_until[host] = max(self.paused_until.get(host, 0.0), self.clock() + seconds)
+
+    def ready_in(self, host: str) -> float:
+        """Seconds until ``host`` may be sent a request (0: now)."""
+        ready = self.paused_until.get(host, 0.0)
+        delay = self.crawl_delays.get(host)
+        if delay and host in self.last_sent:
+            ready = max(ready, self.last_sent[host] + delay)
+        return max(0.0, ready - self.clock())
+
+    def take_turn(self, host: str) -> None:
+        """A request goes to ``host`` now (the next one waits for its ``Crawl-delay``)."""
+        self.last_sent[host] = self.clock()
+
+    async def wait_turn(self, request: Request) -> None:
+        """Wait until the request's host may be sent it, then take that turn."""
+        host = _host(request)
+        while (wait := self.ready_in(host)) > 0:
+            await _sleep(wait)
+        self.take_turn(host)
+
+
+_PACING: WeakKeyDictionary[Crawler, HostPacing] = WeakKeyDictionary()
 
 
 class CrawlDelayMiddleware:
-    """Apply robots.txt ``Crawl-delay`` per host (never below the configured delay)."""
+    """Apply robots.txt ``Crawl-delay`` per host (see :class:`HostPacing`)."""
 
     def __init__(self, crawler: Crawler):
-        self.crawler = crawler
+        self.pacing = HostPacing.of(crawler)
         self.user_agent = crawler.settings.get("ROBOTSTXT_USER_AGENT") or \
             crawler.settings.get("USER_AGENT")
-        self.max_delay = crawler.settings.getfloat("CRAWL_DELAY_MAX", 60.0)
-        self.delays: dict[str, float] = {}
         crawler.signals.connect(self._robots_parsed, signal=signals.robots_parsed)
 
     @classmethod
@@ -68,25 +121,9 @@ class CrawlDelayMiddleware:
             delay = None
         if not delay:
             return
-        host = urlparse_cached(request).hostname or ""
-        self.delays[host] = min(float(delay), self.max_delay)
-        logger.info("robots.txt of %s asks for Crawl-delay %.1fs", host, self.delays[host])
-        self._apply(request)
-
-    def _apply(self, request: Request) -> None:
-        delay = self.delays.get(urlparse_cached(request).hostname or "")
-        if not delay:
-            return
-        slot = _slot(self.crawler, request)
-        if slot is not None and slot.delay < delay:
-            slot.delay = delay
-
-    def process_request(self, request: Request) -> None:
-        self._apply(request)
-
-    def process_response(self, request: Request, response: Response) -> Response:
-        self._apply(request)  # AutoThrottle may have lowered it
-        return response
+        host = _host(request)
+        kept = self.pacing.set_crawl_delay(host, float(delay))
+        logger.info("robots.txt of %s asks for Crawl-delay %.1fs", host, kept)
 
 
 class RetryAfterMiddleware(RetryMiddleware):
@@ -99,6 +136,13 @@ class RetryAfterMiddleware(RetryMiddleware):
     def __init__(self, settings: Any):
         super().__init__(settings)
         self.max_wait = settings.getfloat("RETRY_AFTER_MAX", 120.0)
+        self.pacing: HostPacing | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
+        middleware = super().from_crawler(crawler)
+        middleware.pacing = HostPacing.of(crawler)
+        return middleware
 
     def process_response(self, request: Request, response: Response,
                          spider: Spider | None = None) -> Request | Response:
@@ -108,15 +152,9 @@ class RetryAfterMiddleware(RetryMiddleware):
         if wait is not None:
             if wait > self.max_wait:
                 return response
-            self._pause_host(request, wait)
+            if self.pacing is not None:
+                self.pacing.pause(_host(request), wait)
         return super().process_response(request, response)
-
-    def _pause_host(self, request: Request, seconds: float) -> None:
-        slot = _slot(self.crawler, request)
-        if slot is None:
-            return
-        # Scrapy sends the next request of a slot once ``delay`` has passed since lastseen.
-        slot.lastseen = max(slot.lastseen, time.monotonic() + seconds - slot.delay)
 
 
 class HostGivenUp(IgnoreRequest):
@@ -132,13 +170,12 @@ class DeadHosts:
     Only requests whose fetches are logged (``profscout_fetches`` in meta) count, so the rule
     can be read back from the fetch log: a refused connection, an unknown host or a timeout
     adds one to the host's count; any answer (an HTTP error too) or any other failure sets it
-    back to zero. At ``DEAD_HOST_FAILURES`` the host is given up: its requests waiting in its
-    download slot fail at once with :class:`HostGivenUp` (no connection, no waiting for the
-    host's delay), and so does every later one. ``DEAD_HOST_FAILURES = 0`` turns this off.
+    back to zero. At ``DEAD_HOST_FAILURES`` the host is given up: every later request to it
+    fails with :class:`HostGivenUp` without a connection (those already waiting in its download
+    slot when they come out of it). ``DEAD_HOST_FAILURES = 0`` turns this off.
     """
 
     def __init__(self, crawler: Crawler):
-        self.crawler = crawler
         self.limit = crawler.settings.getint("DEAD_HOST_FAILURES", 3)
         self.failures: dict[str, int] = {}
         self.dead: dict[str, str] = {}  # host -> why it was given up
@@ -179,24 +216,6 @@ class DeadHosts:
                       f"(last: {outcome})")
             self.dead[host] = reason
             logger.warning("%s; its remaining requests are not sent", reason)
-            self._fail_queued(request, host, reason)
-
-    def _fail_queued(self, request: Request, host: str, reason: str) -> None:
-        """Fail the host's requests already waiting in its download slot."""
-        slot = _slot(self.crawler, request)
-        if slot is None:
-            return
-        keep: deque[Any] = deque()
-        given_up = []
-        while slot.queue:
-            entry = slot.queue.popleft()
-            if FETCHES_META in entry[0].meta and _host(entry[0]) == host:
-                given_up.append(entry[1])
-            else:
-                keep.append(entry)
-        slot.queue.extend(keep)
-        for deferred in given_up:
-            deferred.errback(Failure(HostGivenUp(reason)))
 
 
 _DEAD_HOSTS: WeakKeyDictionary[Crawler, DeadHosts] = WeakKeyDictionary()
@@ -205,7 +224,7 @@ _DEAD_HOSTS: WeakKeyDictionary[Crawler, DeadHosts] = WeakKeyDictionary()
 class DeadHostMiddleware:
     """Fail requests to a host given up (see :class:`DeadHosts`) before they are queued.
 
-    The counting happens in ``crawler.handlers.DeadHostAwareDownloadHandler``, which sees a
+    The counting happens in ``crawler.handlers.PoliteDownloadHandler``, which sees a
     failure before the host's next queued request is sent and refuses to send one to a host
     given up; this middleware only keeps later requests out of the host's slot.
     """
@@ -261,7 +280,7 @@ class FetchRecordMiddleware:
         if fetches is not None:
             fetches.append({"url": request.url, "status": response.status,
                             "bytes": len(response.body), "outcome": _status_outcome(response),
-                            "detail": response.headers.get(b"Location", b"").decode(
+                            "detail": (response.headers.get(b"Location") or b"").decode(
                                 "latin-1")[:300]})
         return response
 

@@ -1,9 +1,10 @@
 """Run one spider in a child process and read back its report.
 
 A Twisted reactor cannot restart within a process, so ``profscout crawl`` runs each Scrapy
-stage as ``python -m crawler.runner SPIDER ...``: the child crawls and writes into the store
-(committing as it goes), then writes the spider's report as JSON; the parent polls the store to
-draw progress and reads the report at the end.
+stage as ``python -m crawler.runner SPIDER ...``: the child crawls and its pipelines write into
+the store (committing as they go), then it writes the crawl's report (its ``profscout/``
+stats, see :mod:`crawler.report`) as JSON; the parent polls the store to draw progress and
+reads the report at the end.
 
 Child:  python -m crawler.runner SPIDER --report FILE [-a NAME=VALUE]... [-s NAME=VALUE]...
 """
@@ -22,8 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from profscout.core.errors import SourceError
-
-REPORT_ATTR = "profscout_report"
 
 
 def run_spider_in_child(
@@ -78,9 +77,11 @@ def _parse_pairs(pairs: list[str]) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Child side: crawl, then write ``spider.profscout_report`` (a dict) as JSON."""
+    """Child side: crawl, then write the crawl's ``profscout/`` stats as JSON."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
+
+    from crawler.report import report_from_stats
 
     parser = argparse.ArgumentParser(prog="python -m crawler.runner")
     parser.add_argument("spider")
@@ -97,8 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     crawler = process.create_crawler(ns.spider)
     process.crawl(crawler, **_parse_pairs(ns.args))
     process.start()
-    report = dict(getattr(crawler.spider, REPORT_ATTR, {}) or {})
-    report.setdefault("finish_reason", (crawler.stats.get_value("finish_reason") or ""))
+    stats = crawler.stats.get_stats() if crawler.stats is not None else {}
+    report = report_from_stats(stats)
+    report.setdefault("finish_reason", stats.get("finish_reason") or "")
     tmp = ns.report.with_suffix(".tmp")
     tmp.write_text(json.dumps(report, default=str))
     tmp.replace(ns.report)

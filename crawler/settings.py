@@ -3,8 +3,8 @@
 Scrapy's defaults suit one site and are not polite when settings come from a script, so
 every politeness setting is explicit here:
 
-- robots.txt obeyed, including its ``Crawl-delay`` (``CrawlDelayMiddleware``; Scrapy parses
-  it but does not apply it);
+- robots.txt obeyed, including its ``Crawl-delay`` (``CrawlDelayMiddleware`` reads it,
+  ``PoliteDownloadHandler`` keeps it; Scrapy parses it but does not apply it);
 - an identifying User-Agent with a contact URL;
 - a broad crawl: high global concurrency, at most 2 requests at a time per host, a fixed
   minimum delay between requests to one host (no jitter below it), AutoThrottle above it;
@@ -13,7 +13,7 @@ every politeness setting is explicit here:
 - retries on 5xx/429 that wait for ``Retry-After`` (``RetryAfterMiddleware``); a refused
   connection or an unknown host is not retried (a dead site stays dead);
 - a host is given up after ``DEAD_HOST_FAILURES`` connection-level failures in a row
-  (``DeadHostAwareDownloadHandler`` counts, ``DeadHostMiddleware`` keeps the rest out of the
+  (``PoliteDownloadHandler`` counts, ``DeadHostMiddleware`` keeps the rest out of the
   queue): its remaining requests are not sent;
 - no HTTP cache (a cache here would only ever keep pages; errors are never cached).
 """
@@ -83,8 +83,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.FetchRecordMiddleware": 950,
 }
 DOWNLOAD_HANDLERS = {
-    "http": "crawler.handlers.DeadHostAwareDownloadHandler",
-    "https": "crawler.handlers.DeadHostAwareDownloadHandler",
+    "http": "crawler.handlers.PoliteDownloadHandler",
+    "https": "crawler.handlers.PoliteDownloadHandler",
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.CSRankingsPipeline": 300,

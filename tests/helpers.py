@@ -92,8 +92,8 @@ def run_module(module: str, *args: str | Path, env: Mapping[str, str] | None = N
 
 def csrankings_store(path: Path, *, area_counts: bool = True) -> Path:
     """A store at ``path`` with the CSRankings fixture snapshot imported; its path."""
-    from crawler.csrankings_store import import_snapshot
     from profscout.core.store import connect
+    from profscout.core.store.csrankings import import_snapshot
     from tests.test_csrankings_parse import full_snapshot
 
     snapshot = full_snapshot()

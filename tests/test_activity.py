@@ -1,11 +1,12 @@
-"""Activity counts, trend and verdicts; the activity table in a real SQLite store."""
+"""Activity counts, trend and verdicts; counted papers read from a real SQLite store."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from profscout.core.activity import compute_activity, months_ago, store_activity, verdict
+from profscout.core.activity import MIN_CONFIDENCE, compute_activity, months_ago, verdict
 from profscout.core.store import connect, transaction
+from profscout.core.store.papers import counted_published
 from tests.local_arxiv import add_professor
 
 TODAY = date(2026, 11, 23)
@@ -38,7 +39,7 @@ def test_verdicts():
     assert verdict([], TODAY, 6) == "inactive: no arXiv papers in the last 6 months"
 
 
-def test_store_activity_counts_only_confident_authorships(tmp_path):
+def test_activity_counts_only_confident_authorships(tmp_path):
     conn = connect(tmp_path / "s.db")
     with transaction(conn):
         pid = add_professor(conn, "Jane Doe", "MIT")
@@ -48,7 +49,6 @@ def test_store_activity_counts_only_confident_authorships(tmp_path):
                          (f"26{i}", f"t{i}", day))
             conn.execute("INSERT INTO authorships VALUES (?, ?, 'Jane Doe', ?, '')",
                          (pid, f"26{i}", confidence))
-        result = store_activity(conn, [pid], TODAY)
-    row = conn.execute("SELECT * FROM activity WHERE professor_id = ?", (pid,)).fetchone()
-    assert (row["papers_6m"], row["papers_12m"], row["latest"]) == (1, 2, "2026-10-01")
-    assert result[pid].papers_24m == 2
+    act = compute_activity(counted_published(conn, pid, MIN_CONFIDENCE), TODAY)
+    assert (act.papers_6m, act.papers_12m, act.latest) == (1, 2, date(2026, 10, 1))
+    assert act.papers_24m == 2

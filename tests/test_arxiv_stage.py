@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from rich.console import Console
 
 from crawler.arxiv_stage import run
 from crawler.stages import StageContext
+from profscout.core.activity import MIN_CONFIDENCE, compute_activity
 from profscout.core.config import Settings
 from profscout.core.store import connect, transaction
+from profscout.core.store.papers import counted_published
 from tests.local_arxiv import Entry, LocalArxiv, add_professor
 
 TODAY = datetime.now(UTC).date()
@@ -34,7 +36,7 @@ def _ctx(conn, server, ids, **options):
                         show_progress=False)
 
 
-def test_stage_fills_papers_authorships_sync_and_activity(tmp_path):
+def test_stage_fills_papers_authorships_and_sync(tmp_path):
     conn = connect(tmp_path / "s.db")
     with transaction(conn):
         ada = add_professor(conn, "Ada Lovelace", "Analytical U", aliases=("Ada K. Lovelace",))
@@ -51,9 +53,8 @@ def test_stage_fills_papers_authorships_sync_and_activity(tmp_path):
         assert report["papers_found"] == 4 and report["professors_with_papers"] == 2
         status = dict(conn.execute("SELECT professor_id, status FROM arxiv_sync").fetchall())
         assert status == {ada: "ok", grace: "ok", nobody: "no_papers"}
-        act = conn.execute("SELECT papers_6m, papers_12m, latest FROM activity "
-                           "WHERE professor_id = ?", (grace,)).fetchone()
-        assert tuple(act) == (1, 2, _day(10))
+        act = compute_activity(counted_published(conn, grace, MIN_CONFIDENCE), TODAY)
+        assert (act.papers_6m, act.papers_12m, act.latest) == (1, 2, date.fromisoformat(_day(10)))
         low = conn.execute("SELECT confidence FROM authorships WHERE arxiv_id = '2601.00005'")
         assert low.fetchone()[0] == 0.6  # "Lovelace-Byron" is only part of the surname
 
@@ -119,7 +120,8 @@ def test_namesakes_in_the_store_do_not_share_a_paper_without_personal_evidence(t
         assert conf[(east, "2601.00011")] < 0.5 and conf[(west, "2601.00011")] < 0.5
         assert conf[(west, "2601.00012")] >= 0.9
         assert conf.get((east, "2601.00012"), 0.0) <= 0.3
-        counted = dict(conn.execute("SELECT professor_id, papers_12m FROM activity").fetchall())
+        counted = {pid: compute_activity(counted_published(conn, pid, MIN_CONFIDENCE),
+                                         TODAY).papers_12m for pid in (east, west)}
         assert counted[east] == 0 and counted[west] == 1
         status = dict(conn.execute("SELECT professor_id, status FROM arxiv_sync").fetchall())
         assert status[east] == "unconfirmed" and status[west] == "ok"

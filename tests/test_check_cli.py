@@ -136,3 +136,33 @@ def test_window_option(tmp_path):
     want = _expected_in(3)
     assert len(data["papers"]) == len(want) + 1
     assert all(date.fromisoformat(p["date"]) > months_ago(TODAY, 3) for p in data["papers"])
+
+
+def test_check_professor_from_python(tmp_path):
+    """The library call behind the command: a result object, and errors in its own words."""
+    import pytest
+
+    from crawler.check import NameNotUsable, SeveralProfessors, check_professor
+
+    db = tmp_path / "lib.db"
+    conn = connect(db)
+    with transaction(conn):
+        add_professor(conn, "Jane Doe", "MIT", areas=("robotics",))
+        add_professor(conn, "Wei Wang 0001", "UCLA", areas=("vision",))
+        add_professor(conn, "Wei Wang 0002", "Nanjing University", areas=("bio",))
+    conn.close()
+    with LocalArxiv(_corpus()) as server:
+        def check(name: str, **kwargs):
+            return check_professor(name, db_path=db, arxiv_url=server.url, arxiv_delay=0,
+                                   today=TODAY, **kwargs)
+
+        result = check("Jane Doe", months=12)
+        with pytest.raises(SeveralProfessors) as several:
+            check("Wei Wang")
+        with pytest.raises(NameNotUsable):
+            check("!!!")
+    assert result.in_store and result.source == "live" and result.institution == "MIT"
+    want = {e.arxiv_id for e in _expected_in(12)} | {"2602.00001"}  # "Jane A. Doe" too
+    assert {p.arxiv_id for p in result.papers} == want
+    assert sorted(m.institution for m in several.value.matches) == ["Nanjing University", "UCLA"]
+    assert "--" not in str(several.value)  # no command-line flags in library errors

@@ -104,7 +104,8 @@ def test_scrapy_crawl_on_its_own_with_split_files(server, tmp_path):
     db = tmp_path / "split.db"
     result = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "csrankings", "-a", f"url={server}split/",
-         "-a", f"db={db}", *FAST], capture_output=True, text=True, timeout=120, cwd=REPO_ROOT)
+         "-s", f"PROFSCOUT_DB={db}", *FAST],
+        capture_output=True, text=True, timeout=120, cwd=REPO_ROOT)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "CSRankings import:" in result.stderr
     conn = sqlite3.connect(db)
@@ -120,7 +121,8 @@ def test_missing_faculty_files_leave_no_store_behind(server, tmp_path):
     db = tmp_path / "none.db"
     result = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "csrankings", "-a", f"url={server}nothing/",
-         "-a", f"db={db}", *FAST], capture_output=True, text=True, timeout=120, cwd=REPO_ROOT)
+         "-s", f"PROFSCOUT_DB={db}", *FAST],
+        capture_output=True, text=True, timeout=120, cwd=REPO_ROOT)
     assert "no csrankings.csv nor csrankings-[a-z].csv" in result.stderr
     assert not db.exists()
 

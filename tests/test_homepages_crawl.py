@@ -18,12 +18,13 @@ import pytest
 from rich.console import Console
 from scrapy.exceptions import IgnoreRequest
 
+from crawler.homepages_stage import crawl_homepages
 from crawler.homepages_stage import run as run_stage
 from crawler.middlewares import DeadHosts
-from crawler.runner import run_spider_in_child
 from crawler.stages import StageContext
 from profscout.core.config import Settings
 from profscout.core.store import connect, transaction
+from profscout.core.store.homepages import pending_homepages
 
 PAGES = Path(__file__).parent / "fixtures" / "homepages"
 
@@ -231,7 +232,9 @@ def test_fetch_log_has_every_page_and_the_disallowed_one(crawled) -> None:
 def test_restart_fetches_nothing_when_all_finished(crawled, sites) -> None:
     db, _, _, log = crawled
     before = sum(len(v) for v in log.hits.values())
-    report = run_spider_in_child("homepages", {"db": str(db)}, {"LOG_LEVEL": "WARNING"})
+    conn = connect(db)
+    report = crawl_homepages(db, pending_homepages(conn), settings={"LOG_LEVEL": "WARNING"})
+    conn.close()
     assert report["selected"] == 0 and report["finished"] == 0
     assert sum(len(v) for v in log.hits.values()) == before
 
@@ -249,9 +252,9 @@ def test_dead_host_is_given_up_after_three_refusals(sites, tmp_path: Path) -> No
             (name, name, "Northfield University", url)).lastrowid) for name, url in people}
     # A refusal takes Twisted ~0.3 s to report; with a shorter delay a fourth request would
     # already be on its way when the third fails (at most N + per-host concurrency - 1).
-    report = run_spider_in_child("homepages", {"db": str(db), "max_pages": "0"},
-                                 {"LOG_LEVEL": "ERROR", "DOWNLOAD_DELAY": 0.5,
-                                  "AUTOTHROTTLE_START_DELAY": 0.5})
+    report = crawl_homepages(db, pending_homepages(conn), max_pages=0,
+                             settings={"LOG_LEVEL": "ERROR", "DOWNLOAD_DELAY": 0.5,
+                                       "AUTOTHROTTLE_START_DELAY": 0.5})
     assert report["reason"] == "finished" and report["states"] == {"ok": 2, "unreachable": 8}
     rows = {r["professor_id"]: r for r in conn.execute("SELECT * FROM homepages")}
     log_rows = conn.execute("SELECT professor_id, outcome, detail FROM fetch_log").fetchall()
@@ -267,8 +270,7 @@ def test_dead_host_is_given_up_after_three_refusals(sites, tmp_path: Path) -> No
     assert sorted(p for _, p, s in log.hits["127.0.0.10"] if s == 200) == [
         "/a.html", "/b.html", "/robots.txt"]
     # unreachable is a finished state: a restart selects none of them again
-    again = run_spider_in_child("homepages", {"db": str(db)}, {"LOG_LEVEL": "ERROR"})
-    assert again["selected"] == 0
+    assert pending_homepages(conn) == []
     conn.close()
 
 
@@ -297,3 +299,24 @@ def test_dead_host_count_resets_on_an_answer() -> None:
         hosts.check(request("g"))
     hosts.check(Request("http://10.0.0.1/robots.txt"))  # unlogged requests are not held back
     hosts.check(request("x").replace(url="http://10.0.0.2/x"))  # other hosts neither
+
+
+def test_host_pacing_keeps_crawl_delay_and_retry_after_per_host() -> None:
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import HostPacing
+
+    now = [100.0]
+    pacing = HostPacing(get_crawler(settings_dict={"CRAWL_DELAY_MAX": 5.0}),
+                        clock=lambda: now[0])
+    pacing.take_turn("a")  # robots.txt went out before its Crawl-delay was known
+    assert pacing.set_crawl_delay("a", 30) == 5.0  # capped
+    assert pacing.ready_in("a") == 5.0 and pacing.ready_in("b") == 0.0
+    now[0] += 5.0
+    pacing.take_turn("a")
+    now[0] += 1.0
+    assert pacing.ready_in("a") == 4.0
+    pacing.pause("b", 2.0)  # Retry-After: 2 for host b only
+    assert pacing.ready_in("b") == 2.0 and pacing.ready_in("c") == 0.0
+    pacing.pause("a", 10.0)  # a pause longer than the delay wins
+    assert pacing.ready_in("a") == 10.0

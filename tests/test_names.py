@@ -11,8 +11,8 @@ from profscout.core.names import (
     ambiguity_reasons,
     attribute,
     author_key,
-    clean_name,
     common_name_pattern,
+    display_name,
     fold,
     match_author,
     parse_name,
@@ -27,8 +27,8 @@ from profscout.core.names import (
     ("  Aaron   C. Courville ", "Aaron C. Courville"),
     ("Anna 0001 Smith", "Anna 0001 Smith"),  # only a trailing DBLP number is dropped
 ])
-def test_clean_name_drops_dblp_numbers_and_tags(raw, clean):
-    assert clean_name(raw) == clean
+def test_display_name_drops_dblp_numbers_and_tags(raw, clean):
+    assert display_name(raw) == clean
 
 
 def test_fold_removes_case_accents_and_punctuation():

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from crawler.csrankings_store import import_snapshot
 from profscout.core import store
 from profscout.core.errors import UserError
 from profscout.core.selection import (
@@ -21,6 +20,7 @@ from profscout.core.selection import (
     select,
     select_professors,
 )
+from profscout.core.store.csrankings import import_snapshot
 from tests.test_csrankings_parse import full_snapshot
 
 

@@ -9,9 +9,9 @@ import sqlite3
 import pytest
 
 from crawler import csrankings as csr
-from crawler.csrankings_store import import_snapshot
 from profscout.core import config, store
 from profscout.core.store import selection as reads
+from profscout.core.store.csrankings import import_snapshot
 from tests.helpers import add_professor
 from tests.test_csrankings_parse import full_snapshot
 
@@ -25,7 +25,8 @@ def test_fresh_store_is_at_the_current_version_with_every_table(db_path):
     assert store.schema_version(conn) == store.SCHEMA_VERSION
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"institutions", "professors", "professor_aliases", "area_counts", "homepages",
-            "fetch_log", "papers", "authorships", "arxiv_sync", "activity"} <= tables
+            "fetch_log", "papers", "authorships", "arxiv_sync"} <= tables
+    assert "activity" not in tables  # dropped in version 2
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
     again = store.connect(db_path)  # reopening applies nothing

@@ -5,14 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import urllib.request
+from datetime import UTC, datetime
 
 import pytest
 from rich.console import Console
 
 from crawler.arxiv_stage import run
 from crawler.stages import StageContext
+from profscout.core.activity import MIN_CONFIDENCE, compute_activity
 from profscout.core.config import Settings
 from profscout.core.store import connect, transaction
+from profscout.core.store.papers import counted_published
 from tests.local_arxiv import add_professor
 
 pytestmark = pytest.mark.world
@@ -48,9 +51,9 @@ def test_faulty_world_every_professor_accounted_for(faulty_world, tmp_path):
     assert set(statuses.values()) <= {"ok", "no_papers", "unconfirmed"}, report["errors"]
     assert report["arxiv_calls"] >= report["batches"] >= 2
     assert report["professors_with_papers"] + report["professors_without_papers"] == len(ids)
-    levine = conn.execute("SELECT a.papers_24m FROM activity a JOIN professors p "
-                          "ON p.id = a.professor_id WHERE p.name = 'Sergey Levine'").fetchone()
-    assert levine[0] > 10
+    levine = compute_activity(counted_published(conn, ids[-1], MIN_CONFIDENCE),
+                              datetime.now(UTC).date())
+    assert levine.papers_24m > 10
     stats = faulty_world.stats()["requests"]
     faults = stats.get("arxiv_fault_503", 0) + stats.get("arxiv_fault_empty_page", 0)
     assert report["arxiv_calls"] == stats["arxiv"]

@@ -21,9 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from crawler.runner import run_spider_in_child
+from crawler.homepages_stage import crawl_homepages
+from crawler.jobs import write_jobs
 from crawler.settings import CONCURRENT_REQUESTS_PER_DOMAIN
 from profscout.core.store import connect, transaction
+from profscout.core.store.homepages import pending_homepages
 from tests.world import HOMEPAGE_MANIFEST, WorldServer
 
 pytestmark = [pytest.mark.world, pytest.mark.slow]
@@ -66,6 +68,14 @@ def fill(db: Path, rows: list[dict[str, str]]) -> dict[int, str]:
     return hosts
 
 
+def crawl_pending(db: Path) -> dict:
+    """Crawl every homepage of the store not crawled yet (what the stage hands the spider)."""
+    conn = connect(db)
+    jobs = pending_homepages(conn)
+    conn.close()
+    return crawl_homepages(db, jobs, settings=FAST)
+
+
 def store_content(db: Path) -> tuple[list[tuple], set[tuple]]:
     """Homepage rows (without timestamps) and, per professor, each URL's final outcome.
 
@@ -91,7 +101,7 @@ def first_crawl(faulty_world: WorldServer, tmp_path_factory: pytest.TempPathFact
     db = tmp_path_factory.mktemp("world") / "store.db"
     hosts = fill(db, rows)
     started = time.monotonic()
-    report = run_spider_in_child("homepages", {"db": str(db)}, FAST)
+    report = crawl_pending(db)
     return db, rows, hosts, report, time.monotonic() - started
 
 
@@ -131,8 +141,12 @@ def test_killed_crawl_restarted_matches_uninterrupted(first_crawl, tmp_path: Pat
     fill(db, rows)
     report = tmp_path / "report.json"
     settings = [arg for k, v in FAST.items() for arg in ("-s", f"{k}={json.dumps(v)}")]
+    jobs = tmp_path / "jobs.json"
+    conn = connect(db)
+    write_jobs(jobs, [(j.professor_id, j.name, j.url) for j in pending_homepages(conn)])
+    conn.close()
     cmd = [sys.executable, "-m", "crawler.runner", "homepages", "--report", str(report),
-           "-a", f"db={db}", *settings]
+           "-a", f"jobs={jobs}", "-s", f"PROFSCOUT_DB={json.dumps(str(db))}", *settings]
     child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              env=os.environ)
     conn = connect(db)
@@ -148,6 +162,6 @@ def test_killed_crawl_restarted_matches_uninterrupted(first_crawl, tmp_path: Pat
     done_at_kill = conn.execute("SELECT count(*) FROM homepages").fetchone()[0]
     conn.close()
     assert 0 < done_at_kill < len(rows) and not report.exists()
-    again = run_spider_in_child("homepages", {"db": str(db)}, FAST)
+    again = crawl_pending(db)
     assert again["selected"] == len(rows) - done_at_kill
     assert store_content(db) == store_content(db_full)

@@ -5,14 +5,15 @@ Files are fetched one after another (a handful of requests to one host):
 ``country-info.csv`` (required), ``geolocation.csv`` and ``generated-author-info.csv``
 (optional). Only when every required file arrived does the spider yield one
 :class:`~crawler.items.CSRankingsSnapshotItem`; the pipeline imports it in one transaction.
-Any failure leaves the store as it was and puts a one-line ``error`` in the report.
+Any failure leaves the store as it was and puts a one-line ``profscout/error`` in the
+crawl's stats (the report, see :mod:`crawler.report`). The spider knows no store.
 
     scrapy crawl csrankings                              # default store, public source
-    scrapy crawl csrankings -a url=http://127.0.0.1:8765/csrankings/ -a db=/tmp/p.db
+    scrapy crawl csrankings -a url=http://127.0.0.1:8765/csrankings/ -s PROFSCOUT_DB=/tmp/p.db
 
 Base URL: ``-a url=`` > setting ``CSRANKINGS_URL`` > env ``PROFSCOUT_CSRANKINGS_URL`` >
-the public repository. Store: ``-a db=`` > setting ``PROFSCOUT_DB`` > env ``PROFSCOUT_DB`` >
-``data/profscout.db``.
+the public repository. Store (the pipeline's): setting ``PROFSCOUT_DB`` > env
+``PROFSCOUT_DB`` > ``data/profscout.db``.
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ from urllib.parse import urljoin
 
 import scrapy
 from scrapy.http import Response
+from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
 from crawler.csrankings import HeaderError, build_snapshot, check_author_info_header
 from crawler.items import CSRankingsSnapshotItem
+from crawler.report import record
 from profscout.core.config import Settings
 
 FACULTY = "csrankings.csv"
@@ -56,15 +59,14 @@ class CSRankingsSpider(scrapy.Spider):
         "AUTOTHROTTLE_START_DELAY": 1.0,
     }
 
-    def __init__(self, url: str | None = None, db: str | None = None,
-                 progress: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, url: str | None = None, progress: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.url_arg, self.db_arg = url, db
+        self.url_arg = url
         self.progress_path = Path(progress) if progress else None
         self.bodies: dict[str, bytes] = {}
         self.missing: list[str] = []
         self.warnings: list[str] = []
-        self.profscout_report: dict[str, Any] = {}
 
     @property
     def base_url(self) -> str:
@@ -73,13 +75,13 @@ class CSRankingsSpider(scrapy.Spider):
         return url if url.endswith("/") else url + "/"
 
     @property
-    def db_path(self) -> Path:
-        return Path(self.db_arg or self.settings.get("PROFSCOUT_DB") or Settings().db_path)
+    def stats(self) -> StatsCollector:
+        return self.crawler.stats
 
     # --- requests ---------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self.profscout_report.update(base_url=self.base_url, db=str(self.db_path))
+        self.stats.set_value("profscout/base_url", self.base_url)
         self._progress("downloading " + FACULTY)
         yield self._request(FACULTY)
 
@@ -157,7 +159,7 @@ class CSRankingsSpider(scrapy.Spider):
             self.warnings.append(f"{name} not used: {why}")
 
     def _fail(self, message: str) -> None:
-        self.profscout_report["error"] = message
+        self.stats.set_value("profscout/error", message)
         self.logger.error(message)
         self._progress("failed")
 
@@ -179,13 +181,12 @@ class CSRankingsSpider(scrapy.Spider):
         except HeaderError as exc:
             self._fail(f"unexpected CSRankings file format: {exc}")
             return
-        self.profscout_report.update(
-            files={name: len(body) for name, body in self.bodies.items()},
-            missing=[m for m in self.missing if m not in FALLBACK],
-            rows_read=snapshot.rows_read,
-            area_data=snapshot.area_counts is not None,
-            author_info_format=snapshot.author_info_format,
-        )
+        record(self.stats, "profscout/files", {name: len(body)
+                                               for name, body in self.bodies.items()})
+        self.stats.set_value("profscout/missing", [m for m in self.missing if m not in FALLBACK])
+        self.stats.set_value("profscout/rows_read", snapshot.rows_read)
+        self.stats.set_value("profscout/area_data", snapshot.area_counts is not None)
+        self.stats.set_value("profscout/author_info_format", snapshot.author_info_format)
         files = sorted(self.bodies)
         self._progress("importing")
         self.bodies.clear()  # the snapshot holds what is needed
@@ -202,10 +203,10 @@ class CSRankingsSpider(scrapy.Spider):
         tmp.replace(self.progress_path)
 
     def closed(self, reason: str) -> None:
-        self.profscout_report["warnings"] = list(self.warnings)
-        if "error" not in self.profscout_report and "imported" not in self.profscout_report:
-            self.profscout_report["error"] = f"the csrankings crawl ended early ({reason})"
-        if "error" in self.profscout_report:
-            self.logger.error("CSRankings import not done: %s", self.profscout_report["error"])
-        else:
-            self.logger.info("CSRankings import: %s", json.dumps(self.profscout_report["imported"]))
+        self.stats.set_value("profscout/warnings", list(self.warnings))
+        imported = self.stats.get_value("profscout/professors") is not None
+        if self.stats.get_value("profscout/error") is None and not imported:
+            self.stats.set_value("profscout/error", f"the csrankings crawl ended early ({reason})")
+        error = self.stats.get_value("profscout/error")
+        if error is not None:
+            self.logger.error("CSRankings import not done: %s", error)

@@ -1,13 +1,13 @@
 """Spider ``homepages``: each selected professor's homepage plus a few pages one click away.
 
-    scrapy crawl homepages -a db=data/profscout.db [-a ids=FILE] [-a max_pages=4]
-                           [-a max_age_days=N]
+    scrapy crawl homepages -a jobs=FILE [-a max_pages=4] -s PROFSCOUT_DB=data/profscout.db
 
-Professors come from the store: the ids listed in ``ids`` (one per line), else every
-professor with a homepage; either way only those without a finished crawl (or whose crawl is
-older than ``max_age_days``), so an interrupted crawl restarted with the same command
-fetches only what was not finished. Each professor ends in exactly one state (see
-``STATES``), written with its fetch log in one transaction by ``HomepagePipeline``.
+The professors to crawl come in ``jobs``, a JSON list of ``{"professor_id", "name", "url"}``
+(``crawler.homepages_stage`` writes it from the store: those without a finished crawl, so an
+interrupted crawl restarted fetches only what was not finished). The spider knows no store:
+each professor ends in exactly one state (see ``STATES``) and is yielded as one
+:class:`~crawler.items.HomepageItem`, which ``HomepagePipeline`` writes with its fetch log in
+one transaction. Counts go to the crawl's stats under ``profscout/``.
 """
 
 from __future__ import annotations
@@ -18,14 +18,15 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response
+from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
 from crawler.extract import (
@@ -37,9 +38,9 @@ from crawler.extract import (
     merge_pages,
 )
 from crawler.items import HomepageItem
+from crawler.jobs import read_jobs
 from crawler.middlewares import FETCHES_META, HostGivenUp, classify_exception
 from crawler.workers import close_executor, extract_response, start_executor
-from profscout.core.store import connect
 
 logger = logging.getLogger(__name__)
 
@@ -68,25 +69,6 @@ def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def select_pending(conn: Any, ids: list[int] | None, max_age_days: float | None
-                   ) -> list[tuple[int, str, str]]:
-    """``(id, name, homepage)`` of the professors still to crawl."""
-    cutoff = None
-    if max_age_days is not None:
-        cutoff = (datetime.now(UTC) - timedelta(days=max_age_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    query = (
-        "SELECT p.id, p.name, p.homepage FROM professors p LEFT JOIN homepages h "
-        "ON h.professor_id = p.id WHERE p.homepage IS NOT NULL AND trim(p.homepage) != '' "
-        "AND (h.professor_id IS NULL" + (" OR h.fetched_at < ?)" if cutoff else ")")
-    )
-    params: list[Any] = [cutoff] if cutoff else []
-    rows = [(int(r[0]), str(r[1]), str(r[2]).strip()) for r in conn.execute(query, params)]
-    if ids is not None:
-        wanted = set(ids)
-        rows = [r for r in rows if r[0] in wanted]
-    return sorted(rows)
-
-
 def failure_state(failure: Failure) -> tuple[str, str]:
     """The homepage state and a detail for a download that failed."""
     exc = failure.value
@@ -107,6 +89,11 @@ def failure_state(failure: Failure) -> tuple[str, str]:
     return "error", f"{type(exc).__name__}: {text}"[:300]
 
 
+def _content_type(response: Response) -> str | None:
+    value = response.headers.get(b"Content-Type")
+    return value.decode("latin-1") or None if value else None
+
+
 def response_state(response: Response) -> tuple[str, str]:
     """``("ok", "")`` for a usable HTML page, else the state it puts the homepage in."""
     status = response.status
@@ -114,7 +101,7 @@ def response_state(response: Response) -> tuple[str, str]:
         return "not_found", f"HTTP {status}"
     if status >= 400:
         return "error", f"HTTP {status}"
-    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+    content_type = _content_type(response)
     if not is_html_content_type(content_type):
         return "not_html", content_type or ""
     if not looks_like_html(response.body):
@@ -129,40 +116,31 @@ class HomepagesSpider(scrapy.Spider):
     # Every status reaches the callback: the state machine decides, nothing is dropped.
     custom_settings = {"HTTPERROR_ALLOW_ALL": True}
 
-    def __init__(self, db: str, ids: str | None = None, max_pages: str | int = 4,
-                 max_age_days: str | float | None = None, **kwargs: Any):
+    def __init__(self, jobs: str, max_pages: str | int = 4, **kwargs: Any):
         super().__init__(**kwargs)
-        self.db_path = Path(db)
-        self.ids_file = Path(ids) if ids else None
+        self.jobs_file = Path(jobs)
         self.max_pages = max(0, int(max_pages))
-        self.max_age_days = float(max_age_days) if max_age_days not in (None, "") else None
         self.jobs: dict[int, Job] = {}
-        self.counts: dict[str, int] = {}
-        self.profscout_report: dict[str, Any] = {}
         self.executors: dict[bool, Executor] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> HomepagesSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider._idle, signal=signals.spider_idle)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
 
+    @property
+    def stats(self) -> StatsCollector:
+        return self.crawler.stats
+
     # ------------------------------------------------------------------ start
 
-    def _selected(self) -> list[tuple[int, str, str]]:
-        ids = None
-        if self.ids_file is not None:
-            ids = [int(line) for line in self.ids_file.read_text().split() if line.strip()]
-        conn = connect(self.db_path)
-        try:
-            return select_pending(conn, ids, self.max_age_days)
-        finally:
-            conn.close()
-
     async def start(self) -> AsyncIterator[Any]:
-        selected = self._selected()
-        self.profscout_report["selected"] = len(selected)
+        selected = read_jobs(self.jobs_file)
+        self.stats.set_value("profscout/selected", len(selected))
+        self.stats.set_value("profscout/finished", 0)
         for professor_id, name, url in selected:
             job = Job(professor_id, name, url)
             self.jobs[professor_id] = job
@@ -199,7 +177,7 @@ class HomepagesSpider(scrapy.Spider):
         return self.executors[homepage]
 
     async def _page(self, job: Job, response: Response, homepage: bool) -> PageFacts:
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+        content_type = _content_type(response)
         future = self._executor(homepage).submit(extract_response, response.body, content_type,
                                                  response.url, job.name, homepage)
         return await asyncio.wrap_future(future)
@@ -213,7 +191,7 @@ class HomepagesSpider(scrapy.Spider):
         if state == "ok":
             # Links are read here, quickly, so the next requests go out at once; the full
             # extraction runs in a worker meanwhile.
-            content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+            content_type = _content_type(response)
             text, _ = decode_html(response.body, content_type)
             for url in candidate_links(text, response.url, self.max_pages):
                 job.pending += 1
@@ -256,16 +234,36 @@ class HomepagesSpider(scrapy.Spider):
         meta[FETCHES_META] = []
 
     def _request_dropped(self, request: scrapy.Request, spider: scrapy.Spider) -> None:
-        job = self.jobs.get(request.meta.get("professor_id"))
+        job = self.jobs.get(request.meta.get("professor_id", -1))
         if job is None or job.done:
             return
         job.fetches.append({"url": request.url, "status": None, "bytes": None,
                             "outcome": "dropped", "detail": "dropped by the scheduler"})
         if request.meta.get("homepage"):
             job.state, job.detail = "error", "request dropped"
-        job.pending -= 1
-        if job.pending <= 0:
-            self._write_directly(job)
+        job.pending -= 1  # finished when the crawl goes idle (see ``_idle``)
+
+    def _idle(self, spider: scrapy.Spider) -> None:
+        """Nothing is in flight: a job still open lost a request (dropped, or an answer that
+        never came back); finish it now, so nothing disappears. Its item is yielded from a
+        local ``data:`` request, since only callbacks hand items to the pipelines."""
+        lost = [job for job in self.jobs.values() if not job.done]
+        if not lost:
+            return
+        for job in lost:
+            job.state = job.state or "error"
+            job.detail = job.detail or "crawl ended before this homepage finished"
+            job.pending = 0
+        self.crawler.engine.crawl(scrapy.Request(
+            "data:,", callback=self._finish_lost, dont_filter=True,
+            meta={"dont_obey_robotstxt": True, "lost": [job.professor_id for job in lost]}))
+        raise DontCloseSpider
+
+    def _finish_lost(self, response: Response) -> Iterator[HomepageItem]:
+        for professor_id in response.meta["lost"]:
+            job = self.jobs.get(professor_id)
+            if job is not None and not job.done:
+                yield self._finish(job)
 
     # ------------------------------------------------------------------ finishing
 
@@ -276,7 +274,8 @@ class HomepagesSpider(scrapy.Spider):
     def _finish(self, job: Job) -> HomepageItem:
         job.done = True
         state = job.state or "error"
-        self.counts[state] = self.counts.get(state, 0) + 1
+        self.stats.inc_value(f"profscout/states/{state}")
+        self.stats.inc_value("profscout/finished")
         facts = merge_pages(job.pages, job.name) if state == "ok" else None
         item = HomepageItem(
             professor_id=job.professor_id,
@@ -299,34 +298,12 @@ class HomepagesSpider(scrapy.Spider):
         self.jobs.pop(job.professor_id, None)
         return item
 
-    def _write_directly(self, job: Job) -> None:
-        """Finish a job outside a callback (a signal handler), straight into the store."""
-        from crawler.pipelines import write_homepage
-
-        item = self._finish(job)
-        conn = connect(self.db_path)
-        try:
-            write_homepage(conn, item)
-        finally:
-            conn.close()
-
     def _closed(self, spider: scrapy.Spider, reason: str) -> None:
         started = time.monotonic()
         peaks = [close_executor(executor, wait=reason == "finished")
                  for executor in self.executors.values()]
         logger.debug("extraction workers stopped in %.3fs", time.monotonic() - started)
-        unfinished = [job for job in self.jobs.values() if not job.done]
-        if reason == "finished":
-            # Nothing may disappear: a job still open here lost a request somewhere.
-            for job in unfinished:
-                job.state = job.state or "error"
-                job.detail = job.detail or "crawl ended before this homepage finished"
-                self._write_directly(job)
-            unfinished = []
-        self.profscout_report.update({
-            "states": dict(sorted(self.counts.items())),
-            "finished": sum(self.counts.values()),
-            "unfinished": len(unfinished),
-            "reason": reason,
-            "worker_peak_rss_mb": [p for p in peaks if p is not None],
-        })
+        self.stats.set_value("profscout/unfinished",
+                             sum(1 for job in self.jobs.values() if not job.done))
+        self.stats.set_value("profscout/reason", reason)
+        self.stats.set_value("profscout/worker_peak_rss_mb", [p for p in peaks if p is not None])

@@ -1,15 +1,15 @@
 """Publication activity per professor: counts over 6/12/24 months, latest date, trend.
 
-:func:`compute_activity` and :func:`verdict` are pure; :func:`store_activity` recomputes the
-``activity`` rows of some professors from their stored authorships.
+Everything here is pure: callers read publication dates from the store (authorships at or
+above :data:`MIN_CONFIDENCE`, the one threshold for "counts as the professor's paper") and
+compute activity at the date they need it for.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 MIN_CONFIDENCE = 0.5  # authorships below this do not count as the professor's papers
 
@@ -80,26 +80,3 @@ def verdict(published: Iterable[date | datetime | str], today: date, months: int
     if dates:
         return f"inactive: no papers {span}, {latest}"
     return f"inactive: no arXiv papers {span}"
-
-
-def store_activity(conn: sqlite3.Connection, professor_ids: Iterable[int],
-                   today: date | None = None) -> dict[int, Activity]:
-    """Recompute and write the ``activity`` rows of ``professor_ids`` (caller commits)."""
-    today = today or datetime.now(UTC).date()
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    out: dict[int, Activity] = {}
-    for pid in professor_ids:
-        rows = conn.execute(
-            "SELECT p.published FROM authorships a JOIN papers p USING (arxiv_id) "
-            "WHERE a.professor_id = ? AND a.confidence >= ?", (pid, MIN_CONFIDENCE)).fetchall()
-        act = compute_activity([r[0] for r in rows], today)
-        conn.execute(
-            "INSERT INTO activity (professor_id, papers_6m, papers_12m, papers_24m, latest, "
-            "trend, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(professor_id) DO "
-            "UPDATE SET papers_6m=excluded.papers_6m, papers_12m=excluded.papers_12m, "
-            "papers_24m=excluded.papers_24m, latest=excluded.latest, trend=excluded.trend, "
-            "computed_at=excluded.computed_at",
-            (pid, act.papers_6m, act.papers_12m, act.papers_24m,
-             act.latest.isoformat() if act.latest else None, act.trend, now))
-        out[pid] = act
-    return out

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from profscout.core.config import REFERENCE_DIR
 from profscout.core.errors import UserError
+from profscout.core.names import fold
 
 AREAS_CSV = REFERENCE_DIR / "areas.csv"
 PARENTS = ("AI", "Systems", "Theory", "Interdisciplinary")
@@ -81,21 +81,15 @@ def load_areas(path: Path = AREAS_CSV) -> dict[str, Area]:
         return parse_areas(handle)
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    return re.sub(r"[\s_\-]+", " ", text).strip()
-
-
 def area_names(areas: dict[str, Area] | None = None) -> dict[str, tuple[str, ...]]:
     """Every accepted user spelling (folded) → the area codes it stands for."""
     areas = areas or load_areas()
     names: dict[str, tuple[str, ...]] = {}
     for parent in PARENTS:
-        names[_fold(parent)] = tuple(a.code for a in areas.values() if a.parent == parent)
+        names[fold(parent)] = tuple(a.code for a in areas.values() if a.parent == parent)
     for area in areas.values():
         for spelling in (area.name, *area.aliases):
-            names.setdefault(_fold(spelling), (area.code,))
+            names.setdefault(fold(spelling), (area.code,))
     return names
 
 
@@ -114,7 +108,7 @@ def resolve_area(value: str, areas: dict[str, Area] | None = None) -> tuple[str,
     stripped = value.strip()
     if stripped in areas:
         return (stripped,)
-    codes = area_names(areas).get(_fold(stripped))
+    codes = area_names(areas).get(fold(stripped))
     if codes:
         return codes
     raise UserError(f"unknown area {value!r}; valid areas: {valid_values(areas)} "
@@ -165,7 +159,7 @@ def arxiv_categories_for(codes: Iterable[str],
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", _fold(text))
+    return re.findall(r"[a-z0-9]+", fold(text))
 
 
 def suggest_areas(query: str, areas: dict[str, Area] | None = None,

@@ -35,18 +35,51 @@ PARTICLES = frozenset({
 SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 
 
-def clean_name(name: str) -> str:
-    """The display form of a CSRankings/DBLP name: DBLP number and ``[TAG]`` removed."""
+def display_name(name: str) -> str:
+    """The display form of a CSRankings/DBLP name: DBLP number and ``[TAG]`` removed,
+    whitespace collapsed (``Wei Wang 0001`` → ``Wei Wang``). The one name cleaner."""
     name = _TAG.sub(" ", name)
     name = _DBLP_NUMBER.sub("", name)
     return " ".join(name.split())
 
 
 def fold(text: str) -> str:
-    """Lower case, accents and punctuation removed, words separated by one space."""
+    """Lower case, accents and punctuation removed, words separated by one space.
+
+    The one folding of names and free text used for comparisons across profscout."""
     text = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
     text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(_WORD.findall(text.casefold()))
+
+
+def has_dblp_number(name: str) -> bool:
+    """Whether a DBLP name carries a disambiguation number (``Wei Wang 0001``)."""
+    return bool(_DBLP_NUMBER.search(name))
+
+
+_TOKEN_SUFFIXES = SUFFIXES | {"junior", "senior"}
+
+
+@lru_cache(maxsize=1 << 16)
+def name_tokens(name: str) -> tuple[str, ...]:
+    """Folded words of a display name, without suffixes such as ``Jr.``."""
+    return tuple(t for t in fold(display_name(name)).split() if t not in _TOKEN_SUFFIXES)
+
+
+def same_person_names(a: str, b: str) -> bool:
+    """Whether two names plausibly belong to one person.
+
+    Same surname (last word) and compatible first names (equal, or one is the initial of
+    the other). Used before merging rows that share only a homepage, since department pages
+    are shared by many people.
+    """
+    ta, tb = name_tokens(a), name_tokens(b)
+    if not ta or not tb or ta[-1] != tb[-1]:
+        return False
+    fa, fb = ta[0], tb[0]
+    if fa == fb:
+        return True
+    return (len(fa) == 1 and fb.startswith(fa)) or (len(fb) == 1 and fa.startswith(fb))
 
 
 def _word_parts(word: str) -> tuple[str, ...]:
@@ -88,7 +121,7 @@ def _is_initials(word: tuple[str, ...]) -> bool:
 @lru_cache(maxsize=1 << 17)  # the same aliases and author strings are parsed many times
 def parse_name(name: str) -> ParsedName:
     """Split a written name; handles "Last, First", particles, suffixes, hyphenated words."""
-    name = clean_name(name)
+    name = display_name(name)
     if "," in name:
         last, _, first = name.partition(",")
         name = f"{first} {last}" if first.strip() and fold(first) not in SUFFIXES else last
@@ -107,7 +140,7 @@ def parse_name(name: str) -> ParsedName:
 
 def validate_person_name(name: str) -> str:
     """The cleaned name, or ValueError with a one-line reason (empty, one letter, one word)."""
-    cleaned = clean_name(name or "")
+    cleaned = display_name(name or "")
     parsed = parse_name(cleaned)
     letters = "".join(p for w in parsed.given for p in w) + "".join(parsed.surname)
     if not letters:
@@ -237,7 +270,7 @@ def match_author(author: str, aliases: Iterable[str]) -> NameMatch | None:
             continue
         found = _match_parsed(a, a_tokens, p)
         if found and (best is None or found[0] > best.score):
-            best = NameMatch(found[0], clean_name(alias), found[1])
+            best = NameMatch(found[0], display_name(alias), found[1])
     return best
 
 

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from crawler.csrankings import display_name, fold
 from profscout.core.activity import MIN_CONFIDENCE
 from profscout.core.areas import arxiv_categories_for, resolve_areas, venues_for
 from profscout.core.errors import UserError
+from profscout.core.names import display_name, fold
 from profscout.core.store import selection as store
 from profscout.core.store.selection import has_area_counts
 
@@ -57,7 +57,6 @@ AREA_SOURCE_NONE = "none"
 AREA_SOURCE_NOT_ASKED = "not_requested"
 MIN_AUTHORSHIP_CONFIDENCE = MIN_CONFIDENCE  # papers below it are no evidence of an area
 
-
 @dataclass
 class Filters:
     """What the user asked for; empty fields do not filter."""
@@ -83,7 +82,6 @@ class Filters:
         """Whether any filter is set."""
         return any(getattr(self, f.name) for f in fields(self))
 
-
 @dataclass
 class Selection:
     """The selected professor ids and how the selection was made."""
@@ -93,7 +91,6 @@ class Selection:
     area_source: str
     warnings: list[str] = field(default_factory=list)
     unmatched_names: list[str] = field(default_factory=list)
-
 
 # --- validation -------------------------------------------------------------------------------
 
@@ -106,12 +103,10 @@ def resolve_region(value: str) -> str:
                         field="regions")
     return key
 
-
 def country_code(value: str) -> str:
     """A country code as CSRankings writes it (lower case; ``gb`` → ``uk``)."""
     code = value.strip().lower()
     return COUNTRY_ALIASES.get(code, code)
-
 
 def region_members(regions: Iterable[str]) -> set[str] | None:
     """Stored region values covered by the given region names (None: no restriction)."""
@@ -126,7 +121,6 @@ def region_members(regions: Iterable[str]) -> set[str] | None:
         members |= covered
     return members
 
-
 def validate_filters(filters: Filters) -> None:
     """Check what can be checked without the store: areas, regions, country codes, years."""
     resolve_areas(filters.areas)
@@ -136,7 +130,6 @@ def validate_filters(filters: Filters) -> None:
         if not re.fullmatch(r"[A-Za-z]{2}", country.strip()):
             raise UserError(f"invalid country {country!r}: use a two-letter code such as de",
                             field="countries")
-
 
 def validate_against_store(conn: sqlite3.Connection, filters: Filters) -> None:
     """Check countries and institutions against the store (skipped while it is empty)."""
@@ -149,7 +142,6 @@ def validate_against_store(conn: sqlite3.Connection, filters: Filters) -> None:
     names = store.institution_names(conn)
     if names:
         resolve_institutions(filters.institutions, names)
-
 
 def resolve_institutions(values: Iterable[str], known: list[str]) -> list[str]:
     """Institution names as stored, matched case- and accent-insensitively.
@@ -169,7 +161,6 @@ def resolve_institutions(values: Iterable[str], known: list[str]) -> list[str]:
             raise UserError(f"unknown institution {value!r}{hint}", field="institutions")
         resolved.append(name)
     return resolved
-
 
 # --- names file -------------------------------------------------------------------------------
 
@@ -193,11 +184,9 @@ def read_names(lines: Iterable[str]) -> list[str]:
             names.append(name)
     return names
 
-
 def name_key(name: str) -> str:
     """A name folded for matching: no DBLP number, case, accents or punctuation."""
     return fold(display_name(name))
-
 
 def match_names(conn: sqlite3.Connection, names: list[str]) -> tuple[set[int], list[str]]:
     """Professor ids whose name or any alias matches one of ``names``; and the unmatched.
@@ -221,7 +210,6 @@ def match_names(conn: sqlite3.Connection, names: list[str]) -> tuple[set[int], l
             unmatched.append(name)
     return ids, unmatched
 
-
 # --- selection --------------------------------------------------------------------------------
 
 def _ids_by_area_counts(conn: sqlite3.Connection, codes: list[str], since: int | None,
@@ -229,7 +217,6 @@ def _ids_by_area_counts(conn: sqlite3.Connection, codes: list[str], since: int |
     venues = venues_for(codes) if codes else None
     return store.professors_with_counted_papers(conn, venues=venues, since=since,
                                                 at_least=min_pubs or 0)
-
 
 def _ids_by_arxiv(conn: sqlite3.Connection, codes: list[str], since: int | None,
                   min_pubs: float | None) -> set[int]:
@@ -242,7 +229,6 @@ def _ids_by_arxiv(conn: sqlite3.Connection, codes: list[str], since: int | None,
         if wanted is None or cats & wanted:
             papers[pid] = papers.get(pid, 0) + 1
     return {pid for pid, n in papers.items() if n >= max(min_pubs or 0, 1)}
-
 
 def select(conn: sqlite3.Connection, filters: Filters) -> Selection:
     """Select professors; see the module docstring for how areas are judged."""
@@ -288,7 +274,6 @@ def select(conn: sqlite3.Connection, filters: Filters) -> Selection:
                 f"professor: {shown}" + (f" and {more} more" if more > 0 else ""))
     selection.ids = sorted(ids)
     return selection
-
 
 def select_professors(conn: sqlite3.Connection, filters: Filters) -> list[int]:
     """Ids of the professors the filters select (sorted)."""

@@ -16,7 +16,6 @@ fetch_log          every URL fetched by any stage, with its outcome
 papers             arXiv papers (one row per arXiv id)
 authorships        paper <-> professor, with the author string matched and a confidence
 arxiv_sync         per professor: when arXiv was last asked, newest paper date seen
-activity           per professor: paper counts over 6/12/24 months, latest date, trend
 ranking_cache      fitted ranking indexes, keyed by what they were fitted on
 embeddings         sentence embeddings keyed by model and text hash
 
@@ -24,6 +23,9 @@ Reads and writes are named functions in the modules of this package, one per tab
 (:mod:`profscout.core.store.selection`: selecting professors and exporting them). Migrations
 are history: they keep the literals they were written with (CSRankings' default region
 ``'us'`` is :data:`profscout.core.config.DEFAULT_REGION` everywhere else).
+
+(Version 1 also had an ``activity`` table; version 2 drops it: activity is computed from
+``authorships`` at the date a ranking asks for, see :mod:`profscout.core.activity`.)
 """
 
 from __future__ import annotations
@@ -157,7 +159,9 @@ CREATE TABLE embeddings (
 """
 
 # MIGRATIONS[i] upgrades a store at version i to version i + 1.
-MIGRATIONS: list[str] = [SCHEMA_V1]
+DROP_ACTIVITY = "DROP TABLE IF EXISTS activity"
+
+MIGRATIONS: list[str] = [SCHEMA_V1, DROP_ACTIVITY]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

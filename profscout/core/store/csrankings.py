@@ -1,4 +1,5 @@
-"""Write a CSRankings :class:`~crawler.csrankings.Snapshot` into the store, in one transaction.
+"""Tables ``institutions``, ``professors``, ``professor_aliases`` and ``area_counts``:
+import a CSRankings snapshot in one transaction.
 
 Upserts are idempotent: importing the same snapshot twice changes nothing the second time.
 A professor is found again by any of its aliases, so a person keeps their row id (and what
@@ -9,12 +10,56 @@ vanished from the source are kept and counted as ``not_in_source``.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
-from crawler.csrankings import Snapshot, display_name
+from profscout.core.names import display_name
 from profscout.core.store import transaction
 
 TABLES = ("institutions", "professors", "aliases", "area_counts")
+
+
+class InstitutionRecord(Protocol):
+    """An institution as the importer reads it (``crawler.csrankings.Institution``)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def country(self) -> str: ...
+    @property
+    def latitude(self) -> float | None: ...
+    @property
+    def longitude(self) -> float | None: ...
+
+
+class PersonRecord(Protocol):
+    """A person as the importer reads it (``crawler.csrankings.Person``)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def institution(self) -> str: ...
+    @property
+    def homepage(self) -> str | None: ...
+    @property
+    def scholar_id(self) -> str | None: ...
+    @property
+    def aliases(self) -> list[str]: ...
+
+
+class SnapshotRecord(Protocol):
+    """What one CSRankings crawl yields (``crawler.csrankings.Snapshot``)."""
+
+    @property
+    def institutions(self) -> Sequence[InstitutionRecord]: ...
+    @property
+    def people(self) -> Sequence[PersonRecord]: ...
+    @property
+    def area_counts(self) -> Mapping[tuple[str, str, int], tuple[float, float]] | None: ...
 
 
 def _counter() -> dict[str, int]:
@@ -27,7 +72,7 @@ def _same(a: float | None, b: float | None) -> bool:
     return abs(a - b) < 1e-9
 
 
-def import_snapshot(conn: sqlite3.Connection, snapshot: Snapshot) -> dict[str, Any]:
+def import_snapshot(conn: sqlite3.Connection, snapshot: SnapshotRecord) -> dict[str, Any]:
     """Upsert a snapshot; return per-table counts (added/updated/unchanged/removed).
 
     Everything happens in one transaction: on any error the store is left as it was.
@@ -43,7 +88,7 @@ def import_snapshot(conn: sqlite3.Connection, snapshot: Snapshot) -> dict[str, A
     return counts
 
 
-def _upsert_institutions(conn: sqlite3.Connection, snapshot: Snapshot,
+def _upsert_institutions(conn: sqlite3.Connection, snapshot: SnapshotRecord,
                          counts: dict[str, int]) -> None:
     existing = {r["name"]: (r["region"], r["country"], r["latitude"], r["longitude"])
                 for r in conn.execute("SELECT * FROM institutions")}
@@ -65,7 +110,7 @@ def _upsert_institutions(conn: sqlite3.Connection, snapshot: Snapshot,
     counts["updated"] += len(updates)
 
 
-def _upsert_professors(conn: sqlite3.Connection, snapshot: Snapshot,
+def _upsert_professors(conn: sqlite3.Connection, snapshot: SnapshotRecord,
                        counts: dict[str, Any]) -> dict[str, int]:
     """Upsert professors and their aliases; return person key → professor id."""
     rows = {r["id"]: r for r in conn.execute(
@@ -113,7 +158,7 @@ def _upsert_professors(conn: sqlite3.Connection, snapshot: Snapshot,
     return ids
 
 
-def _sync_aliases(conn: sqlite3.Connection, pid: int, aliases: list[str],
+def _sync_aliases(conn: sqlite3.Connection, pid: int, aliases: Sequence[str],
                   owner: dict[str, int], current: dict[int, set[str]],
                   counts: dict[str, int]) -> None:
     have = current.setdefault(pid, set())
@@ -140,7 +185,7 @@ def _sync_aliases(conn: sqlite3.Connection, pid: int, aliases: list[str],
     current[pid] = wanted
 
 
-def _sync_area_counts(conn: sqlite3.Connection, snapshot: Snapshot, ids: dict[str, int],
+def _sync_area_counts(conn: sqlite3.Connection, snapshot: SnapshotRecord, ids: dict[str, int],
                       counts: dict[str, int]) -> None:
     assert snapshot.area_counts is not None
     existing = {(r[0], r[1], r[2]): (r[3], r[4]) for r in conn.execute(

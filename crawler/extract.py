@@ -1059,14 +1059,31 @@ _NEGATIVE = re.compile(
 _PAST = re.compile(r"\b(was|were|had been|previously|formerly)\s+(looking|recruiting|hiring)\b",
                    re.I)
 _YEAR = re.compile(r"(?<![\d/.-])(19[89]\d|20\d\d)(?![\d/])")
+_DATING_BEFORE = re.compile(
+    r"(?:\b(?:fall|spring|summer|winter|autumn|jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?"
+    r"|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+    r"|in|for|from|starting|start|by|until|before)\.?\s+(?:the\s+)?"
+    r"(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?)$", re.I)
+_DATING_AFTER = re.compile(
+    r"\s*(?:[-/–]\s*(\d{4}|\d{2})\b|:|(?:academic|admission|intake|cycle|entry)\b)", re.I)
 
 
 def is_dated_before(sentence: str, as_of: date | None) -> bool:
-    """Whether the latest year a sentence names ("starting in Fall 2018", "2019:") is
-    before the year of ``as_of``; ``False`` without a year or without ``as_of``."""
+    """Whether the latest year dating a sentence ("starting in Fall 2018", "for the
+    2019-2020 academic year", "2019: ...") is before the year of ``as_of``; ``False``
+    without such a year or without ``as_of``. Other years ("since 2015", "our 2023 paper")
+    do not date the statement."""
     if as_of is None:
         return False
-    years = [int(y) for y in _YEAR.findall(sentence)]
+    years: list[int] = []
+    for m in _YEAR.finditer(sentence):
+        after = _DATING_AFTER.match(sentence, m.end())
+        if after and after.group(1):  # "2019-2020", "2019/20": the year it ends
+            end = after.group(1)
+            years.append(int(end) if len(end) == 4 else int(m.group(1)[:2] + end))
+        elif after or _DATING_BEFORE.search(sentence[max(0, m.start() - 30):m.start()]) \
+                or not re.search(r"\w", sentence[:m.start()]):
+            years.append(int(m.group(1)))
     return bool(years) and max(years) < as_of.year
 
 
@@ -1299,8 +1316,8 @@ def extract_page(html: str, url: str, name: str | None = None, *, is_homepage: b
     soup = BeautifulSoup(html, "lxml")
     script_values = apply_scripts(soup)
     hidden = hidden_texts(soup, script_values)
-    strip_hidden(soup)
     unreverse_bidi_text(soup)
+    strip_hidden(soup)
     evidence = join_at_images(soup) + hidden.evidence
     body = soup.body or soup
     text = block_text(body)

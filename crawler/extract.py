@@ -615,7 +615,7 @@ def email_candidates(soup: BeautifulSoup, text: str, name: str | None = None,
                 and re.search(rf"{_WORD_AT}\S+({_WORD_DOT}|\.)|\w@\s", line, re.I):
             notes.append(EmailEvidence("an address-like spelling this reader cannot read "
                                        "with certainty", clean_space(line)[:200]))
-    for el in soup.find_all(attrs={"data-cfemail": True}):
+    for el in soup.find_all(True, attrs={"data-cfemail": True}):
         add(decode_cfemail(str(el["data-cfemail"])), True, True, "cloudflare",
             str(el["data-cfemail"]))
     for a in soup.find_all("a", href=True):

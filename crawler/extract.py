@@ -484,6 +484,9 @@ def unreverse_bidi_text(soup: BeautifulSoup) -> None:
             el.string = el.get_text()[::-1]
 
 
+MAX_SCRIPT_CHARS = 100_000
+
+
 def apply_scripts(soup: BeautifulSoup) -> list[str]:
     """Put what inline scripts write (``document.write``, writes into an element by id) into
     the soup; return every string value the scripts computed."""
@@ -494,7 +497,10 @@ def apply_scripts(soup: BeautifulSoup) -> list[str]:
         kind = str(script.get("type") or "").lower()
         if script.get("src") or (kind and "javascript" not in kind and kind != "module"):
             continue
-        writes = script_writes(script.get_text())
+        code = script.get_text()
+        if len(code) > MAX_SCRIPT_CHARS:  # a bundled library, not an address
+            continue
+        writes = script_writes(code)
         values.extend(writes.values)
         for html in writes.document:
             fragment = BeautifulSoup(html, "html.parser")
@@ -523,6 +529,8 @@ def _json_emails(value: object) -> Iterable[str]:
         for key, item in value.items():
             if key.lower() == "email" and isinstance(item, str):
                 yield item
+            elif key.lower() == "email" and isinstance(item, list):
+                yield from (i for i in item if isinstance(i, str))
             else:
                 yield from _json_emails(item)
     elif isinstance(value, list):
@@ -1348,11 +1356,14 @@ def merge_pages(pages: list[PageFacts], name: str | None = None) -> HomepageFact
     host = (urlsplit(pages[0].url).hostname or "") if pages else ""
     candidates = [c for page in pages for c in page.emails]
     ranked = rank_emails(candidates, name, host)
-    facts.emails = ranked[:1]
     first_seen: dict[str, tuple[str, EmailCandidate]] = {}
     for page in pages:
         for c in page.emails:
             first_seen.setdefault(c.address, (page.url, c))
+    # Commented-out addresses are kept as records but never chosen: readers do not see
+    # them and they are often ones the person no longer uses.
+    shown = {c.address for c in candidates if c.source != "comment"}
+    facts.emails = [a for a in ranked if a in shown][:1]
     facts.email_records = [
         EmailFound(a, first_seen[a][0], first_seen[a][1].source, first_seen[a][1].evidence,
                    institution_tier(a.split("@", 1)[1], host) == 2) for a in ranked]

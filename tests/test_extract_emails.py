@@ -104,8 +104,12 @@ def test_addresses_in_json_ld_noscript_comments_and_data_attributes() -> None:
     assert records["mokafor@physics.northfield.edu"].source == "comment"
     assert records["okafor.mira@mail.northfield.edu"].source == "attribute"
     assert all(r.url == BASE and r.evidence for r in records.values())
-    # a commented-out address is the last choice
-    assert facts.emails[0] != "mokafor@physics.northfield.edu"
+    # a commented-out address is kept but never chosen
+    assert facts.emails == ["mira.okafor@northfield.edu"]
+    only_comment = extract_page("<html><body><p>Mira Okafor</p><!-- mira.okafor@northfield.edu"
+                                " --></body></html>", BASE, PERSON)
+    alone = merge_pages([only_comment], PERSON)
+    assert alone.emails == [] and addresses(alone.email_records) == {"mira.okafor@northfield.edu"}
 
 
 def test_several_addresses_institutional_first_all_kept() -> None:

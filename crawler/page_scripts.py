@@ -169,22 +169,46 @@ def apply_chain(value: str, chain: str) -> str:
     return value
 
 
-_CHAINED_LITERAL = re.compile(
-    r"""('(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")((?:\.(?:split\(\s*(?:''|"")\s*\)\.reverse\(\)
-    \.join\(\s*(?:''|"")\s*\)|toLowerCase\(\)|trim\(\)))+)""", re.X)
+_CHAIN_RUN = re.compile(
+    r"""(?:\.(?:split\(\s*(?:''|"")\s*\)\.reverse\(\)\.join\(\s*(?:''|"")\s*\)
+    |toLowerCase\(\)|trim\(\)))+""", re.X)
+
+
+def _literal_before(source: str, end: int) -> int | None:
+    """Start of the string literal that closes just before ``end`` (on one line)."""
+    quote = source[end - 1:end]
+    if quote not in ("'", '"'):
+        return None
+    pos = end - 1
+    line_start = source.rfind("\n", 0, pos) + 1
+    while True:
+        pos = source.rfind(quote, line_start, pos)
+        if pos < 0:
+            return None
+        backslashes = len(source[line_start:pos]) - len(source[line_start:pos].rstrip("\\"))
+        if backslashes % 2 == 0:
+            return pos
 
 
 def _fold_chains(source: str) -> str:
     """Rewrite ``'ude.x'.split('').reverse().join('')`` into the plain literal it makes."""
-
-    def repl(m: re.Match[str]) -> str:
+    if ".reverse()" not in source and "toLowerCase()" not in source and ".trim()" not in source:
+        return source
+    out: list[str] = []
+    last = 0
+    for m in _CHAIN_RUN.finditer(source):
+        start = _literal_before(source, m.start())
+        if start is None or start < last:
+            continue
         try:
-            value = apply_chain(_unescape(m.group(1)), re.sub(r"\s+", "", m.group(2)))
+            value = apply_chain(_unescape(source[start:m.start()]), re.sub(r"\s+", "", m.group(0)))
         except _Unknown:
-            return m.group(0)
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-    return _CHAINED_LITERAL.sub(repl, source)
+            continue
+        out.append(source[last:start])
+        out.append('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"')
+        last = m.end()
+    out.append(source[last:])
+    return "".join(out)
 
 
 def evaluate(source: str, start: int, variables: dict[str, str]) -> str | None:

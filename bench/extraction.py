@@ -251,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true")
     parser.add_argument("--offline", action="store_true",
                         help="extract from the recorded files directly (no world, no spider)")
+    parser.add_argument("--csrankings-url", default=None,
+                        help="use an already running world's CSRankings (e.g. "
+                             "http://127.0.0.1:18765/csrankings/) instead of starting one")
     parser.add_argument("--half", choices=("A", "B"), default=None,
                         help="with -v, print the failures of this half only")
     ns = parser.parse_args(argv)
@@ -266,11 +269,12 @@ def main(argv: list[str] | None = None) -> int:
     if not world_available():
         print("replay world (../shared/world) not available", file=sys.stderr)
         return 2
-    world = start_world()
+    world = None if ns.csrankings_url else start_world()
+    csrankings_url = ns.csrankings_url or (world.csrankings_url if world else "")
     try:
         with tempfile.TemporaryDirectory(prefix="profscout-bench-") as tmp:
             db = Path(tmp) / "bench.db"
-            rows = _world_rows(world_csrankings(world.csrankings_url), HOMEPAGE_MANIFEST)
+            rows = _world_rows(world_csrankings(csrankings_url), HOMEPAGE_MANIFEST)
             ids = import_rows(db, rows)
             settings = {"DOWNLOAD_DELAY": ns.delay} if ns.delay is not None else {}
             started = time.monotonic()
@@ -290,7 +294,8 @@ def main(argv: list[str] | None = None) -> int:
         result["crawl_seconds"] = round(elapsed, 1)
         print(json.dumps(result, indent=1))
     finally:
-        world.stop()
+        if world is not None:
+            world.stop()
     return 0
 
 

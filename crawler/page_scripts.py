@@ -1,7 +1,8 @@
 """What a page's inline JavaScript writes, read without running it.
 
 Pages hide addresses from harvesters by building them in script: string concatenation,
-``String.fromCharCode``, ``"...".split("").reverse().join("")``, ``document.write`` and
+``String.fromCharCode``, ``atob``, ``decodeURIComponent``/``unescape``,
+``"...".split("").reverse().join("")``, ``document.write`` and
 writes into an element (``el.textContent = ...``, ``$("#id").html(...)``). This module
 evaluates only string expressions made of literals, known variables and those calls; any
 other expression is unknown and yields nothing (never a partial string).
@@ -49,6 +50,20 @@ def _unescape(literal: str) -> str:
 
 class _Unknown(Exception):
     """The expression uses something this reader does not evaluate."""
+
+
+def _decode_call(function: str, argument: str) -> str:
+    """``atob`` (base64) and the percent-decoding functions, on a known string."""
+    import base64
+    import binascii
+    from urllib.parse import unquote
+
+    if function.endswith("atob"):
+        try:
+            return base64.b64decode(argument, validate=True).decode("latin-1")
+        except (binascii.Error, ValueError) as exc:
+            raise _Unknown from exc
+    return unquote(argument)
 
 
 def _tokens(source: str, start: int) -> list[tuple[str, str, int]]:
@@ -127,6 +142,12 @@ class _Parser:
                 codes.append(self.number())
             self.take(")")
             result = "".join(chr(c) for c in codes)
+        elif value in ("atob", "window.atob", "decodeURIComponent", "unescape",
+                       "decodeURI"):
+            self.take("(")
+            argument = self.expression()
+            self.take(")")
+            result = _decode_call(value, argument)
         elif kind == "name" and value in self.variables:
             result = self.variables[value]
         elif kind == "name" and "." in value:

@@ -151,3 +151,21 @@ def test_never_a_partial_local_part() -> None:
     for body in ("<p>Email: mira dot okafor@cs.northfield.edu</p>",
                  "<p>Email: mira <i>dot</i> okafor (at) cs.northfield.edu</p>"):
         assert from_html(body) == ["mira.okafor@cs.northfield.edu"]
+
+
+@pytest.mark.parametrize("script", [
+    "document.write(atob('bWlyYS5va2Fmb3JAY3Mubm9ydGhmaWVsZC5lZHU='));",
+    "document.write(decodeURIComponent('mira.okafor%40cs.northfield.edu'));",
+    "var a = unescape('%6d%69%72%61') + '.okafor'; document.write(a + '@' + 'cs.northfield.edu');",
+])
+def test_encoded_strings_in_scripts(script: str) -> None:
+    expected = ["mira.okafor@cs.northfield.edu"]
+    assert from_html(f"<p>Email: <script>{script}</script></p>") == expected
+
+
+def test_a_script_that_cannot_be_evaluated_yields_no_address_but_a_doubt() -> None:
+    page = extract_page("<html><body><p>Mira Okafor</p><script>var u = get(); document.write("
+                        "u + '@' + 'cs.northfield.edu');</script></body></html>", BASE, PERSON)
+    facts = merge_pages([page], PERSON)
+    assert facts.emails == [] and facts.email_records == []
+    assert facts.email_doubts[0].source == "script"

@@ -126,10 +126,20 @@ def clean_space(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("\xa0", " ")).strip()
 
 
+INLINE_TAGS = ("span", "b", "i", "em", "strong", "small", "font", "u", "s", "sup", "sub")
+_NOT_SHOWN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
 def strip_hidden(soup: BeautifulSoup) -> BeautifulSoup:
-    """``soup`` with scripts, styles and other invisible elements removed (in place)."""
+    """``soup`` with scripts, styles and other invisible elements removed (in place), and
+    short inline decoys hidden by an inline style (``jane<span style="display:none">
+    null</span>@x.edu``); hidden blocks stay (sections a script reveals)."""
     for tag in soup.find_all(HIDDEN_TAGS):
         tag.decompose()
+    for tag in soup.find_all(INLINE_TAGS, style=_NOT_SHOWN):
+        text = tag.get_text()
+        if len(text) <= 30 and not re.search(r"\s", text.strip()) and not tag.find(True):
+            tag.decompose()
     return soup
 
 
@@ -303,6 +313,12 @@ def rot13(text: str) -> str:
 
 
 def _normalise_address(local: str, domain: str) -> str | None:
+    # "x.eduPhone": inline elements touching; the address ends where the case turns
+    # from lower to upper inside its last label
+    head, dot, last = domain.rpartition(".")
+    turn = re.search(r"(?<=[a-z])[A-Z]", last)
+    if dot and turn:
+        domain = f"{head}.{last[:turn.start()]}"
     local = local.strip(".-_+").lower()
     domain = domain.strip(".-").lower()
     if not local or not domain or "." not in domain:

@@ -169,3 +169,15 @@ def test_a_script_that_cannot_be_evaluated_yields_no_address_but_a_doubt() -> No
     facts = merge_pages([page], PERSON)
     assert facts.emails == [] and facts.email_records == []
     assert facts.email_doubts[0].source == "script"
+
+
+def test_hidden_decoy_inside_an_address_is_not_read() -> None:
+    body = ('<p>Email: mira<span style="display: none">null</span>.okafor@cs.'
+            '<span style="visibility:hidden">spam</span>northfield.edu</p>')
+    assert from_html(body) == ["mira.okafor@cs.northfield.edu"]
+
+
+def test_address_touching_the_next_inline_element_ends_at_its_domain() -> None:
+    body = "<p><span>mira.okafor@cs.northfield.edu</span><span>Phone: 555 0100</span></p>"
+    assert from_html(body) == ["mira.okafor@cs.northfield.edu"]
+    assert from_html("<p>MIRA.OKAFOR@CS.NORTHFIELD.EDU</p>") == ["mira.okafor@cs.northfield.edu"]

@@ -1,9 +1,10 @@
 """Extraction worker processes for the ``homepages`` spider.
 
 Workers are spawned (not forked: the crawl process runs a reactor and threads) and import
-only :mod:`crawler.extract`, not Scrapy, so they start fast (started with the first page,
-not when the spider opens: on a small machine their start-up would delay the robots.txt
-requests); each one exits as soon as the crawl process is gone (even SIGKILLed).
+only :mod:`crawler.extract` (and what it stands on), not Scrapy, so they start fast
+(started with the first page, not when the spider opens: on a small machine their start-up
+would delay the robots.txt requests); each one exits as soon as the crawl process is gone
+(even SIGKILLed).
 """
 
 from __future__ import annotations

@@ -11,13 +11,22 @@ and scores what the store holds against ``homepages/labels.csv``:
   other);
 - interests recall (labelled phrases found in the stored interests and keyphrases).
 
-    .venv/bin/python -m bench.extraction [--max-pages 4] [-v]
+Figures are printed for all pages and for two halves split by host (hosts sorted by their
+SHA-256; the first half is ``A``, the rest ``B``), so rules written while looking only at
+half A's failures can be judged on half B.
+
+``--offline`` skips the world and the spider: it reads the recorded files directly, follows
+the same candidate links the spider would (those recorded), and extracts in-process; quick,
+for iterating. The default run is the real crawl.
+
+    .venv/bin/python -m bench.extraction [--max-pages 4] [--offline] [--half A|B] [-v]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import re
 import sys
@@ -28,6 +37,7 @@ import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -115,6 +125,80 @@ def score(labels: Iterable[Mapping[str, str]], predictions: Mapping[str, Predict
     }
 
 
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def split_halves(homepages: Iterable[str]) -> dict[str, str]:
+    """Homepage -> ``"A"`` or ``"B"``: hosts sorted by SHA-256, the first half is A."""
+    homepages = list(homepages)
+    hosts = sorted({host_of(u) for u in homepages},
+                   key=lambda h: hashlib.sha256(h.encode()).hexdigest())
+    cut = (len(hosts) + 1) // 2
+    half = {h: "A" if i < cut else "B" for i, h in enumerate(hosts)}
+    return {u: half[host_of(u)] for u in homepages}
+
+
+def recorded_file(folder: Path, url: str) -> Path | None:
+    """The recorded file that serves ``url`` under a host folder, if any."""
+    path = urlsplit(url).path.lstrip("/")
+    options = [path + "index.html"] if not path or path.endswith("/") else \
+        [path, path + "/index.html", path + ".html"]
+    for option in options:
+        candidate = folder / option
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def offline_predictions(manifest: Path, max_pages: int) -> dict[str, Prediction]:
+    """Extraction straight from the recorded files: the homepage and the candidate links
+    the spider would follow (those that were recorded)."""
+    from crawler.csrankings import display_name
+    from crawler.extract import candidate_links, decode_html, merge_pages
+    from crawler.workers import extract_response
+
+    root = manifest.parent
+    predictions: dict[str, Prediction] = {}
+    for row in csv.DictReader(manifest.read_text(encoding="utf-8").splitlines()):
+        homepage = row["homepage"]
+        folder = root / host_of(homepage)
+        index = recorded_file(folder, homepage)
+        if index is None:
+            continue
+        name = display_name(row["name"])
+        body = index.read_bytes()
+        pages = [extract_response(body, "text/html", homepage, name, True)]
+        text, _ = decode_html(body, "text/html")
+        for url in candidate_links(text, homepage, max_pages):
+            sub = recorded_file(folder, url)
+            if sub is not None:
+                pages.append(extract_response(sub.read_bytes(), "text/html", url, name, False))
+        facts = merge_pages(pages, name)
+        predictions[homepage] = Prediction(
+            ";".join(facts.emails), facts.recruiting, facts.recruiting_evidence,
+            facts.lab_name, facts.interests + "\n" + "\n".join(facts.keyphrases))
+    return predictions
+
+
+def report_halves(labels: list[dict[str, str]], predictions: Mapping[str, Prediction],
+                  verbose: bool, only: str | None) -> dict[str, object]:
+    """Figures on all pages and on each half; failures printed for ``only`` (or all)."""
+    halves = split_halves(row["homepage"] for row in labels)
+    result: dict[str, object] = {}
+    for half in ("all", "A", "B"):
+        rows = [r for r in labels if half == "all" or halves[r["homepage"]] == half]
+        shown = verbose and (only == half or (only is None and half == "all"))
+        if shown:
+            print(f"--- failures, {half}")
+        preds = {r["homepage"]: predictions[r["homepage"]] for r in rows
+                 if r["homepage"] in predictions}
+        figures = score(rows, preds, verbose=shown)
+        figures["pages"] = len(rows)
+        result[half] = figures
+    return result
+
+
 def world_csrankings(csrankings_url: str) -> list[dict[str, str]]:
     """Every row of the world's ``csrankings.csv``."""
     with urllib.request.urlopen(csrankings_url + "csrankings.csv", timeout=60) as resp:
@@ -166,15 +250,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--delay", type=float, default=None,
                         help="DOWNLOAD_DELAY override (seconds) for a quicker run")
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--offline", action="store_true",
+                        help="extract from the recorded files directly (no world, no spider)")
+    parser.add_argument("--csrankings-url", default=None,
+                        help="use an already running world's CSRankings (e.g. "
+                             "http://127.0.0.1:18765/csrankings/) instead of starting one")
+    parser.add_argument("--half", choices=("A", "B"), default=None,
+                        help="with -v, print the failures of this half only")
     ns = parser.parse_args(argv)
+    if ns.offline:
+        if not HOMEPAGE_MANIFEST.is_file():
+            print("recorded homepages (../shared/world/homepages) not available",
+                  file=sys.stderr)
+            return 2
+        labels = list(csv.DictReader(HOMEPAGE_LABELS.read_text(encoding="utf-8").splitlines()))
+        predictions = offline_predictions(HOMEPAGE_MANIFEST, ns.max_pages)
+        print(json.dumps(report_halves(labels, predictions, ns.verbose, ns.half), indent=1))
+        return 0
     if not world_available():
         print("replay world (../shared/world) not available", file=sys.stderr)
         return 2
-    world = start_world()
+    world = None if ns.csrankings_url else start_world()
+    csrankings_url = ns.csrankings_url or (world.csrankings_url if world else "")
     try:
         with tempfile.TemporaryDirectory(prefix="profscout-bench-") as tmp:
             db = Path(tmp) / "bench.db"
-            rows = _world_rows(world_csrankings(world.csrankings_url), HOMEPAGE_MANIFEST)
+            rows = _world_rows(world_csrankings(csrankings_url), HOMEPAGE_MANIFEST)
             ids = import_rows(db, rows)
             settings = {"DOWNLOAD_DELAY": ns.delay} if ns.delay is not None else {}
             started = time.monotonic()
@@ -191,12 +292,13 @@ def main(argv: list[str] | None = None) -> int:
                     r["interests"] + "\n" + r["keyphrases"])
             conn.close()
         labels = list(csv.DictReader(HOMEPAGE_LABELS.read_text(encoding="utf-8").splitlines()))
-        result = score(labels, predictions, verbose=ns.verbose)
+        result = report_halves(labels, predictions, ns.verbose, ns.half)
         result["states"] = report.get("states", {})
         result["crawl_seconds"] = round(elapsed, 1)
         print(json.dumps(result, indent=1))
     finally:
-        world.stop()
+        if world is not None:
+            world.stop()
     return 0
 
 

@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from bs4 import (
@@ -27,6 +28,8 @@ from bs4 import (
     Tag,
 )
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding
+
+from profscout.core.names import fold
 
 # ----------------------------------------------------------------------------- decoding
 
@@ -119,23 +122,30 @@ HIDDEN_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "obje
 HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
-def fold(text: str) -> str:
-    """Lower case, accents removed, whitespace collapsed."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.sub(r"\s+", " ", text.lower()).strip()
-
-
 def clean_space(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("\xa0", " ")).strip()
 
 
-def parse(html: str) -> BeautifulSoup:
-    """A soup with scripts, styles and comments removed."""
-    soup = BeautifulSoup(html, "lxml")
+INLINE_TAGS = ("span", "b", "i", "em", "strong", "small", "font", "u", "s", "sup", "sub")
+_NOT_SHOWN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+def strip_hidden(soup: BeautifulSoup) -> BeautifulSoup:
+    """``soup`` with scripts, styles and other invisible elements removed (in place), and
+    short inline decoys hidden by an inline style (``jane<span style="display:none">
+    null</span>@x.edu``); hidden blocks stay (sections a script reveals)."""
     for tag in soup.find_all(HIDDEN_TAGS):
         tag.decompose()
+    for tag in soup.find_all(INLINE_TAGS, style=_NOT_SHOWN):
+        text = tag.get_text()
+        if len(text) <= 30 and not re.search(r"\s", text.strip()) and not tag.find(True):
+            tag.decompose()
     return soup
+
+
+def parse(html: str) -> BeautifulSoup:
+    """A soup with scripts, styles and comments removed."""
+    return strip_hidden(BeautifulSoup(html, "lxml"))
 
 
 def block_text(node: Tag) -> str:
@@ -208,20 +218,51 @@ FREE_MAIL = {
 }
 TLD_WORDS = {"edu", "com", "org", "net", "gov", "io", "ai", "info", "eu", "int", "mil"}
 
-_BR_AT = r"\s*(?:\[\s*(?:at|@)\s*\]|\(\s*(?:at|@)\s*\)|\{\s*(?:at|@)\s*\}|<\s*(?:at|@)\s*>)\s*"
-_BR_DOT = (r"\s*(?:\[\s*(?:dot|\.|period|point)\s*\]|\(\s*(?:dot|\.|period|point)\s*\)"
-           r"|\{\s*(?:dot|\.)\s*\}|<\s*(?:dot|\.)\s*>)\s*")
+# "at" and "dot" as people spell them, in the languages faculty pages use. Bare words are
+# read between address parts; words in brackets ([at] (at) {at} <at> -at- _at_) anywhere.
+AT_WORDS = ("at", "arroba", "arobase", "chiocciola", "apenstaartje", "klammeraffe")
+AT_WORDS_BRACKETED = (*AT_WORDS, "@", "chez", "bei", "ät")
+AT_WORDS_CJK = ("艾特", "在")
+DOT_WORDS = ("dot", "fullstop", "full stop", "period", "point", "punkt", "punto", "ponto",
+             "punt", "pont", "kropka", "nokta")
+DOT_WORDS_BRACKETED = (*DOT_WORDS, r"\.")
+DOT_WORDS_CJK = ("点", "點", "句点", "點子")
+_BRACKETS = (r"\[\s*{w}\s*\]", r"\(\s*{w}\s*\)", r"\{{\s*{w}\s*\}}", r"<\s*{w}\s*>",
+             r"(?<![\w-])-\s*{w}\s*-(?![\w-])", r"(?<=\w)_{w}_(?=\w)")
+
+
+def _alternatives(words: tuple[str, ...]) -> str:
+    return "|".join(w if "\\" in w else re.escape(w).replace(r"\ ", r"\s+") for w in words)
+
+
+def _bracketed(words: tuple[str, ...]) -> str:
+    alt = f"(?:{_alternatives(words)})"
+    return r"\s*(?:" + "|".join(b.format(w=alt) for b in _BRACKETS) + r")\s*"
+
+
+_BR_AT = _bracketed(AT_WORDS_BRACKETED) + "|" + r"\s*(?:" + "|".join(AT_WORDS_CJK) + r")\s*"
+_BR_DOT = _bracketed(DOT_WORDS_BRACKETED) + "|" + r"\s*(?:" + "|".join(DOT_WORDS_CJK) + r")\s*"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-_WORD_DOT = r"\s+(?:dot|DOT|Dot|fullstop|FULLSTOP|full stop|period)\s+"
-_WORD_AT = r"\s+(?:at|AT|At)\s+"
+_LOCAL_PIECE = r"[A-Za-z0-9][A-Za-z0-9_+-]*"
+_WORD_DOT = rf"\s+(?i:{_alternatives(DOT_WORDS)})\s+"
+_WORD_AT = rf"\s+(?i:{_alternatives(AT_WORDS)})\s+"
+_SPELLED_LOCAL = rf"{_LOCAL_PIECE}(?:(?:\.|{_WORD_DOT}){_LOCAL_PIECE})*"
 _SPELLED = re.compile(
-    rf"(?<![\w.@-])([A-Za-z0-9][A-Za-z0-9._+-]*){_WORD_AT}({_LABEL}(?:(?:\.|{_WORD_DOT}){_LABEL})+)"
+    rf"(?<![\w.@-])({_SPELLED_LOCAL}){_WORD_AT}({_LABEL}(?:(?:\.|{_WORD_DOT}){_LABEL})+)"
 )
 _SPACED = re.compile(
     rf"(?<![\w.@-])([A-Za-z0-9][A-Za-z0-9._+-]*){_WORD_AT}({_LABEL}(?:\s+{_LABEL}){{1,4}})"
 )
 _CONTACT_CUE = re.compile(r"(e-?mail|contact|mail)\s*(me|address)?\s*[:\-]?\s*$", re.I)
-_PLACEHOLDER = re.compile(r"\$?\{?\s*(my)?_?(first|last|family|given|sur)_?name\s*\}?", re.I)
+_EMAIL_CUE = re.compile(r"\be-?mail\b|\bcorreo\b|\bcourriel\b|邮箱|电子邮件|\bcontact\b", re.I)
+_PLACEHOLDER = re.compile(
+    r"(?:[$<{\[]\s*)?(?<![A-Za-z])(?:(?:my|your)[_-]?)?(first|last|family|given|sur)[_-]?name"
+    r"(?:\s*[}>\]])?", re.I)
+PLACEHOLDER_TOKENS = {
+    "first": "first", "firstname": "first", "givenname": "first", "given": "first",
+    "last": "last", "lastname": "last", "surname": "last", "familyname": "last",
+    "family": "last", "name": "first",
+}
 
 
 @dataclass(frozen=True)
@@ -233,6 +274,18 @@ class EmailCandidate:
     cue: bool  # next to an "Email:" label, or a mailto: link
     position: int  # order of appearance on the page
     page_rank: int  # 0 homepage or contact page, 1 other subpages
+    source: str = "text"  # text, mailto, attribute, script, comment, noscript, json-ld, ...
+    evidence: str = ""  # the text the address was read from (clipped)
+
+
+@dataclass(frozen=True)
+class EmailEvidence:
+    """Something that looks like an address the extractor could not read with certainty:
+    kept for a person to look at, never turned into an address."""
+
+    reason: str
+    text: str
+    source: str = "text"
 
 
 def decode_cfemail(hex_string: str) -> str | None:
@@ -252,7 +305,20 @@ def decode_cfemail(hex_string: str) -> str | None:
     return text.strip().lower() if match else None
 
 
+def rot13(text: str) -> str:
+    """ROT13 of ASCII letters (``znvygb:`` is ``mailto:``)."""
+    return text.translate(str.maketrans(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+        "NOPQRSTUVWXYZABCDEFGHIJKLMnopqrstuvwxyzabcdefghijklm"))
+
+
 def _normalise_address(local: str, domain: str) -> str | None:
+    # "x.eduPhone": inline elements touching; the address ends where the case turns
+    # from lower to upper inside its last label
+    head, dot, last = domain.rpartition(".")
+    turn = re.search(r"(?<=[a-z])[A-Z]", last)
+    if dot and turn:
+        domain = f"{head}.{last[:turn.start()]}"
     local = local.strip(".-_+").lower()
     domain = domain.strip(".-").lower()
     if not local or not domain or "." not in domain:
@@ -273,32 +339,60 @@ def is_generic_address(address: str) -> bool:
     return bool(re.fullmatch(r"(your|my)[._-]?(name|email|address)", local))
 
 
-def _fill_placeholders(text: str, name: str | None) -> str:
-    """"$MyFirstName@cse.x.edu" -> "abir@cse.x.edu" when the person's name is known."""
-    if not name or "name" not in text.lower():
-        return text
-    words = re.findall(r"[a-z]+", fold(name))
-    if not words:
+def is_placeholder_local(local: str) -> bool:
+    """Whether an address's local part is, or contains, a "firstname"/"surname" stand-in."""
+    return any(t in PLACEHOLDER_TOKENS for t in re.split(r"[._-]", local.lower()) if t)
+
+
+def fill_placeholder_local(local: str, name: str | None) -> str | None:
+    """"name.surname" -> "luca.magri" for Luca Magri: every part of the local must be a
+    stand-in ("name" only next to a surname one); ``None`` when any part is not, or the
+    name is unknown, so that no half-filled address is ever made."""
+    words = _name_tokens(name)
+    parts = re.split(r"([._-])", local.lower())
+    kinds = [PLACEHOLDER_TOKENS.get(p) for p in parts[::2]]
+    if not words or len(words) < 2 or any(k is None for k in kinds):
+        return None
+    if "name" in parts[::2] and "last" not in kinds:
+        return None
+    filled = [words[0] if k == "first" else words[-1] for k in kinds]
+    out = []
+    for i, part in enumerate(filled):
+        out.append(part)
+        if 2 * i + 1 < len(parts):
+            out.append(parts[2 * i + 1])
+    return "".join(out)
+
+
+def _canonical_placeholders(text: str) -> str:
+    """"$MyFirstName@x.edu", "{firstname}.{lastname}@x" -> plain "firstname"/"lastname"
+    words that the address pattern reads."""
+    if "name" not in text.lower():
         return text
 
     def repl(m: re.Match[str]) -> str:
         after = text[m.end():m.end() + 3]
         before = text[max(0, m.start() - 1):m.start()]
-        if "@" not in after and before != "@" and not after.startswith((" at", "[", "(")):
+        if not re.match(r"\s*(@|at\b|\[|\(|[._-])", after) and before not in ("@", ".", "_", "-"):
             return m.group(0)
-        kind = m.group(2).lower()
-        return words[0] if kind in ("first", "given") else words[-1]
+        kind = m.group(1).lower()
+        return "firstname" if kind in ("first", "given") else "lastname"
 
     return _PLACEHOLDER.sub(repl, text)
 
 
 def deobfuscate(text: str) -> str:
-    """Rewrite "[at]"/"(at)"/"[dot]"/"(@)" spellings into plain address characters."""
+    """Rewrite "[at]"/"(at)"/"-at-"/"[punkt]"/"艾特"/"(@)" spellings, full-width characters
+    and "dot" words between address parts into plain address characters."""
+    text = unicodedata.normalize("NFKC", text)
     text = re.sub(_BR_AT, "@", text, flags=re.I)
     text = re.sub(_BR_DOT, ".", text, flags=re.I)
     # "user@ cs dot x dot edu" after the bracket rules
     text = re.sub(rf"@\s*({_LABEL}(?:{_WORD_DOT}{_LABEL})+)",
                   lambda m: "@" + re.sub(_WORD_DOT, ".", m.group(1)), text)
+    # "jane dot doe@..." : the local part's dots too, or only "doe" would be read
+    text = re.sub(rf"(?<![\w.])({_LOCAL_PIECE}(?:{_WORD_DOT}{_LOCAL_PIECE})+)\s*@",
+                  lambda m: re.sub(_WORD_DOT, ".", m.group(1)) + "@", text)
     text = re.sub(rf"(\w)\s*@\s*({_LABEL}\.)", r"\1@\2", text)
     return text
 
@@ -310,13 +404,13 @@ def _spelled_addresses(line: str) -> Iterable[tuple[int, str, str]]:
         tld = domain.rsplit(".", 1)[-1].lower()
         if not (tld in TLD_WORDS or len(tld) == 2):
             continue
-        yield m.start(), m.group(1), domain
+        yield m.start(), re.sub(_WORD_DOT, ".", m.group(1)), domain
     spelled_at = {m.start() for m in _SPELLED.finditer(line)}
     for m in _SPACED.finditer(line):
         if m.start() in spelled_at or not _CONTACT_CUE.search(line[:m.start()]):
             continue
         labels = m.group(2).split()
-        if any(label.lower() in ("dot", "fullstop", "period") for label in labels):
+        if any(label.lower() in DOT_WORDS for label in labels):
             continue
         last = labels[-1]
         if last.lower() not in TLD_WORDS and not (len(last) == 2 and last.isalpha()):
@@ -324,40 +418,246 @@ def _spelled_addresses(line: str) -> Iterable[tuple[int, str, str]]:
         yield m.start(), m.group(1), ".".join(labels)
 
 
-def email_candidates(soup: BeautifulSoup, text: str, name: str | None = None,
-                     page_rank: int = 0) -> list[EmailCandidate]:
-    """Every readable address on a page, in page order; generic and demo ones left out."""
-    found: list[EmailCandidate] = []
-    seen: set[str] = set()
-
-    def add(address: str | None, visible: bool, cue: bool) -> None:
-        if address and not is_generic_address(address) and address not in seen:
-            seen.add(address)
-            found.append(EmailCandidate(address, visible, cue, len(found), page_rank))
-
-    text = _fill_placeholders(text, name)
-    for line in deobfuscate(text).split("\n"):
+def addresses_in_text(text: str) -> list[tuple[int, str, str]]:
+    """``(position in its line, address, line)`` of every address spelled in ``text`` (one
+    block per line), de-obfuscated, in order; stand-in local parts are kept as written."""
+    out: list[tuple[int, str, str]] = []
+    for line in deobfuscate(_canonical_placeholders(text)).split("\n"):
         for pos, local, domain in sorted(
             [(m.start(), m.group(1), m.group(2)) for m in EMAIL_RE.finditer(line)]
             + list(_spelled_addresses(line))
         ):
-            cue = bool(_CONTACT_CUE.search(line[:pos]) or re.search(r"e-?mail", line[:pos], re.I))
-            add(_normalise_address(local, domain), True, cue)
-    for el in soup.find_all(attrs={"data-cfemail": True}):
-        add(decode_cfemail(str(el["data-cfemail"])), True, True)
+            address = _normalise_address(local, domain)
+            if address:
+                out.append((pos, address, line))
+    return out
+
+
+_AT_IMAGE = re.compile(r"(^|[/_-])(at|at-?sign|arroba|atmark|klammeraffe|@)\.(png|gif|jpe?g|svg|"
+                       r"webp)$", re.I)
+_DOMAIN_FULL = re.compile(rf"(?:{_LABEL}\.)+[A-Za-z]{{2,24}}")
+_LOCAL_FULL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
+
+
+def _is_at_image(img: Tag) -> bool:
+    alt = clean_space(str(img.get("alt") or img.get("title") or "")).lower()
+    src = str(img.get("src") or "").split("?", 1)[0]
+    return alt in ("@", "at", "[at]", "(at)", "at sign", "at-sign") or bool(_AT_IMAGE.search(src))
+
+
+def join_at_images(soup: BeautifulSoup) -> list[EmailEvidence]:
+    """Replace an image shown for the "@" by an "@" when the text right before it is one
+    whole local part and the text right after it starts with a whole domain; otherwise
+    leave it and return evidence."""
+    evidence: list[EmailEvidence] = []
+    for img in soup.find_all("img"):
+        if not _is_at_image(img):
+            continue
+        before, after = img.previous_sibling, img.next_sibling
+        left = str(before) if isinstance(before, NavigableString) else ""
+        right = str(after) if isinstance(after, NavigableString) else ""
+        left_words = left.replace("\xa0", " ").split()
+        right_words = right.replace("\xa0", " ").split()
+        local = left_words[-1] if left_words and not left[-1:].isspace() else ""
+        lead = " ".join(left_words[:-1])
+        domain = right_words[0].rstrip(".,;)") if right_words and not right[:1].isspace() \
+            else ""
+        ok = (bool(local) and bool(_LOCAL_FULL.fullmatch(local)) and bool(domain)
+              and bool(_DOMAIN_FULL.fullmatch(domain))
+              and (not lead or bool(re.search(r"[:：]$|e-?mail\b", lead, re.I))))
+        if ok:
+            img.replace_with(NavigableString("@"))
+        else:
+            evidence.append(EmailEvidence(
+                "an image stands for the @ and the text beside it is not a whole address",
+                clean_space(f"{left} [image] {right}")[:200], "image"))
+    return evidence
+
+
+_BIDI = re.compile(r"unicode-bidi\s*:\s*bidi-override", re.I)
+_RTL = re.compile(r"direction\s*:\s*rtl", re.I)
+
+
+def _reversed_classes(soup: BeautifulSoup) -> set[str]:
+    """Class names whose CSS rule shows text right to left with bidi override."""
+    names: set[str] = set()
+    for style in soup.find_all("style"):
+        for m in re.finditer(r"([^{}]+)\{([^}]*)\}", style.get_text()):
+            if _BIDI.search(m.group(2)) and _RTL.search(m.group(2)):
+                names.update(re.findall(r"\.([\w-]+)", m.group(1)))
+    return names
+
+
+def unreverse_bidi_text(soup: BeautifulSoup) -> None:
+    """Text shown reversed by ``unicode-bidi: bidi-override; direction: rtl`` (inline or by
+    class) is stored backwards in the HTML: put it the right way round."""
+    classes = _reversed_classes(soup)
+    for el in soup.find_all(True):
+        style = str(el.get("style") or "")
+        inline = bool(_BIDI.search(style) and _RTL.search(style))
+        by_class = bool(classes.intersection(el.get("class") or []))
+        if (inline or by_class) and not el.find(True):
+            el.string = el.get_text()[::-1]
+
+
+MAX_SCRIPT_CHARS = 100_000
+
+
+def apply_scripts(soup: BeautifulSoup) -> list[str]:
+    """Put what inline scripts write (``document.write``, writes into an element by id) into
+    the soup; return every string value the scripts computed."""
+    from crawler.page_scripts import script_writes
+
+    values: list[str] = []
+    for script in soup.find_all("script"):
+        kind = str(script.get("type") or "").lower()
+        if script.get("src") or (kind and "javascript" not in kind and kind != "module"):
+            continue
+        code = script.get_text()
+        if len(code) > MAX_SCRIPT_CHARS:  # a bundled library, not an address
+            continue
+        writes = script_writes(code)
+        values.extend(writes.values)
+        for html in writes.document:
+            fragment = BeautifulSoup(html, "html.parser")
+            for node in list(fragment.contents):
+                script.insert_before(node)
+        for element_id, value in writes.by_id.items():
+            target = soup.find(id=element_id)
+            if isinstance(target, Tag):
+                target.clear()
+                for node in list(BeautifulSoup(value, "html.parser").contents):
+                    target.append(node)
+    return values
+
+
+@dataclass
+class HiddenText:
+    """Text a reader does not see but that holds addresses: ``(source, text)`` pairs and
+    what could not be read."""
+
+    texts: list[tuple[str, str]] = field(default_factory=list)
+    evidence: list[EmailEvidence] = field(default_factory=list)
+
+
+def _json_emails(value: object) -> Iterable[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key.lower() == "email" and isinstance(item, str):
+                yield item
+            elif key.lower() == "email" and isinstance(item, list):
+                yield from (i for i in item if isinstance(i, str))
+            else:
+                yield from _json_emails(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _json_emails(item)
+
+
+def hidden_texts(soup: BeautifulSoup, script_values: list[str]) -> HiddenText:
+    """Comments, ``<noscript>``, JSON-LD ``email`` fields, ``data-*`` attributes and script
+    string values: where pages keep addresses out of the visible text."""
+    import json
+
+    found = HiddenText()
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+        found.texts.append(("comment", str(comment)))
+    for tag in soup.find_all("noscript"):
+        found.texts.append(("noscript", tag.get_text("\n")))
+    for tag in soup.find_all("script", type=re.compile("ld\\+json", re.I)):
+        try:
+            data = json.loads(tag.get_text())
+        except ValueError:
+            continue
+        for value in _json_emails(data):
+            found.texts.append(("json-ld", value.removeprefix("mailto:")))
+    for el in soup.find_all(True):
+        attrs = {k.lower(): str(v) for k, v in el.attrs.items() if isinstance(v, str)}
+        for key, value in attrs.items():
+            if key.startswith("data-") and key != "data-cfemail" and "@" in deobfuscate(value):
+                found.texts.append(("attribute", value))
+        user = next((attrs[k] for k in ("data-user", "data-name", "data-local",
+                                        "data-username") if k in attrs), "")
+        domain = next((attrs[k] for k in ("data-domain", "data-host", "data-site")
+                       if k in attrs), "")
+        if user and domain:
+            found.texts.append(("attribute", f"{user}@{domain}"))
+    readable = False
+    for value in script_values:
+        if "@" in value:
+            found.texts.append(("script", value.removeprefix("mailto:")))
+            readable = readable or bool(EMAIL_RE.search(value))
+    for script in soup.find_all("script"):
+        code = script.get_text()
+        if not readable and re.search(r"mailto|['\"]@['\"]", code):
+            found.evidence.append(EmailEvidence(
+                "a script builds an address in a way this reader does not evaluate",
+                clean_space(code)[:200], "script"))
+            break
+    for a in soup.find_all("a", href=re.compile("mailhide|recaptcha", re.I)):
+        found.evidence.append(EmailEvidence("the address is behind a captcha",
+                                            str(a["href"])[:200], "captcha"))
+    return found
+
+
+def email_candidates(soup: BeautifulSoup, text: str, name: str | None = None,
+                     page_rank: int = 0, hidden: HiddenText | None = None,
+                     evidence: list[EmailEvidence] | None = None) -> list[EmailCandidate]:
+    """Every readable address on a page, in page order; generic and demo ones left out.
+    Addresses with a stand-in local part ("firstname.lastname") are filled in from
+    ``name`` when every part is a stand-in, else left out and noted in ``evidence``."""
+    found: list[EmailCandidate] = []
+    seen: set[str] = set()
+    notes = evidence if evidence is not None else []
+
+    def add(address: str | None, visible: bool, cue: bool, source: str, line: str) -> None:
+        if not address:
+            return
+        local, _, domain = address.partition("@")
+        if is_placeholder_local(local) and not is_generic_address(f"x@{domain}"):
+            filled = fill_placeholder_local(local, name)
+            if filled is None:
+                notes.append(EmailEvidence(
+                    "the address is written with a stand-in for the name",
+                    clean_space(line)[:200], source))
+                return
+            address = f"{filled}@{domain}"
+        if not is_generic_address(address) and address not in seen:
+            seen.add(address)
+            found.append(EmailCandidate(address, visible, cue, len(found), page_rank, source,
+                                        clean_space(line)[:200]))
+
+    read_lines: set[str] = set()
+    for pos, address, line in addresses_in_text(text):
+        head = line[:pos]
+        cue = bool(_CONTACT_CUE.search(head) or re.search(r"e-?mail", head, re.I)
+                   or _EMAIL_CUE.search(head))
+        add(address, True, cue, "text", line)
+        read_lines.add(line)
+    for line in deobfuscate(text).split("\n"):
+        if len(line) < 200 and line not in read_lines and _EMAIL_CUE.search(line) \
+                and re.search(rf"{_WORD_AT}\S+({_WORD_DOT}|\.)|\w@\s", line, re.I):
+            notes.append(EmailEvidence("an address-like spelling this reader cannot read "
+                                       "with certainty", clean_space(line)[:200]))
+    for el in soup.find_all(True, attrs={"data-cfemail": True}):
+        add(decode_cfemail(str(el["data-cfemail"])), True, True, "cloudflare",
+            str(el["data-cfemail"]))
     for a in soup.find_all("a", href=True):
         href = str(a["href"]).strip()
         if "/cdn-cgi/l/email-protection#" in href:
-            add(decode_cfemail(href.rsplit("#", 1)[1]), True, True)
+            add(decode_cfemail(href.rsplit("#", 1)[1]), True, True, "cloudflare", href)
             continue
-        if not href.lower().startswith("mailto:"):
+        low = href.lower()
+        if low.startswith("znvygb:"):
+            href, low = rot13(href), rot13(href).lower()
+        if not low.startswith("mailto:"):
             continue
         target = unquote(href[7:]).split("?", 1)[0]
-        target = _fill_placeholders(deobfuscate(target), name)
-        for part in re.split(r"[,;]", target):
-            m = EMAIL_RE.search(part.strip())
-            if m:
-                add(_normalise_address(m.group(1), m.group(2)), False, True)
+        for _, address, _ in addresses_in_text(re.sub(r"[,;]", "\n", target)):
+            add(address, False, True, "mailto", href)
+    for source, hidden_text in (hidden.texts if hidden else []):
+        for _, address, line in addresses_in_text(hidden_text):
+            add(address, False, source in ("json-ld", "script", "attribute"), source, line)
     return found
 
 
@@ -390,9 +690,34 @@ def name_match(address: str, name: str | None) -> int:
     return 0
 
 
-def rank_emails(candidates: list[EmailCandidate], name: str | None) -> list[str]:
-    """Addresses most likely the person's own first: name match, shown in text, next to an
-    "Email" cue, an institutional domain, the homepage, then page order.
+def _registrable(host: str) -> str:
+    """The last two labels of a host, three under a two-letter second level ("ac.uk")."""
+    labels = host.lower().strip(".").split(".")
+    keep = 3 if len(labels) >= 3 and (labels[-2] in ("ac", "edu", "co", "gov", "org")
+                                      and len(labels[-1]) == 2) else 2
+    return ".".join(labels[-keep:])
+
+
+def institution_tier(domain: str, page_host: str = "") -> int:
+    """2: the homepage's own institution or an academic domain (.edu, .ac.*, .edu.*);
+    1: another organisation; 0: a free mail service."""
+    domain = domain.lower()
+    if domain in FREE_MAIL:
+        return 0
+    if page_host and _registrable(domain) == _registrable(page_host) \
+            and not page_host.endswith(("github.io", "gitlab.io", "google.com")):
+        return 2
+    labels = domain.split(".")
+    if labels[-1] == "edu" or "edu" in labels[:-1] or "ac" in labels[:-1]:
+        return 2
+    return 1
+
+
+def rank_emails(candidates: list[EmailCandidate], name: str | None,
+                page_host: str = "") -> list[str]:
+    """Addresses most likely the person's own first: name match, an institutional domain
+    over other organisations over free mail, shown in text, next to an "Email" cue, the
+    homepage, then page order.
 
     Subpage addresses that do not match the name (students, co-authors) are dropped.
     """
@@ -402,16 +727,17 @@ def rank_emails(candidates: list[EmailCandidate], name: str | None) -> list[str]
         if c.page_rank > 0 and match == 0:
             continue
         domain = c.address.split("@", 1)[1]
-        key = (-(match > 0), -c.visible, -c.cue, -(domain not in FREE_MAIL), -match,
-               c.page_rank, c.position)
+        key = (-(match > 0), -institution_tier(domain, page_host), -c.visible, -c.cue,
+               -match, c.page_rank, c.position)
         if c.address not in best or key < best[c.address]:
             best[c.address] = key
     return sorted(best, key=best.__getitem__)
 
 
-def choose_emails(candidates: list[EmailCandidate], name: str | None, limit: int = 1) -> list[str]:
+def choose_emails(candidates: list[EmailCandidate], name: str | None, limit: int = 1,
+                  page_host: str = "") -> list[str]:
     """The person's own address(es): the best ``limit`` of :func:`rank_emails`."""
-    return rank_emails(candidates, name)[:limit]
+    return rank_emails(candidates, name, page_host)[:limit]
 
 
 # ----------------------------------------------------------------------------- interests
@@ -742,7 +1068,10 @@ _POSITIVE = re.compile(
     r"inquiries|enquiries|emails)|encourage[sd]? (you )?to (apply|contact|reach)|"
     r"(interested in|want to) (joining|join|work(ing)? with)|fully[- ]funded|"
     r"funded positions?|prospective|apply|join (my|our|the) (group|lab|team)|"
-    r"always (happy|glad|looking|interested)|actively looking|multiple positions)", re.I)
+    r"always (happy|glad|looking|interested)|actively looking|multiple positions|"
+    r"open ([\w.-]+ ){1,3}positions?|(several|multiple|two|three|four|new|some) ([\w.-]+ ){0,2}"
+    r"(positions|openings)|(will|plan(ning)? to|going to|intend to|aim to|hope to) (hire|recruit|"
+    r"take on|admit)|\bhire\b)", re.I)
 _TARGET = re.compile(_TARGETS, re.I)
 _NEGATIVE = re.compile(
     r"(\bnot\s+(currently\s+)?(looking|recruiting|hiring|taking|accepting|seeking|able to "
@@ -753,17 +1082,47 @@ _NEGATIVE = re.compile(
     re.I)
 _PAST = re.compile(r"\b(was|were|had been|previously|formerly)\s+(looking|recruiting|hiring)\b",
                    re.I)
+_YEAR = re.compile(r"(?<![\d/.-])(19[89]\d|20\d\d)(?![\d/])")
+_DATING_BEFORE = re.compile(
+    r"(?:\b(?:fall|spring|summer|winter|autumn|jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?"
+    r"|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+    r"|in|for|from|starting|start|by|until|before)\.?\s+(?:the\s+)?"
+    r"(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?)$", re.I)
+_DATING_AFTER = re.compile(
+    r"\s*(?:[-/–]\s*(\d{4}|\d{2})\b|:|(?:academic|admission|intake|cycle|entry)\b)", re.I)
 
 
-def recruiting_signal(text: str) -> tuple[str, str]:
+def is_dated_before(sentence: str, as_of: date | None) -> bool:
+    """Whether the latest year dating a sentence ("starting in Fall 2018", "for the
+    2019-2020 academic year", "2019: ...") is before the year of ``as_of``; ``False``
+    without such a year or without ``as_of``. Other years ("since 2015", "our 2023 paper")
+    do not date the statement."""
+    if as_of is None:
+        return False
+    years: list[int] = []
+    for m in _YEAR.finditer(sentence):
+        after = _DATING_AFTER.match(sentence, m.end())
+        if after and after.group(1):  # "2019-2020", "2019/20": the year it ends
+            end = after.group(1)
+            years.append(int(end) if len(end) == 4 else int(m.group(1)[:2] + end))
+        elif after or _DATING_BEFORE.search(sentence[max(0, m.start() - 30):m.start()]) \
+                or not re.search(r"\w", sentence[:m.start()]):
+            years.append(int(m.group(1)))
+    return bool(years) and max(years) < as_of.year
+
+
+def recruiting_signal(text: str, as_of: date | None = None) -> tuple[str, str]:
     """``("yes" | "no" | "", sentence)``: whether the page says the person is taking PhD
     students, postdocs or interns, with the sentence that says so. A negative statement
-    ("not taking new students", "no openings") wins over positive ones."""
+    ("not taking new students", "no openings") wins over positive ones; statements dated
+    before the year of ``as_of`` ("openings for Fall 2018") count for nothing."""
     positive = ""
     weak = ""
     negative = ""
     for sentence in sentences(text):
         if len(sentence) > 500 or not _TARGET.search(sentence):
+            continue
+        if is_dated_before(sentence, as_of):
             continue
         if _NEGATIVE.search(sentence) and (_POSITIVE.search(sentence) or re.search(
                 r"\b(students?|positions?|openings?|post-?docs?|interns?)\b", sentence, re.I)):
@@ -788,9 +1147,11 @@ def recruiting_signal(text: str) -> tuple[str, str]:
 
 # ----------------------------------------------------------------------------- links
 
+OPENINGS_SCORE = 9
 CANDIDATE_KEYWORDS: list[tuple[int, re.Pattern[str]]] = [
-    (9, re.compile(r"(openings?|join|hiring|recruit|positions?|prospective|vacanc|"
-                   r"opportunit|apply|jobs?)", re.I)),
+    (OPENINGS_SCORE, re.compile(r"(openings?|join|hiring|recruit|positions?|prospective|vacanc|"
+                                r"opportunit|apply|jobs?|work(ing)?[ _-]with[ _-](me|us)|"
+                                r"admissions?|careers?|\bwanted\b)", re.I)),
     (7, re.compile(r"(contact)", re.I)),
     (6, re.compile(r"(group|lab\b|labs\b|team|people|members|students)", re.I)),
     (5, re.compile(r"(research|interests|projects?)", re.I)),
@@ -832,6 +1193,22 @@ def anchors(source: BeautifulSoup | str) -> list[tuple[str, str]]:
     return [(a.get("href") or "", a.text_content()) for a in doc.iter("a") if a.get("href")]
 
 
+_COMMENT = re.compile(r"<!--(.*?)-->", re.S)
+_COMMENT_ANCHOR = re.compile(r"""<a\s[^>]*?href\s*=\s*["']([^"']+)["'][^>]*>(.*?)</a>""",
+                             re.S | re.I)
+
+
+def commented_anchors(source: BeautifulSoup | str) -> list[tuple[str, str]]:
+    """``(href, text)`` of links inside HTML comments (sections a theme left commented out,
+    which often still point to the openings page)."""
+    if isinstance(source, BeautifulSoup):
+        comments = [str(c) for c in source.find_all(string=lambda s: isinstance(s, Comment))]
+    else:
+        comments = _COMMENT.findall(source)
+    return [(href, re.sub(r"<[^>]+>", " ", text)) for comment in comments
+            for href, text in _COMMENT_ANCHOR.findall(comment)]
+
+
 def candidate_links(source: BeautifulSoup | str, page_url: str, limit: int) -> list[str]:
     """Same-site links one click away that look like research, group, students, openings
     or contact pages, best first (at most ``limit``). ``source``: a soup or HTML text."""
@@ -840,7 +1217,11 @@ def candidate_links(source: BeautifulSoup | str, page_url: str, limit: int) -> l
     host, prefix = _site_prefix(page_url)
     here = _page_key(page_url)
     scored: dict[str, tuple[int, int]] = {}
-    for order, (raw_href, text) in enumerate(anchors(source)):
+    visible = anchors(source)
+    # Links in comments count only for openings pages, after every visible link.
+    hidden = [(h, t, True) for h, t in commented_anchors(source)]
+    for order, (raw_href, text, commented) in enumerate(
+            [(h, t, False) for h, t in visible] + hidden):
         href = raw_href.strip()
         if not href or href.startswith(("mailto:", "javascript:", "tel:", "#")):
             continue
@@ -854,6 +1235,8 @@ def candidate_links(source: BeautifulSoup | str, page_url: str, limit: int) -> l
             continue
         label = f"{clean_space(text)} {parts.path.rsplit('/', 2)[-2:]}"
         score = max((w for w, rx in CANDIDATE_KEYWORDS if rx.search(label)), default=0)
+        if commented:
+            score = 1 if score == OPENINGS_SCORE else 0
         if score == 0:
             continue
         prev = scored.get(url)
@@ -889,7 +1272,8 @@ def profile_links(soup: BeautifulSoup, base_url: str) -> dict[str, str]:
 
 @dataclass
 class PageFacts:
-    """What one page says."""
+    """What one page says. ``email_evidence``: address-like text that could not be read
+    with certainty (never turned into an address)."""
 
     url: str
     emails: list[EmailCandidate] = field(default_factory=list)
@@ -901,11 +1285,37 @@ class PageFacts:
     recruiting_evidence: str = ""
     links: dict[str, str] = field(default_factory=dict)
     candidates: list[str] = field(default_factory=list)
+    email_evidence: list[EmailEvidence] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EmailFound:
+    """One of the person's addresses, where it was read and from what."""
+
+    address: str
+    url: str
+    source: str  # text, mailto, cloudflare, attribute, script, comment, noscript, json-ld
+    evidence: str
+    institutional: bool  # the homepage's institution or an academic domain
+
+
+@dataclass(frozen=True)
+class EmailDoubt:
+    """Address-like text on a page that was not read with certainty, for a person to see."""
+
+    url: str
+    reason: str
+    text: str
+    source: str
 
 
 @dataclass
 class HomepageFacts:
-    """What a professor's homepage and its subpages say, merged."""
+    """What a professor's homepage and its subpages say, merged.
+
+    ``emails`` holds the chosen address (the institutional one first); ``email_records``
+    every address of the person, best first, with where it was read; ``email_doubts`` what
+    looked like an address but could not be read with certainty."""
 
     emails: list[str] = field(default_factory=list)
     interests: str = ""
@@ -915,6 +1325,8 @@ class HomepageFacts:
     recruiting: str = ""
     recruiting_evidence: str = ""
     links: dict[str, str] = field(default_factory=dict)
+    email_records: list[EmailFound] = field(default_factory=list)
+    email_doubts: list[EmailDoubt] = field(default_factory=list)
 
 
 def is_contact_url(url: str) -> bool:
@@ -922,25 +1334,33 @@ def is_contact_url(url: str) -> bool:
 
 
 def extract_page(html: str, url: str, name: str | None = None, *, is_homepage: bool = True,
-                 max_candidates: int = 4) -> PageFacts:
-    """Everything :class:`PageFacts` holds, from one page's HTML."""
-    soup = parse(html)
+                 max_candidates: int = 4, as_of: date | None = None) -> PageFacts:
+    """Everything :class:`PageFacts` holds, from one page's HTML. ``as_of``: the date the
+    page is read as of (recruiting statements about earlier years do not count)."""
+    soup = BeautifulSoup(html, "lxml")
+    script_values = apply_scripts(soup)
+    hidden = hidden_texts(soup, script_values)
+    unreverse_bidi_text(soup)
+    strip_hidden(soup)
+    evidence = join_at_images(soup) + hidden.evidence
     body = soup.body or soup
     text = block_text(body)
     page_rank = 0 if is_homepage or is_contact_url(url) else 1
     lab_name, lab_url, lab_trust = lab_with_trust(soup, text, url)
-    recruiting, evidence = recruiting_signal(text)
+    recruiting, recruiting_evidence = recruiting_signal(text, as_of)
+    emails = email_candidates(soup, text, name, page_rank, hidden, evidence)
     return PageFacts(
         url=url,
-        emails=email_candidates(soup, text, name, page_rank),
+        emails=emails,
         interests=interests_text(soup, text),
         lab_name=lab_name,
         lab_url=lab_url,
         lab_trust=lab_trust,
         recruiting=recruiting,
-        recruiting_evidence=evidence,
+        recruiting_evidence=recruiting_evidence,
         links=profile_links(soup, url),
         candidates=candidate_links(soup, url, max_candidates) if is_homepage else [],
+        email_evidence=[] if emails and any(c.cue for c in emails) else evidence,
     )
 
 
@@ -949,8 +1369,23 @@ def merge_pages(pages: list[PageFacts], name: str | None = None) -> HomepageFact
     for interests; the most trusted lab wins (the homepage's on a tie); any "no" statement
     wins for recruiting, else any "yes"."""
     facts = HomepageFacts()
+    host = (urlsplit(pages[0].url).hostname or "") if pages else ""
     candidates = [c for page in pages for c in page.emails]
-    facts.emails = choose_emails(candidates, name)
+    ranked = rank_emails(candidates, name, host)
+    first_seen: dict[str, tuple[str, EmailCandidate]] = {}
+    for page in pages:
+        for c in page.emails:
+            first_seen.setdefault(c.address, (page.url, c))
+    # Commented-out addresses are kept as records but never chosen: readers do not see
+    # them and they are often ones the person no longer uses.
+    shown = {c.address for c in candidates if c.source != "comment"}
+    facts.emails = [a for a in ranked if a in shown][:1]
+    facts.email_records = [
+        EmailFound(a, first_seen[a][0], first_seen[a][1].source, first_seen[a][1].evidence,
+                   institution_tier(a.split("@", 1)[1], host) == 2) for a in ranked]
+    if not ranked:
+        facts.email_doubts = [EmailDoubt(page.url, e.reason, e.text, e.source)
+                              for page in pages for e in page.email_evidence]
     for page in pages:
         if not facts.interests and page.interests:
             facts.interests = page.interests

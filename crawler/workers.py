@@ -1,9 +1,10 @@
 """Extraction worker processes for the ``homepages`` spider.
 
 Workers are spawned (not forked: the crawl process runs a reactor and threads) and import
-only :mod:`crawler.extract`, not Scrapy, so they start fast (started with the first page,
-not when the spider opens: on a small machine their start-up would delay the robots.txt
-requests); each one exits as soon as the crawl process is gone (even SIGKILLed).
+only :mod:`crawler.extract` (and what it stands on), not Scrapy, so they start fast
+(started with the first page, not when the spider opens: on a small machine their start-up
+would delay the robots.txt requests); each one exits as soon as the crawl process is gone
+(even SIGKILLed).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import resource
 import threading
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from datetime import date
 
 from crawler.extract import PageFacts, decode_html, extract_page
 
@@ -30,10 +32,12 @@ def exit_with_parent(parent_pid: int) -> None:
 
 
 def extract_response(body: bytes, content_type: str | None, url: str, name: str,
-                     homepage: bool) -> PageFacts:
-    """Decode and extract one page (runs in a worker)."""
+                     homepage: bool, as_of: date | None = None) -> PageFacts:
+    """Decode and extract one page (runs in a worker). ``as_of``: the date the crawl reads
+    the page as of; the day it runs when not given (pages are read as they are served)."""
     text, _ = decode_html(body, content_type)
-    return extract_page(text, url, name, is_homepage=homepage, max_candidates=0)
+    return extract_page(text, url, name, is_homepage=homepage, max_candidates=0,
+                        as_of=as_of or date.today())
 
 
 def peak_rss_mb() -> float:

@@ -19,6 +19,10 @@ arxiv_sync         per professor: when arXiv was last asked, newest paper date s
 activity           per professor: paper counts over 6/12/24 months, latest date, trend
 ranking_cache      fitted ranking indexes, keyed by what they were fitted on
 embeddings         sentence embeddings keyed by model and text hash
+campaign_entries   (v2) one professor in one outreach campaign: shortlist position, state,
+                   the date each state was reached, notes, a revision counter for imports
+campaign_events    (v2) every state change of an entry, with its date, note and whether the
+                   one-at-a-time rule was overridden
 """
 
 from __future__ import annotations
@@ -150,8 +154,43 @@ CREATE TABLE embeddings (
 );
 """
 
+# Version 2: the outreach campaign. Entries point at professors by id, which re-crawls keep
+# (professors are upserted by key); deleting a professor with campaign entries is refused.
+CAMPAIGN_V2 = """
+CREATE TABLE campaign_entries (
+    id             INTEGER PRIMARY KEY,
+    campaign       TEXT NOT NULL,
+    professor_id   INTEGER NOT NULL REFERENCES professors(id),
+    position       INTEGER NOT NULL,
+    state          TEXT NOT NULL DEFAULT 'planned',
+    query          TEXT NOT NULL DEFAULT '',
+    why            TEXT NOT NULL DEFAULT '',
+    notes          TEXT NOT NULL DEFAULT '',
+    planned_on     TEXT NOT NULL,
+    drafted_on     TEXT,
+    sent_on        TEXT,
+    followed_up_on TEXT,
+    closed_on      TEXT,
+    rule_overridden INTEGER NOT NULL DEFAULT 0,
+    revision       INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (campaign, professor_id)
+);
+CREATE INDEX campaign_entries_professor ON campaign_entries(professor_id);
+
+CREATE TABLE campaign_events (
+    id         INTEGER PRIMARY KEY,
+    entry_id   INTEGER NOT NULL REFERENCES campaign_entries(id) ON DELETE CASCADE,
+    state      TEXT NOT NULL,
+    on_date    TEXT NOT NULL,
+    note       TEXT NOT NULL DEFAULT '',
+    forced     INTEGER NOT NULL DEFAULT 0,
+    source     TEXT NOT NULL DEFAULT 'mark'
+);
+CREATE INDEX campaign_events_entry ON campaign_events(entry_id);
+"""
+
 # MIGRATIONS[i] upgrades a store at version i to version i + 1.
-MIGRATIONS: list[str] = [SCHEMA_V1]
+MIGRATIONS: list[str] = [SCHEMA_V1, CAMPAIGN_V2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -127,7 +127,8 @@ def test_next_follows_the_order_and_the_rule(env, capsys):
     # the first of each institution in shortlist order, nobody else
     assert suggested[0] == names[0] == "Alice Roboto"
     assert "Bruno Greifer" not in suggested and "Carla Arm" not in suggested
-    assert "Europe/Zurich" in out.splitlines()[0]
+    # 2026-06-01 is a Monday: the first send morning is Tuesday's, in Zurich's summer time
+    assert out.splitlines()[0].endswith("send Tue 2026-06-02 09:30 Europe/Zurich (07:30 UTC)")
     assert cli(capsys, "mark", "Alice Roboto", "sent", "--on", "2026-06-01")[0] == 0
     assert cli(capsys, "mark", "Alice Roboto", "declined", "--on", "2026-06-03")[0] == 0
     out = cli(capsys, "next", "--today", "2026-06-03", "--count", "1")[1]
@@ -211,18 +212,22 @@ def test_import_reports_unknown_and_invalid_rows(env, capsys):
     rows[0]["state"] = "sent"
     rows[0]["sent_on"] = "2026-06-03"
     rows[1]["state"] = "ghosted"
+    rows[2]["state"] = "sent"
+    rows[2]["sent_on"] = "2026-06-04"
     rows.append({**rows[2], "entry": "999", "name": "Someone Else"})
     with open(ledger, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
     code, out, err = cli(capsys, "import", str(ledger))
-    assert code == 1 and "Applied 1" in out
+    assert code == 1 and "Applied 2" in out
+    assert f"{rows[0]['name']} and {rows[2]['name']} at ETH Zurich are both open" in err
     assert "unknown: row" in err and "Someone Else" in err
     assert "invalid:" in err and "ghosted" in err
     stored = entries(db)
     assert stored[rows[0]["name"]]["state"] == "sent"
     assert stored[rows[1]["name"]]["state"] == "planned"
+    assert stored[rows[2]["name"]]["sent_on"] == "2026-06-04"
 
 
 def test_calendar_parses_back(env, capsys):
@@ -325,3 +330,18 @@ def test_rules_and_due_are_pure():
     actions = pending_actions([a, b, c, d], after_days=7)
     assert [(x.entry.id, x.kind, x.due_on) for x in actions] == [
         (1, FOLLOW_UP, date(2026, 1, 12)), (4, CLOSE, date(2026, 1, 16))]
+
+
+def test_rank_xlsx_is_styled_with_links(tmp_path, monkeypatch):
+    db = build_store(tmp_path / "store.db")
+    monkeypatch.setenv("PROFSCOUT_DB", str(db))
+    out = tmp_path / "shortlist.xlsx"
+    assert run_cli(["rank", QUERY, "--as-of", "2026-06-01", "-o", str(out)]) == 0
+    sheet = openpyxl.load_workbook(out).active
+    header = [c.value for c in sheet[1]]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == sheet.dimensions
+    homepage = sheet.cell(2, header.index("homepage") + 1)
+    assert homepage.hyperlink is not None and homepage.hyperlink.target == homepage.value
+    papers = sheet.cell(2, header.index("top_papers") + 1)  # several links in one cell: text
+    assert papers.hyperlink is None and "https://arxiv.org/abs/" in papers.value
+    assert 8 <= sheet.column_dimensions["B"].width <= 60

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from profscout.campaign import drafts, ledger, relevance
+from profscout.campaign.timing import describe_slot
 from profscout.campaign.due import DEFAULT_AFTER_DAYS, Action, due_actions, pending_actions
 from profscout.campaign.rules import (
     CLOSED_STATES,
@@ -31,7 +32,6 @@ from profscout.core.errors import UserError
 from profscout.core.selection import name_key, read_names
 from profscout.core.store import campaign as store
 from profscout.core.store import transaction
-from ranking.sendtime import suggest_send_time
 
 DEFAULT_CAMPAIGN = "default"
 RECENT_MONTHS = 24
@@ -214,8 +214,8 @@ def suggest(conn: sqlite3.Connection, campaign: str, today: date, count: int = 5
     out = []
     for e in picked:
         f = facts.get(e.professor_id, {})
-        out.append(Suggestion(e, suggest_send_time(f.get("latitude"), f.get("longitude"),
-                                                   f.get("country"), today)))
+        out.append(Suggestion(e, describe_slot(f.get("latitude"), f.get("longitude"),
+                                               f.get("country"), today)))
     return out
 
 
@@ -303,10 +303,28 @@ def ledger_rows(conn: sqlite3.Connection, campaign: str, today: date) -> list[di
 class ImportReport:
     applied: list[str]
     plan: ledger.ImportPlan
+    rule_warnings: list[str] = field(default_factory=list)
 
 
-def import_ledger(conn: sqlite3.Connection, campaign: str, path: Path) -> ImportReport:
-    """Apply a sheet's edits to state, dates and notes; report what was not applied."""
+def rule_breaches(entries: Sequence[Entry], rule: str) -> list[str]:
+    """Open conversations that share a lab or institution, as ``A and B at X``."""
+    seen: dict[str, Entry] = {}
+    breaches = []
+    for e in sorted(entries, key=lambda e: (e.sent_on or e.planned_on, e.id)):
+        key = group_key(e, rule)
+        if not e.is_open or key is None:
+            continue
+        if key in seen:
+            breaches.append(f"{seen[key].name} and {e.name} at {e.institution} are both open")
+        else:
+            seen[key] = e
+    return breaches
+
+
+def import_ledger(conn: sqlite3.Connection, campaign: str, path: Path,
+                  rule: str = DEFAULT_RULE) -> ImportReport:
+    """Apply a sheet's edits to state, dates and notes; report what was not applied, and
+    open conversations that now break the one-at-a-time rule (applied: they happened)."""
     rows = ledger.read_rows(path)
     with transaction(conn):
         entries = require_campaign(conn, campaign)
@@ -320,4 +338,5 @@ def import_ledger(conn: sqlite3.Connection, campaign: str, path: Path) -> Import
                             "edited in " + path.name + ": " + ", ".join(sorted(diff)),
                             source="import")
             applied.append(entry.name)
-    return ImportReport(applied, plan)
+        warnings = rule_breaches(load(conn, None), rule) if applied else []
+    return ImportReport(applied, plan, warnings)

@@ -232,15 +232,16 @@ def export_command(output: Path, campaign_name: str, today: str | None,
 
 @campaign.command("import")
 @click.argument("ledger_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_rule_option
 @_common
-def import_command(ledger_file: Path, campaign_name: str, today: str | None,
+def import_command(ledger_file: Path, rule: str, campaign_name: str, today: str | None,
                    db_path: Path | None) -> None:
     """Take back the edits to state, dates and notes from an exported ledger."""
     from profscout.campaign import service
 
     _today(today)
     with _store(db_path) as conn:
-        report = service.import_ledger(conn, campaign_name, ledger_file)
+        report = service.import_ledger(conn, campaign_name, ledger_file, rule)
     plan = report.plan
     click.echo(f"Applied {len(report.applied)} edited entries"
                + (f" ({', '.join(report.applied)})" if report.applied else "")
@@ -250,6 +251,8 @@ def import_command(ledger_file: Path, campaign_name: str, today: str | None,
                 + [f"invalid: {i}" for i in plan.invalid])
     for line in problems:
         click.echo(f"Not applied — {line}", err=True)
+    for line in report.rule_warnings:
+        click.echo(f"Warning: one open conversation per {rule}: {line}", err=True)
     if problems:
         raise click.exceptions.Exit(1)
 

@@ -27,6 +27,7 @@ from profscout.core.activity import months_ago
 from profscout.core.errors import UserError
 from profscout.core.selection import Filters, select
 from profscout.core.store import connect
+from profscout.core.store.campaign import contacted_professor_ids
 from ranking.activity import ActivityRow, store_activity_rows
 from ranking.base import ProfileMatcher
 from ranking.cache import fitted_matcher
@@ -62,6 +63,7 @@ class ShortlistRequest:
     per_institution: int | None = DEFAULT_PER_INSTITUTION
     matcher: str = DEFAULT_MATCHER
     as_of: date | None = None
+    exclude_contacted: bool = False
 
     @property
     def text(self) -> str:
@@ -213,6 +215,8 @@ def build_shortlist(conn: sqlite3.Connection, request: ShortlistRequest,
     activity = store_activity_rows(conn, as_of)
     none = ActivityRow(0.0, 0, 0, None)
     selected = set(selection.ids)
+    if request.exclude_contacted:
+        selected -= contacted_professor_ids(conn)
     boundary = months_ago(as_of, request.active_months) if request.active_months else None
     facts = _professor_facts(conn, ids)
     candidates = []

@@ -345,3 +345,14 @@ def test_rank_xlsx_is_styled_with_links(tmp_path, monkeypatch):
     papers = sheet.cell(2, header.index("top_papers") + 1)  # several links in one cell: text
     assert papers.hyperlink is None and "https://arxiv.org/abs/" in papers.value
     assert 8 <= sheet.column_dimensions["B"].width <= 60
+
+
+def test_rank_can_leave_out_the_contacted(env, capsys):
+    tmp, _ = env
+    assert cli(capsys, "mark", "Alice Roboto", "sent", "--on", "2026-06-02")[0] == 0
+    assert cli(capsys, "mark", "Alice Roboto", "replied", "--on", "2026-06-03")[0] == 0
+    again = tmp / "again.csv"
+    assert run_cli(["rank", QUERY, "--as-of", "2026-06-01", "--per-institution", "0",
+                    "--exclude-contacted", "-o", str(again)]) == 0
+    names = shortlist_names(tmp / "x.csv")
+    assert shortlist_names(again) == [n for n in names if n != "Alice Roboto"]

@@ -134,3 +134,9 @@ def events(conn: sqlite3.Connection, entry_ids: Sequence[int]) -> list[dict[str,
         out += [dict(r) for r in conn.execute(
             f"SELECT * FROM campaign_events WHERE entry_id IN ({marks}) ORDER BY id", chunk)]
     return out
+
+
+def contacted_professor_ids(conn: sqlite3.Connection) -> set[int]:
+    """Professors already written to in any campaign (whatever came of it)."""
+    return {int(r[0]) for r in conn.execute(
+        "SELECT DISTINCT professor_id FROM campaign_entries WHERE sent_on IS NOT NULL")}

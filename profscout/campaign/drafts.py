@@ -1,7 +1,8 @@
 """Email drafts: a Jinja2 template rendered with what the store knows, as text or .eml.
 
 A template renders the whole message; its first line must be ``Subject: ...``. Variables:
-``name``, ``surname``, ``institution``, ``lab``, ``papers`` (each with ``title``, ``url``,
+``name``, ``surname``, ``institution``, ``lab``, ``emails``, ``topic`` (the first line of the
+query), ``papers`` (each with ``title``, ``url``,
 ``published``), ``query``, ``why``, ``shared`` (the shared terms), ``recruiting``,
 ``recruiting_evidence``, ``sender``. Unknown variables are errors, so nothing is left unfilled.
 """

@@ -11,11 +11,11 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
 from profscout.campaign import drafts, ledger, relevance
-from profscout.campaign.timing import describe_slot
 from profscout.campaign.due import DEFAULT_AFTER_DAYS, Action, due_actions, pending_actions
 from profscout.campaign.rules import (
     CLOSED_STATES,
@@ -28,6 +28,7 @@ from profscout.campaign.rules import (
     next_up,
     transition_changes,
 )
+from profscout.campaign.timing import describe_slot
 from profscout.core.errors import UserError
 from profscout.core.selection import name_key, read_names
 from profscout.core.store import campaign as store
@@ -280,7 +281,7 @@ def draft(conn: sqlite3.Connection, campaign: str, name: str, today: date,
         "papers": papers, "query": query, "topic": topic, "why": entry.why, "shared": shared,
         "recruiting": facts.get("recruiting", ""),
         "recruiting_evidence": " ".join(str(facts.get("recruiting_evidence", "")).split()),
-        "emails": facts.get("emails", ""), "sender": sender,
+        "emails": facts.get("emails", ""), "sender": parseaddr(sender)[0] or sender,
     }
     return drafts.render(context, template)
 

@@ -273,7 +273,7 @@ def calendar_command(output: Path, after_days: int, campaign_name: str, today: s
         actions = service.upcoming(conn, campaign_name, after_days)
     with atomic_path(output) as tmp:
         tmp.write_bytes(calendar.reminders(actions, day))
-    click.echo(f"Wrote {len(actions)} reminders to {output}")
+    click.echo(f"Wrote {len(actions)} reminder(s) to {output}")
 
 
 @campaign.command("status")

@@ -356,3 +356,19 @@ def test_rank_can_leave_out_the_contacted(env, capsys):
                     "--exclude-contacted", "-o", str(again)]) == 0
     names = shortlist_names(tmp / "x.csv")
     assert shortlist_names(again) == [n for n in names if n != "Alice Roboto"]
+
+
+def test_add_from_a_names_file(tmp_path, monkeypatch, capsys):
+    db = build_store(tmp_path / "store.db")
+    monkeypatch.setenv("PROFSCOUT_DB", str(db))
+    names = tmp_path / "names.txt"
+    names.write_text("# my list\nPixel, Dan\nGrace Graph\n")
+    code, out, _ = cli(capsys, "add", "--names", str(names), "--campaign", "phd",
+                       "--today", "2026-06-01")
+    assert code == 0 and "Added 2 to campaign 'phd'" in out
+    assert [e["name"] for e in sorted(entries(db).values(), key=lambda e: e["position"])] == [
+        "Dan Pixel", "Grace Graph"]
+    names.write_text("Dan Pixel\nNo Such Person\n")
+    code, _, err = cli(capsys, "add", "--names", str(names), "--campaign", "other")
+    assert code == 2 and "'No Such Person' is not in the store" in err
+    assert {e["campaign"] for e in entries(db).values()} == {"phd"}  # all or none

@@ -36,6 +36,7 @@ from profscout.core.config import (
 from profscout.core.errors import UserError
 from profscout.core.selection import Filters, select
 from profscout.core.store import connect
+from profscout.core.store.campaign import contacted_professor_ids
 from profscout.core.store.embeddings import EmbeddingTable
 from profscout.core.store.profiles import (
     ProfessorFacts,
@@ -90,6 +91,7 @@ class ShortlistRequest:
     per_institution: int | None = DEFAULT_PER_INSTITUTION
     matcher: str = DEFAULT_MATCHER
     as_of: date | None = None
+    exclude_contacted: bool = False
 
     @property
     def text(self) -> str:
@@ -311,8 +313,10 @@ def build_shortlist(conn: sqlite3.Connection, request: ShortlistRequest,
 
     activity = store_activity_rows(conn, as_of)
     facts = professor_facts(conn, ids)
-    candidates = select_candidates(ids, match, set(selection.ids), activity, facts, request,
-                                   as_of)
+    selected = set(selection.ids)
+    if request.exclude_contacted:
+        selected -= contacted_professor_ids(conn)
+    candidates = select_candidates(ids, match, selected, activity, facts, request, as_of)
     warnings = list(selection.warnings)
     if not candidates:
         embeddings.save()

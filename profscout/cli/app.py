@@ -31,6 +31,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
              "Rank professors in the store against your interests."),
     "shortlist": ("profscout.cli.commands.rank:shortlist",
                   "Crawl and rank in one go: the main job."),
+    "campaign": ("profscout.cli.commands.campaign:campaign",
+                 "Write to the shortlist one lab at a time; follow-ups and a ledger."),
     "evaluate-match": ("profscout.cli.commands.evaluate:evaluate_match",
                        "Score the matcher on a reviewer-expertise gold standard."),
 }

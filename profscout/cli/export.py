@@ -20,6 +20,8 @@ import pandas as pd
 from profscout.core.errors import UserError
 
 FORMATS = ("csv", "xlsx", "json")
+MAX_COLUMN_WIDTH = 60
+MIN_COLUMN_WIDTH = 8
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -77,11 +79,50 @@ def atomic_path(path: Path) -> Iterator[Path]:
         raise
 
 
+def style_sheet(sheet: Any, link_columns: Iterable[str] | None = None) -> None:
+    """Make an openpyxl worksheet easy to read: a frozen, filterable header, widths that fit
+    the content, and web addresses as clickable links (in ``link_columns``, else in every
+    column whose cells hold one address)."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    if sheet.max_row < 1 or sheet.max_column < 1:
+        return
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    header = [str(c.value or "") for c in sheet[1]]
+    wanted = set(link_columns) if link_columns is not None else None
+    for index, name in enumerate(header, start=1):
+        letter = get_column_letter(index)
+        cells = sheet[letter][1:]
+        width = max([len(name)] + [len(str(c.value)) for c in cells if c.value is not None])
+        sheet.column_dimensions[letter].width = max(MIN_COLUMN_WIDTH,
+                                                    min(MAX_COLUMN_WIDTH, width + 2))
+        sheet[f"{letter}1"].font = Font(bold=True)
+        if wanted is not None and name not in wanted:
+            continue
+        for cell in cells:
+            value = cell.value
+            if isinstance(value, str) and value.startswith(("http://", "https://")) \
+                    and " " not in value:
+                cell.hyperlink = value
+                cell.style = "Hyperlink"
+
+
+def write_xlsx(frame: pd.DataFrame, path: Path, link_columns: Iterable[str] | None = None
+               ) -> None:
+    """``frame`` (already neutralised) as a styled single-sheet workbook at ``path``."""
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        frame.to_excel(writer, index=False)
+        style_sheet(writer.sheets[next(iter(writer.sheets))], link_columns)
+
+
 def write_table(
     rows: pd.DataFrame | Iterable[Mapping[str, Any]],
     path: str | Path,
     fmt: str | None = None,
     columns: list[str] | None = None,
+    link_columns: Iterable[str] | None = None,
 ) -> Path:
     """Write ``rows`` to ``path`` safely and atomically; return the path written."""
     path = Path(path)
@@ -94,7 +135,7 @@ def write_table(
         if fmt == "csv":
             neutralize_frame(frame).to_csv(tmp, index=False, encoding="utf-8-sig")
         elif fmt == "xlsx":
-            neutralize_frame(frame).to_excel(tmp, index=False, engine="openpyxl")
+            write_xlsx(neutralize_frame(frame), tmp, link_columns)
         else:
             frame.to_json(tmp, orient="records", force_ascii=False, indent=1, date_format="iso")
     return path

@@ -96,6 +96,8 @@ _rank_options = apply_options([
                  help="Only professors with an arXiv paper in the last N months."),
     click.option("--recruiting-only", is_flag=True,
                  help="Only professors whose homepage says they are recruiting."),
+    click.option("--exclude-contacted", is_flag=True,
+                 help="Leave out professors already written to in a campaign."),
     click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
                  metavar="YYYY-MM-DD",
                  help="Judge activity as of this date [default: today]."),
@@ -135,6 +137,7 @@ def _request(query: str, options: dict[str, Any]) -> Any:
         activity_weight=activity_w, per_institution=options["per_institution"],
         matcher=options["matcher"],
         as_of=options["as_of"].date() if options.get("as_of") else None,
+        exclude_contacted=bool(options.get("exclude_contacted")),
     )
 
 

@@ -18,6 +18,10 @@ authorships        paper <-> professor, with the author string matched and a con
 arxiv_sync         per professor: when arXiv was last asked, newest paper date seen
 ranking_cache      fitted ranking indexes, keyed by what they were fitted on
 embeddings         sentence embeddings keyed by model and text hash
+campaign_entries   (v3) one professor in one outreach campaign: shortlist position, state,
+                   the date each state was reached, notes, a revision counter for imports
+campaign_events    (v3) every state change of an entry, with its date, note and whether the
+                   one-at-a-time rule was overridden
 
 Reads and writes are named functions in the modules of this package, one per table group
 (:mod:`profscout.core.store.selection`: selecting professors and exporting them). Migrations
@@ -158,10 +162,45 @@ CREATE TABLE embeddings (
 );
 """
 
+# Version 2: the outreach campaign. Entries point at professors by id, which re-crawls keep
+# (professors are upserted by key); deleting a professor with campaign entries is refused.
+CAMPAIGN_TABLES = """
+CREATE TABLE campaign_entries (
+    id             INTEGER PRIMARY KEY,
+    campaign       TEXT NOT NULL,
+    professor_id   INTEGER NOT NULL REFERENCES professors(id),
+    position       INTEGER NOT NULL,
+    state          TEXT NOT NULL DEFAULT 'planned',
+    query          TEXT NOT NULL DEFAULT '',
+    why            TEXT NOT NULL DEFAULT '',
+    notes          TEXT NOT NULL DEFAULT '',
+    planned_on     TEXT NOT NULL,
+    drafted_on     TEXT,
+    sent_on        TEXT,
+    followed_up_on TEXT,
+    closed_on      TEXT,
+    rule_overridden INTEGER NOT NULL DEFAULT 0,
+    revision       INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (campaign, professor_id)
+);
+CREATE INDEX campaign_entries_professor ON campaign_entries(professor_id);
+
+CREATE TABLE campaign_events (
+    id         INTEGER PRIMARY KEY,
+    entry_id   INTEGER NOT NULL REFERENCES campaign_entries(id) ON DELETE CASCADE,
+    state      TEXT NOT NULL,
+    on_date    TEXT NOT NULL,
+    note       TEXT NOT NULL DEFAULT '',
+    forced     INTEGER NOT NULL DEFAULT 0,
+    source     TEXT NOT NULL DEFAULT 'mark'
+);
+CREATE INDEX campaign_events_entry ON campaign_events(entry_id);
+"""
+
 # MIGRATIONS[i] upgrades a store at version i to version i + 1.
 DROP_ACTIVITY = "DROP TABLE IF EXISTS activity"
 
-MIGRATIONS: list[str] = [SCHEMA_V1, DROP_ACTIVITY]
+MIGRATIONS: list[str] = [SCHEMA_V1, DROP_ACTIVITY, CAMPAIGN_TABLES]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

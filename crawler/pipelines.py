@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -92,7 +93,12 @@ class HomepagePipeline:
             from profscout.core.store import connect
 
             self.conn = connect(self.crawler.spider.db_path)
-        write_homepage(self.conn, item)
+        try:
+            write_homepage(self.conn, item)
+        except sqlite3.Error as exc:  # unsaved work fails the stage instead of being counted
+            report: Any = getattr(self.crawler.spider, "profscout_report", {})
+            report.setdefault("error", f"writing to the store failed: {exc}")
+            raise
         return item
 
     def close_spider(self, spider: Any = None) -> None:

@@ -43,7 +43,8 @@ def neutralize_cell(value: Any) -> Any:
     """A text cell that cannot run as a spreadsheet formula; other values unchanged.
 
     A formula trigger counts at the start and after any run of whitespace or invisible
-    characters (a spreadsheet may drop those before reading the formula).
+    characters (a spreadsheet may drop those before reading the formula); tab and CR are
+    triggers themselves, anywhere in that run.
     """
     if not isinstance(value, str) or not value:
         return value
@@ -52,7 +53,8 @@ def neutralize_cell(value: Any) -> Any:
     i = 0
     while i < len(value) and _invisible(value[i]):
         i += 1
-    if 0 < i < len(value) and value[i:].startswith(_FORMULA_PREFIXES):
+    lead = value[:i]
+    if lead and ("\t" in lead or "\r" in lead or value[i:].startswith(_FORMULA_PREFIXES)):
         return "'" + value
     return value
 

@@ -43,7 +43,7 @@ _rank_options = apply_options([
     click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
                  help="Where to write the shortlist (.csv, .xlsx or .json)."),
     click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-                 help="Output format [default: from the file extension, else csv]."),
+                 help="Output format [default: from the file extension]."),
     click.option("--interests-file", type=click.Path(exists=True, dir_okay=False,
                  path_type=Path), default=None, metavar="FILE",
                  help="Text about your interests (statement of purpose, CV, abstracts)."),

@@ -120,9 +120,9 @@ def test_a_lock_held_past_the_timeout_is_a_named_error(tmp_path: Path, monkeypat
     with write_lock_held(db, 30.0):
         conn = connect(db)
         start = time.monotonic()
-        with pytest.raises(StoreBusyError, match="locked by another process for more than 0.5 s"):
-            with transaction(conn):
-                conn.execute("INSERT INTO institutions (name) VALUES ('Lost University')")
+        with (pytest.raises(StoreBusyError, match="locked by another process for more than 0.5 s"),
+              transaction(conn)):
+            conn.execute("INSERT INTO institutions (name) VALUES ('Lost University')")
         assert time.monotonic() - start < 10
         assert not conn.in_transaction
         conn.close()
@@ -203,9 +203,8 @@ def test_a_read_only_connection_reads_and_refuses_writes(tmp_path: Path) -> None
     ro = connect(db, read_only=True)
     assert [tuple(r) for r in ro.execute("SELECT name FROM institutions")] == [
         ("Read University",)]
-    with pytest.raises(StoreReadOnlyError):
-        with transaction(ro):
-            ro.execute("INSERT INTO institutions (name) VALUES ('Other')")
+    with pytest.raises(StoreReadOnlyError), transaction(ro):
+        ro.execute("INSERT INTO institutions (name) VALUES ('Other')")
     ro.close()
     with pytest.raises(FileNotFoundError):
         connect(tmp_path / "none.db", read_only=True)
@@ -242,10 +241,12 @@ def test_a_second_crawl_says_who_holds_the_store(tmp_path: Path) -> None:
     assert holder_info.pid == holder.pid
     assert result.exit_code == 1
     assert len(result.error_lines) == 2  # the waiting note, then the failure
-    assert result.error_lines[0].startswith(f"Warning: the store is in use by pid {holder.pid} "
-                                            "(profscout crawl --area robotics), since ")
-    assert result.error_lines[-1].startswith(f"Error: the store {db} is in use by pid "
-                                             f"{holder.pid} (profscout crawl --area robotics), since ")
+    assert result.error_lines[0].startswith(
+        f"Warning: the store is in use by pid {holder.pid} (profscout crawl --area robotics), "
+        "since ")
+    assert result.error_lines[-1].startswith(
+        f"Error: the store {db} is in use by pid {holder.pid} (profscout crawl --area "
+        "robotics), since ")
 
 
 def test_a_second_crawl_waits_for_the_first_then_runs(tmp_path: Path) -> None:
@@ -264,10 +265,10 @@ def test_a_second_crawl_waits_for_the_first_then_runs(tmp_path: Path) -> None:
 
 def test_writer_lock_in_one_process_blocks_another(tmp_path: Path) -> None:
     db = tmp_path / "s.db"
-    with writer_lock_held(db, 60.0) as holder:
-        with pytest.raises(StoreLockedError, match=f"pid {holder.pid}"):
-            with writer_lock(db, "test", wait=0.3):
-                pass
+    with (writer_lock_held(db, 60.0) as holder,
+          pytest.raises(StoreLockedError, match=f"pid {holder.pid}"),
+          writer_lock(db, "test", wait=0.3)):
+        pass
     holder.wait(timeout=5)
     with writer_lock(db, "test") as path:  # free once the holder is gone
         assert path == lock_path(db)

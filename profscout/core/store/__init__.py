@@ -223,12 +223,9 @@ def connect(path: str | Path, *, create: bool = True, read_only: bool = False,
     if (not create or read_only) and not path.exists():
         raise FileNotFoundError(path)
     if read_only:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
-                               isolation_level=None, timeout=wait)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA foreign_keys=ON")
-        if schema_version(conn) != SCHEMA_VERSION:
-            version = schema_version(conn)
+        conn = _open_read_only(path, wait)
+        version = schema_version(conn)
+        if version != SCHEMA_VERSION:
             conn.close()
             if version > SCHEMA_VERSION:
                 raise StoreVersionError(f"store schema version {version} is newer than this "
@@ -247,6 +244,25 @@ def connect(path: str | Path, *, create: bool = True, read_only: bool = False,
     conn.execute("PRAGMA foreign_keys=ON")
     migrate(conn)
     return conn
+
+
+def _open_read_only(path: Path, wait: float) -> sqlite3.Connection:
+    """A read-only connection; where SQLite cannot create the WAL index beside a store whose
+    WAL is empty (a read-only folder), the file is opened as immutable."""
+    uri = path.resolve().as_uri()
+    for query in ("mode=ro", "mode=ro&immutable=1"):
+        conn = sqlite3.connect(f"{uri}?{query}", uri=True, isolation_level=None, timeout=wait)
+        conn.row_factory = sqlite3.Row
+        try:
+            conn.execute("PRAGMA foreign_keys=ON")
+            schema_version(conn)
+        except sqlite3.OperationalError:
+            conn.close()
+            if Path(f"{path}-wal").exists() and Path(f"{path}-wal").stat().st_size:
+                raise
+            continue
+        return conn
+    raise StoreReadOnlyError(f"the store {path} cannot be opened for reading")
 
 
 def remove_store(path: str | Path) -> None:

@@ -21,10 +21,11 @@ from crawler.stages import (
     StageReport,
     load_stage,
 )
-from profscout.core.config import Settings
+from profscout.core.config import Settings, lock_wait
 from profscout.core.errors import EmptyStoreError, UserError
 from profscout.core.selection import Filters, select, validate_filters
-from profscout.core.store import connect, remove_store
+from profscout.core.store import StoreReadOnlyError, connect, is_read_only, remove_store
+from profscout.core.store.lock import Holder, lock_path, writer_lock
 from profscout.core.store.selection import has_professors, institution_count
 
 
@@ -80,8 +81,8 @@ def load_stages(names: list[str]) -> dict[str, StageFunction]:
 
 def run_crawl(settings: Settings, stages: str | Iterable[str], filters: Filters,
               options: Mapping[str, Any] | None = None, console: Console | None = None,
-              quiet: bool = False, on_warning: Callable[[str], None] | None = None
-              ) -> CrawlSummary:
+              quiet: bool = False, on_warning: Callable[[str], None] | None = None,
+              command: str = "profscout crawl") -> CrawlSummary:
     """Run ``stages``: ``csrankings`` first (imports everything), then select, then the rest.
 
     ``options`` reaches every stage as ``ctx.options`` (``months``, ``max_pages``...), with
@@ -90,15 +91,47 @@ def run_crawl(settings: Settings, stages: str | Iterable[str], filters: Filters,
     the stages run (they are in the summary too). Raises UserError for bad filters or a
     missing stage, EmptyStoreError when nothing was imported, SourceError for a failing
     source. A first crawl that fails leaves no store behind.
+
+    One crawl per store at a time: the run holds the store's writer lock (``command`` says
+    who holds it); when another process holds it, this waits up to
+    :func:`profscout.core.config.lock_wait` seconds (saying so through ``on_warning``) and
+    then raises StoreLockedError naming the holder. A store that cannot be written raises
+    StoreReadOnlyError before anything is fetched; a stage whose writes fail raises a
+    StoreError (or SourceError) instead of reporting what it could not save.
     """
     names = parse_stages(stages)
     validate_filters(filters)
     functions = load_stages(names)
+    console = console or Console(stderr=True)
+    if is_read_only(settings.db_path):
+        raise StoreReadOnlyError(f"the store {settings.db_path} is read-only: nothing could "
+                                 "be saved (make it writable or use a copy)")
+
+    def waiting(holder: Holder) -> None:
+        message = (f"the store is in use by {holder.describe()}; waiting up to "
+                   f"{lock_wait():g} s for it to finish")
+        if on_warning is not None:
+            on_warning(message)
+        else:
+            console.print(f"Waiting: {message}", highlight=False, soft_wrap=True)
+
+    try:
+        with writer_lock(settings.db_path, command, wait=lock_wait(), on_wait=waiting):
+            return _run_locked(settings, names, functions, filters, options, console, quiet,
+                               on_warning)
+    finally:
+        if not settings.db_path.exists():  # a failed first crawl leaves nothing behind
+            lock_path(settings.db_path).unlink(missing_ok=True)
+
+
+def _run_locked(settings: Settings, names: list[str], functions: dict[str, StageFunction],
+                filters: Filters, options: Mapping[str, Any] | None, console: Console,
+                quiet: bool, on_warning: Callable[[str], None] | None) -> CrawlSummary:
+    """:func:`run_crawl` once the store's writer lock is held."""
     existed = settings.db_path.exists()
     conn = connect(settings.db_path)
     try:
-        ctx = StageContext(conn=conn, settings=settings,
-                           console=console or Console(stderr=True),
+        ctx = StageContext(conn=conn, settings=settings, console=console,
                            options=dict(options or {}), show_progress=not quiet)
         summary = CrawlSummary(db=str(settings.db_path))
         if "csrankings" in functions:

@@ -103,7 +103,12 @@ class HomepagePipeline:
             return item
         if self.conn is None:
             self.conn = connect(self.db_path)
-        save_homepage(self.conn, *homepage_record(item))
+        try:
+            save_homepage(self.conn, *homepage_record(item))
+        except sqlite3.Error as exc:  # unsaved work fails the stage instead of being counted
+            if not self.stats.get_value("profscout/error"):
+                self.stats.set_value("profscout/error", f"writing to the store failed: {exc}")
+            raise
         self.stats.inc_value("profscout/written")
         return item
 

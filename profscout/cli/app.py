@@ -8,14 +8,16 @@ reported with the option that set it.
 from __future__ import annotations
 
 import importlib
+import signal
 import sqlite3
+import threading
 from typing import IO, Any
 
 import click
 
 from profscout import __version__
 from profscout.core.errors import EmptyStoreError, SourceError, UserError
-from profscout.core.store import StoreVersionError
+from profscout.core.store import StoreError
 
 # name -> (module:attribute, one-line help shown by ``profscout --help``)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -36,6 +38,21 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "evaluate-match": ("profscout.cli.commands.evaluate:evaluate_match",
                        "Score the matcher on a reviewer-expertise gold standard."),
 }
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so cleanups run (atomic writes drop their
+    temporary files, child crawls are waited for) and the exit is the usual 143."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def install_signal_handlers() -> None:
+    """Turn SIGTERM into :class:`Terminated` (main thread only; a no-op elsewhere)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
 
 
 class Failure(click.ClickException):
@@ -76,10 +93,12 @@ def as_failure(exc: BaseException, command: click.Command | None) -> Failure | N
         return Failure(user_message(exc, command), exc.exit_code)
     if isinstance(exc, SourceError):
         return Failure(str(exc), exc.exit_code)
-    if isinstance(exc, StoreVersionError):
-        return Failure(str(exc), 1)
+    if isinstance(exc, StoreError):
+        return Failure(str(exc), exc.exit_code)
     if isinstance(exc, sqlite3.DatabaseError):
         return Failure(f"the store could not be used: {exc}", 1)
+    if isinstance(exc, Terminated):
+        return Failure("Terminated; finished work is saved in the store.", 143, prefix="")
     if isinstance(exc, KeyboardInterrupt):
         return Failure("Interrupted; finished work is saved in the store.", 130, prefix="")
     if isinstance(exc, OSError):
@@ -145,6 +164,7 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI; expected failures end in one line and an exit code."""
+    install_signal_handlers()
     cli.main(args=argv, prog_name="profscout")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,39 @@ from crawler.stages import STAGE_ORDER
 from profscout.core import config
 
 F = Callable[..., Any]
+
+# The longest professor name a command accepts (the longest in CSRankings is under 60).
+MAX_NAME_LENGTH = 200
+
+
+class FiniteFloat(click.FloatRange):
+    """A float in range that is a real number: ``nan`` and ``inf`` are refused."""
+
+    name = "finite float"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
+WEIGHT = FiniteFloat(min=0)
+
+
+def check_name_length(name: str, limit: int = MAX_NAME_LENGTH) -> str:
+    """``name`` unchanged, or click.BadParameter (one line) when it is longer than ``limit``
+    characters: no request is sent for it. Use as ``callback=name_callback``."""
+    if len(name) > limit:
+        raise click.BadParameter(f"a name of {len(name)} characters; names are at most "
+                                 f"{limit}")
+    return name
+
+
+def name_callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """click callback bounding a NAME argument's length (see :func:`check_name_length`)."""
+    return check_name_length(value) if isinstance(value, str) else value
 
 
 def apply_options(options: list[Callable[[F], F]]) -> Callable[[F], F]:

@@ -24,8 +24,20 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _per_table(tables: dict[str, dict[str, int]]) -> str:
+    """``professors 10 added, 2 updated, 0 unchanged; institutions ...``: one part per kind
+    of row (a total over kinds would count a person, their aliases and their institution as
+    several rows)."""
+    return "; ".join(f"{name} {counts.get('added', 0)} added, {counts.get('updated', 0)} "
+                     f"updated, {counts.get('unchanged', 0)} unchanged"
+                     for name, counts in tables.items())
+
+
 def _headline(report: dict[str, Any]) -> str:
     """One line on what a stage changed in the store."""
+    if report.get("tables"):
+        read = f" (from {report['rows_read']} rows read)" if report.get("rows_read") else ""
+        return _per_table(report["tables"]) + read
     if "added" in report:
         return (f"{report.get('added', 0)} rows added, {report.get('updated', 0)} updated, "
                 f"{report.get('unchanged', 0)} unchanged")

@@ -5,10 +5,13 @@ Precedence: command-line option > environment variable > default.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from profscout.core.errors import UserError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 _SOURCE_DATA = PROJECT_ROOT / "data"
@@ -53,11 +56,45 @@ ENV_CSRANKINGS_URL = "PROFSCOUT_CSRANKINGS_URL"
 ENV_ARXIV_URL = "PROFSCOUT_ARXIV_URL"
 ENV_ARXIV_DELAY = "PROFSCOUT_ARXIV_DELAY"
 ENV_USER_AGENT = "PROFSCOUT_USER_AGENT"
+ENV_BUSY_TIMEOUT = "PROFSCOUT_BUSY_TIMEOUT"
+ENV_LOCK_WAIT = "PROFSCOUT_LOCK_WAIT"
+
+# Seconds a store write waits for another process's transaction before failing.
+DEFAULT_BUSY_TIMEOUT = 120.0
+# Seconds a crawl waits for another crawl of the same store to finish before giving up.
+DEFAULT_LOCK_WAIT = 30.0
 
 
 def _env(name: str, default: str) -> str:
     value = os.environ.get(name, "").strip()
     return value or default
+
+
+def env_seconds(name: str, default: float) -> float:
+    """A non-negative, finite number of seconds from environment variable ``name``.
+
+    Raises UserError (one line naming the variable) for anything else.
+    """
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise UserError(f"{name} must be a number of seconds (0 or more), got {raw!r}")
+    return value
+
+
+def busy_timeout() -> float:
+    """Seconds a store write waits for a lock (env ``PROFSCOUT_BUSY_TIMEOUT``)."""
+    return env_seconds(ENV_BUSY_TIMEOUT, DEFAULT_BUSY_TIMEOUT)
+
+
+def lock_wait() -> float:
+    """Seconds a crawl waits for another crawl of its store (env ``PROFSCOUT_LOCK_WAIT``)."""
+    return env_seconds(ENV_LOCK_WAIT, DEFAULT_LOCK_WAIT)
 
 
 @dataclass(frozen=True)
@@ -70,7 +107,7 @@ class Settings:
     )
     arxiv_url: str = field(default_factory=lambda: _env(ENV_ARXIV_URL, DEFAULT_ARXIV_URL))
     arxiv_delay: float = field(
-        default_factory=lambda: float(_env(ENV_ARXIV_DELAY, str(POLITE_ARXIV_DELAY)))
+        default_factory=lambda: env_seconds(ENV_ARXIV_DELAY, POLITE_ARXIV_DELAY)
     )
     user_agent: str = field(default_factory=lambda: _env(ENV_USER_AGENT, USER_AGENT))
 

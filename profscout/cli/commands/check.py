@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from crawler.check import CheckResult, NameNotUsable, SeveralProfessors, check_professor
-from profscout.cli.options import build_settings, db_option, source_options
+from profscout.cli.options import build_settings, db_option, name_callback, source_options
 from profscout.core.errors import UserError
 
 
@@ -50,7 +50,7 @@ def render(result: CheckResult, today: date, console: Console) -> None:
 
 
 @click.command("check")
-@click.argument("name")
+@click.argument("name", callback=name_callback)
 @click.option("--institution", default=None, metavar="NAME",
               help="Institution, to pick the right person among namesakes.")
 @click.option("--months", type=click.IntRange(1, 120), default=12, show_default=True,

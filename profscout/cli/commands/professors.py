@@ -56,7 +56,7 @@ def export_row(record: ProfessorRecord) -> dict[str, Any]:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               required=True, help="File to write (.csv, .xlsx or .json).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS, case_sensitive=False),
-              default=None, help="Output format [default: from the file extension, else csv].")
+              default=None, help="Output format [default: from the file extension].")
 def professors(db_path: Path | None, output: Path, fmt: str | None, **options: Any) -> None:
     """Export what the store knows about the selected professors, one row each.
 

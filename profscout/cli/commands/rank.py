@@ -12,6 +12,7 @@ from rich.table import Table
 
 from profscout.cli.export import FORMATS, check_writable, format_from_path, write_table
 from profscout.cli.options import (
+    WEIGHT,
     apply_options,
     build_settings,
     crawl_options,
@@ -76,15 +77,15 @@ _rank_options = apply_options([
     click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
                  help="Where to write the shortlist (.csv, .xlsx or .json)."),
     click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-                 help="Output format [default: from the file extension, else csv]."),
+                 help="Output format [default: from the file extension]."),
     click.option("--interests-file", type=click.Path(exists=True, dir_okay=False,
                  path_type=Path), default=None, metavar="FILE",
                  help="Text about your interests (statement of purpose, CV, abstracts)."),
     click.option("--top", type=click.IntRange(min=1), default=RANK_TOP, show_default=True,
                  help="Rows in the shortlist."),
-    click.option("--match-weight", type=click.FloatRange(min=0), default=None,
+    click.option("--match-weight", type=WEIGHT, default=None,
                  help=f"Weight of the topic match in the score [default: {RANK_MATCH_WEIGHT}]."),
-    click.option("--activity-weight", type=click.FloatRange(min=0), default=None,
+    click.option("--activity-weight", type=WEIGHT, default=None,
                  help="Weight of recent activity in the score "
                       f"[default: {RANK_ACTIVITY_WEIGHT}]."),
     click.option("--weights", default=None, metavar="MATCH,ACTIVITY",
@@ -115,8 +116,8 @@ def parse_weights(weights: str | None, match: float | None, activity: float | No
             raise UserError("give --weights or --match-weight/--activity-weight, not both")
         parts = [p.strip() for p in weights.split(",")]
         try:
-            match, activity = (float(p) for p in parts)
-        except ValueError:
+            match, activity = (WEIGHT.convert(p, None, None) for p in parts)
+        except (ValueError, click.BadParameter):
             raise UserError(f"--weights wants two numbers like 0.7,0.3, got {weights!r}"
                             ) from None
     return (RANK_MATCH_WEIGHT if match is None else match,
@@ -149,15 +150,19 @@ def _check_output(output: Path, fmt: str | None) -> str:
 
 def _rank_and_write(settings: Any, request: Any, output: Path, fmt: str,
                     console: Console) -> None:
-    from profscout.core.store import connect
+    from profscout.core.store import connect, is_read_only
     from ranking.shortlist import InvalidRequest, build_shortlist
 
     _validate(request)
     if not Path(settings.db_path).exists():
         raise UserError(f"no store at {settings.db_path}: run `profscout crawl` first")
-    conn = connect(settings.db_path)
+    read_only = is_read_only(settings.db_path)
+    if read_only:
+        console.print("Note: the store is read-only; the fitted index is not cached.",
+                      highlight=False)
+    conn = connect(settings.db_path, read_only=read_only)
     try:
-        result = build_shortlist(conn, request)
+        result = build_shortlist(conn, request, use_cache=not read_only)
     except InvalidRequest as exc:
         raise as_cli_error(exc) from None
     finally:
@@ -170,7 +175,16 @@ def _rank_and_write(settings: Any, request: Any, output: Path, fmt: str,
     console.print(
         f"Matcher: {result.matcher} ({index}, {result.indexed} professors indexed, "
         f"{result.candidates} matching the filters). Wrote {len(result.frame)} rows to "
-        f"{output}", highlight=False)
+        f"{output}{capped_note(request, result)}", highlight=False)
+
+
+def capped_note(request: Any, result: Any) -> str:
+    """`` (the cap of N per institution left out M)`` when the cap shortened the list."""
+    left_out = min(request.top, result.candidates) - len(result.frame)
+    if left_out <= 0 or not request.per_institution:
+        return ""
+    return (f" (the cap of {request.per_institution} per institution left out {left_out} "
+            f"of the top {min(request.top, result.candidates)})")
 
 
 def _show(result: Any, console: Console, rows: int = 10) -> None:
@@ -243,6 +257,7 @@ def shortlist(query: str, output: Path, fmt: str | None, db_path: Path | None, m
         console.print(f"Areas from the query: {', '.join(suggested)} (override with --area)",
                       highlight=False)
     summary = run_crawl(settings, stages, request.filters,
-                        {"months": months, "max_pages": max_pages}, console, False)
+                        {"months": months, "max_pages": max_pages}, console, False,
+                        command="profscout shortlist")
     render_summary(summary, console)
     _rank_and_write(settings, request, output, fmt, console)

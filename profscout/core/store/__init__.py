@@ -34,11 +34,15 @@ are history: they keep the literals they were written with (CSRankings' default 
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from profscout.core.config import busy_timeout
 
 SCHEMA_V1 = """
 CREATE TABLE institutions (
@@ -214,27 +218,94 @@ def id_list(ids: Iterable[int]) -> str:
     return json.dumps(sorted({int(i) for i in ids}))
 
 
-class StoreVersionError(Exception):
+class StoreError(Exception):
+    """The store cannot be used as asked: one line for the user, exit code 1."""
+
+    exit_code = 1
+
+
+class StoreVersionError(StoreError):
     """The store was written by a newer profscout than this one."""
 
 
-def connect(path: str | Path, *, create: bool = True) -> sqlite3.Connection:
+class StoreReadOnlyError(StoreError, sqlite3.OperationalError):
+    """The store (or its folder) cannot be written."""
+
+
+class StoreBusyError(StoreError, sqlite3.OperationalError):
+    """Another process held the store's write lock for longer than the busy timeout."""
+
+
+def is_read_only(path: str | Path) -> bool:
+    """True when the store file exists but cannot be opened for writing (file mode,
+    read-only file system), or its folder does not let SQLite create its WAL files."""
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        return exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+    os.close(fd)
+    wal = Path(f"{path}-wal")
+    return not wal.exists() and not os.access(path.parent, os.W_OK)
+
+
+def connect(path: str | Path, *, create: bool = True, read_only: bool = False,
+            timeout: float | None = None) -> sqlite3.Connection:
     """Open (and if needed create and migrate) the store at ``path``.
 
-    Rows come back as ``sqlite3.Row``; foreign keys are on; the journal is WAL.
-    Transactions are explicit: use :func:`transaction`.
+    Rows come back as ``sqlite3.Row``; foreign keys are on; the journal is WAL. A write waits
+    up to ``timeout`` seconds (default :func:`profscout.core.config.busy_timeout`) for another
+    process to finish its transaction. ``read_only`` opens an existing store for reading only
+    (no migration); otherwise a store that cannot be written raises StoreReadOnlyError here,
+    before anything is fetched for it. Transactions are explicit: use :func:`transaction`.
     """
     path = Path(path)
-    if not create and not path.exists():
+    wait = busy_timeout() if timeout is None else timeout
+    if (not create or read_only) and not path.exists():
         raise FileNotFoundError(path)
+    if read_only:
+        conn = _open_read_only(path, wait)
+        version = schema_version(conn)
+        if version != SCHEMA_VERSION:
+            conn.close()
+            if version > SCHEMA_VERSION:
+                raise StoreVersionError(f"store schema version {version} is newer than this "
+                                        f"profscout ({SCHEMA_VERSION})")
+            raise StoreReadOnlyError(f"the store {path} needs an upgrade (schema {version} -> "
+                                     f"{SCHEMA_VERSION}) but is opened read-only")
+        return conn
+    if is_read_only(path):
+        raise StoreReadOnlyError(f"the store {path} is read-only: nothing could be saved "
+                                 "(make it writable or use a copy)")
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+    conn = sqlite3.connect(path, isolation_level=None, timeout=wait)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
     migrate(conn)
     return conn
+
+
+def _open_read_only(path: Path, wait: float) -> sqlite3.Connection:
+    """A read-only connection; where SQLite cannot create the WAL index beside a store whose
+    WAL is empty (a read-only folder), the file is opened as immutable."""
+    uri = path.resolve().as_uri()
+    for query in ("mode=ro", "mode=ro&immutable=1"):
+        conn = sqlite3.connect(f"{uri}?{query}", uri=True, isolation_level=None, timeout=wait)
+        conn.row_factory = sqlite3.Row
+        try:
+            conn.execute("PRAGMA foreign_keys=ON")
+            schema_version(conn)
+        except sqlite3.OperationalError:
+            conn.close()
+            if Path(f"{path}-wal").exists() and Path(f"{path}-wal").stat().st_size:
+                raise
+            continue
+        return conn
+    raise StoreReadOnlyError(f"the store {path} cannot be opened for reading")
 
 
 def remove_store(path: str | Path) -> None:
@@ -270,14 +341,42 @@ def _split_sql(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
+def _write_error(exc: sqlite3.Error) -> StoreError | None:
+    """The StoreError a failed write stands for (None: not one we can name)."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name.startswith("SQLITE_BUSY") or "database is locked" in str(exc):
+        return StoreBusyError(f"the store stayed locked by another process for more than "
+                              f"{busy_timeout():g} s; nothing was saved in this transaction")
+    if name.startswith("SQLITE_READONLY") or "readonly database" in str(exc):
+        return StoreReadOnlyError("the store is read-only: nothing could be saved")
+    return None
+
+
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception (store left as it was)."""
-    conn.execute("BEGIN IMMEDIATE")
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception (store left as it was).
+
+    A store that stays locked past the busy timeout raises StoreBusyError; a read-only one
+    StoreReadOnlyError (both sqlite3.OperationalError underneath, kept as the cause).
+    """
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise (_write_error(exc) or exc) from exc
     try:
         yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
+    except BaseException as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.OperationalError):
+            named = _write_error(exc)
+            if named is not None:
+                raise named from exc
         raise
     else:
-        conn.execute("COMMIT")
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise (_write_error(exc) or exc) from exc

@@ -22,9 +22,10 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas loads when a table is written, not for --help
+    import pandas as pd
 
 from profscout.core.errors import UserError
 
@@ -70,6 +71,7 @@ def xlsx_cell(value: Any) -> Any:
 
 def neutralize_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with every text cell neutralised."""
+    import pandas as pd
     safe = frame.copy()
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
@@ -172,6 +174,7 @@ def style_sheet(sheet: Any, link_columns: Iterable[str] | None = None) -> None:
 def write_xlsx(frame: pd.DataFrame, path: Path, link_columns: Iterable[str] | None = None
                ) -> None:
     """``frame`` (already neutralised) as a styled single-sheet workbook at ``path``."""
+    import pandas as pd
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         frame.to_excel(writer, index=False)
         style_sheet(writer.sheets[next(iter(writer.sheets))], link_columns)
@@ -185,6 +188,7 @@ def write_table(
     link_columns: Iterable[str] | None = None,
 ) -> Path:
     """Write ``rows`` to ``path`` safely and atomically; return the path written."""
+    import pandas as pd
     path = Path(path)
     fmt = format_from_path(path, fmt)
     check_writable(path)
@@ -211,6 +215,7 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     """CSV as pandas writes it, but rows with a field holding CR or LF have every field
     quoted (the csv module leaves a bare CR unquoted, which splits the row in a
     spreadsheet): the frame is written in runs of rows, each with its quoting."""
+    import pandas as pd
     frame = frame.reset_index(drop=True)
     text_columns = [c for c in frame.columns if frame[c].dtype == object
                     or pd.api.types.is_string_dtype(frame[c])]

@@ -142,18 +142,6 @@ def test_names_cannot_inject_query_syntax():
         assert result.total == 0 and len(server.requests) == 1
 
 
-def test_batches_keep_urls_short_and_people_whole():
-    with LocalArxiv([]) as server:
-        client = _client(server, max_url_length=600)
-        groups = [[f"given{i} surname{i}", f"given{i} middle surname{i}"] for i in range(40)]
-        batches = client.plan_batches(groups, date(2025, 1, 1))
-        assert sorted(i for b in batches for i in b) == list(range(40))
-        assert len(batches) > 1
-        for batch in batches:
-            forms = [f for i in batch for f in groups[i]]
-            assert client.url_length(authors_query(forms, date(2025, 1, 1))) <= 600
-
-
 def test_delay_between_calls_and_the_public_api_rule():
     with LocalArxiv(_corpus()) as server:
         client = ArxivClient(server.url, 0.3)

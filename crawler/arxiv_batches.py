@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 PRIOR_RESULTS_PER_YEAR = 4.0  # results one name brings per year when nothing is known
-TARGET_RESULTS = 15_000  # expected results per query: half of what one query pages through
+TARGET_RESULTS = 20_000  # expected results per query: two thirds of what one query pages through
 DAYS_PER_YEAR = 365.25
 
 

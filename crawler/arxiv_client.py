@@ -20,9 +20,10 @@ is sent as a POST form body (the API's manual suggests POST for long parameter l
 batch is bounded by the results it brings, not by URL length (see :mod:`crawler.arxiv_batches`).
 
 :meth:`ArxivClient.search_groups` asks for several people at once and adapts: when the
-service refuses a query (an error feed, 413, 414, a 5xx that persists) or reports more
-results than one query may page through, the batch is split (people kept whole) and the size
-that worked caps later batches for the rest of the run.
+service refuses a query (an error feed, 413, 414, a 5xx that persists) the batch is split
+(people kept whole) and the size that worked caps later batches for the rest of the run. A
+query with more results than one query may page through (30,000) is continued over an earlier
+date range (:meth:`ArxivClient.search_window`), so no result fetched is thrown away.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ OPENSEARCH = "http://a9.com/-/spec/opensearch/1.1/"
 MAX_URL_LENGTH = 4000
 MAX_PAGE_SIZE = 2000  # the API's limit per call; big pages keep calls per professor low
 MAX_QUERY_RESULTS = 30_000  # the API pages through at most this many results of one query
+EARLIEST = date(1991, 1, 1)  # before arXiv's first paper: the start of an open window
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REFUSAL_STATUSES = frozenset({400, 413, 414})  # the query itself is refused (too big/complex)
 MAX_5XX_SPLITS = 3  # halvings tried when a big query keeps failing with 5xx
@@ -79,13 +81,6 @@ class RetriesExhausted(SourceError):
         self.status = status
 
 
-class TooManyResults(SourceError):
-    """A query matches more results than the API pages through (``total``)."""
-
-    def __init__(self, total: int, limit: int) -> None:
-        super().__init__(f"arXiv reports {total} results for one query; at most {limit} "
-                         "can be paged through")
-        self.total = total
 
 
 def is_public_host(url: str) -> bool:
@@ -369,14 +364,14 @@ class ArxivClient:
         return self.session.calls
 
     def search(self, query: str, since: date | datetime | None = None,
-               max_total: int | None = None) -> SearchResult:
+               limit: int | None = None) -> SearchResult:
         """Every paper of ``query`` newest first, stopping before ``since`` (all if None).
 
-        With ``max_total``, a first page reporting more results raises TooManyResults.
+        With ``limit``, at most that many results are paged through.
         """
         calls_before = self.calls
         self.session.last_feed = None
-        search = arxiv.Search(query=query, max_results=None,
+        search = arxiv.Search(query=query, max_results=limit,
                               sort_by=arxiv.SortCriterion.SubmittedDate,
                               sort_order=arxiv.SortOrder.Descending)
         cutoff = _as_datetime(since) if since is not None else None
@@ -384,9 +379,6 @@ class ArxivClient:
         seen: set[str] = set()
         try:
             for result in self._results(search):
-                feed = self.session.last_feed
-                if max_total is not None and feed is not None and feed.total > max_total:
-                    raise TooManyResults(feed.total, max_total)
                 if cutoff is not None and result.published < cutoff:
                     break
                 paper = Paper.from_result(result)
@@ -412,6 +404,39 @@ class ArxivClient:
             raise ValueError("no name forms to search for")
         return self.search(authors_query(forms, since, until), since)
 
+    def search_window(self, forms: Sequence[str], since: date | datetime | None = None,
+                      until: date | datetime | None = None) -> SearchResult:
+        """Every paper of ``forms`` in the window, however many there are.
+
+        One query pages through at most ``max_query_results``; beyond that the query is
+        asked again with the window's end moved back to the oldest day fetched so far (that
+        day asked again, duplicates dropped), so no call is spent on results thrown away.
+        """
+        calls_before = self.calls
+        start = since if since is not None else EARLIEST
+        upper = _as_datetime(until) if until is not None else datetime.now(UTC)
+        papers: dict[str, Paper] = {}
+        queries: list[str] = []
+        total: int | None = None
+        while True:
+            query = authors_query(forms, start, upper)
+            result = self.search(query, since, limit=self.max_query_results)
+            queries.append(query)
+            total = result.total if total is None else total
+            for paper in result.papers:
+                papers.setdefault(paper.arxiv_id, paper)
+            if result.total <= self.max_query_results or not result.papers:
+                break
+            oldest = result.papers[-1].published
+            if oldest.date() >= upper.date():
+                raise SourceError(f"arXiv has more than {self.max_query_results} results on "
+                                  f"{oldest.date()} for one query; ask for fewer names")
+            log.info("arXiv: %d results for one query; continuing before %s", result.total,
+                     oldest.date())
+            upper = oldest
+        merged = sorted(papers.values(), key=lambda p: (p.published, p.arxiv_id), reverse=True)
+        return SearchResult(" | ".join(queries), merged, total or 0, self.calls - calls_before)
+
     def search_groups(self, groups: Sequence[Sequence[str]], since: date | datetime | None = None,
                       until: date | datetime | None = None,
                       expected: Sequence[float] | None = None) -> SearchResult:
@@ -419,8 +444,8 @@ class ArxivClient:
         service takes.
 
         The batch is first cut to what the run has learnt (:class:`AdaptiveLimits`); a query
-        the service refuses, or one with more results than can be paged through, is split
-        (people kept whole) and the sizes that worked are remembered. ``expected`` holds the
+        the service refuses is split (people kept whole) and the sizes that worked are
+        remembered. ``expected`` holds the
         results expected per group (for sizing; unknown ones count as 0). The papers of all
         queries come back merged, newest first.
         """
@@ -438,24 +463,17 @@ class ArxivClient:
     def _search_part(self, groups: list[Sequence[str]], expected: list[float],
                      since: date | datetime | None, until: date | datetime | None,
                      failing: int) -> SearchResult:
-        """One query for ``groups``, split in two (or more) when it cannot be answered whole."""
+        """One query for ``groups``, split in two when the service will not answer it whole."""
         terms = unique_terms(groups)
         forms = list(dict.fromkeys(f for g in groups for f in g))
         try:
-            result = self.search(authors_query(forms, since, until), since,
-                                 max_total=self.max_query_results)
+            result = self.search_window(forms, since, until)
         except QueryRefused as exc:
             if len(groups) == 1:
                 raise
             log.info("arXiv refused a query of %d names (%s); splitting it", terms, exc)
             self.limits.refused(terms)
             pieces = split_evenly(range(len(groups)), 2)
-        except TooManyResults as exc:
-            if len(groups) == 1:
-                raise
-            log.info("arXiv: %d results for %d names; splitting the query", exc.total, terms)
-            self.limits.accepted(terms, sum(expected), exc.total)
-            pieces = split_evenly(range(len(groups)), -(-exc.total * 2 // self.max_query_results))
         except RetriesExhausted as exc:
             persistent_5xx = exc.status is not None and exc.status >= 500
             if (len(groups) == 1 or not persistent_5xx or failing >= MAX_5XX_SPLITS

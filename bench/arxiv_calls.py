@@ -8,7 +8,8 @@ Imports the replay world's CSRankings into a fresh store, then runs the ``arxiv`
 * one query per professor for a random sample of professors.
 
 arXiv answers at most 2,000 results per call, so a crawl needs at least
-``ceil(results returned / 2000)`` calls; the figures are printed against that bound and
+``ceil(distinct results / 2000)`` calls (every result a name query matches must be paged
+through, namesakes' papers included); the figures are printed against that bound and
 against the targets (100 calls for the whole, 20 for Europe). Recall = share of the sample's
 (professor, paper) attributions from one query per professor that the batched runs also made.
 The delay is for the local world only (the stage refuses below 3 s for arxiv.org). Usage::
@@ -82,6 +83,7 @@ def crawl(base: Path, path: Path, ids: list[int], url: str, delay: float,
     client = get_client(url, delay)
     client.limits = AdaptiveLimits()  # each run learns on its own
     posts, splits = client.session.posts, client.splits
+    client.seen_ids = set()
     started = time.monotonic()
     report = run_stage(ctx).to_dict()
     wall = time.monotonic() - started
@@ -92,7 +94,8 @@ def crawl(base: Path, path: Path, ids: list[int], url: str, delay: float,
             "arxiv_retries": report["arxiv_retries"], "batches": report["batches"],
             "splits": client.splits - splits, "posts": client.session.posts - posts,
             "results_returned": returned,
-            "bound_calls": math.ceil(returned / MAX_PAGE_SIZE),
+            "distinct_results": len(client.seen_ids),
+            "bound_calls": math.ceil(len(client.seen_ids) / MAX_PAGE_SIZE),
             "papers_found": report["papers_found"], "authorships": len(pairs),
             "errors": report["errors"][:3], "wall_s": round(wall, 1), "pairs": pairs}
 

@@ -350,6 +350,7 @@ class ArxivClient:
         self.max_query_results = max_query_results
         self.limits = limits or AdaptiveLimits()
         self.splits = 0
+        self.seen_ids: set[str] | None = None  # when a set: every arXiv id answered is added
         self.session = PoliteSession(delay, timeout=timeout, max_retries=max_retries,
                                      backoff=backoff, max_wait=max_wait,
                                      user_agent=user_agent, sleep=sleep,
@@ -390,6 +391,8 @@ class ArxivClient:
         except arxiv.HTTPError as exc:
             raise SourceError(f"the arXiv endpoint answered HTTP {exc.status}") from None
         total = self.session.last_feed.total if self.session.last_feed else 0
+        if self.seen_ids is not None:
+            self.seen_ids.update(seen)
         if not papers:
             log.info("arXiv: no results for %s", query[:300])
         return SearchResult(query, papers, total, self.calls - calls_before)
@@ -445,9 +448,8 @@ class ArxivClient:
 
         The batch is first cut to what the run has learnt (:class:`AdaptiveLimits`); a query
         the service refuses is split (people kept whole) and the sizes that worked are
-        remembered. ``expected`` holds the
-        results expected per group (for sizing; unknown ones count as 0). The papers of all
-        queries come back merged, newest first.
+        remembered. ``expected`` holds the results expected per group (for sizing; unknown
+        ones count as 0). The papers of all queries come back merged, newest first.
         """
         if not groups or not all(groups):
             raise ValueError("every group needs name forms to search for")

@@ -1,154 +1,160 @@
-"""arXiv API calls per professor: batched queries vs one query per professor.
+"""arXiv API calls for a whole crawl against the least any crawl needs, and recall.
 
-Starts its own replay world (tests/world.py), picks at least N professors of one field at run
-time (CSRankings people who appear as authors of papers in an arXiv category, e.g. cs.RO),
-and runs the ``arxiv`` crawl stage twice over a 24-month window into two fresh stores:
+Imports the replay world's CSRankings into a fresh store, then runs the ``arxiv`` crawl stage
+(24-month window) three times, each into its own copy of that store:
 
-* batched (several names per query), at the polite delay (default 3 s): measured;
-* one query per professor: measured at a reduced delay against the local world, and its wall
-  time at 3 s *computed* as calls x 3 s + the measured time spent in the calls themselves.
+* the whole of CSRankings, batched: calls, results returned, batches, splits, POSTs;
+* Europe only (institutions in CSRankings region ``europe``), batched;
+* one query per professor for a random sample of professors.
 
-Recall = share of the per-professor run's (professor, paper) attributions that the batched
-run also made. Usage::
+arXiv answers at most 2,000 results per call, so a crawl needs at least
+``ceil(distinct results / 2000)`` calls (every result a name query matches must be paged
+through, namesakes' papers included); the figures are printed against that bound and
+against the targets (100 calls for the whole, 20 for Europe). Recall = share of the sample's
+(professor, paper) attributions from one query per professor that the batched runs also made.
+The delay is for the local world only (the stage refuses below 3 s for arxiv.org). Usage::
 
-    .venv/bin/python bench/arxiv_calls.py --n 500 --category cs.RO [--json out.json]
+    .venv/bin/python bench/arxiv_calls.py [--base http://127.0.0.1:18765] [--sample 300]
+        [--delay 0.05] [--max-terms N] [--json out.json]
+
+Without ``--base`` a world of its own is started (``--max-terms`` passed to it as
+``--arxiv-max-terms``, to watch the batches adapt to a service that refuses big queries).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
+import math
+import random
+import shutil
 import sys
 import tempfile
 import time
 import urllib.request
-from collections import defaultdict
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rich.console import Console  # noqa: E402
 
-from crawler.arxiv_client import ArxivClient  # noqa: E402
+from crawler.arxiv_batches import AdaptiveLimits  # noqa: E402
+from crawler.arxiv_client import MAX_PAGE_SIZE, get_client  # noqa: E402
 from crawler.arxiv_stage import run as run_stage  # noqa: E402
+from crawler.csrankings import build_snapshot  # noqa: E402
 from crawler.stages import StageContext  # noqa: E402
-from profscout.core.activity import months_ago  # noqa: E402
 from profscout.core.config import Settings  # noqa: E402
-from profscout.core.names import display_name, parse_name  # noqa: E402
-from profscout.core.store import connect, transaction  # noqa: E402
+from profscout.core.store import connect  # noqa: E402
+from profscout.core.store.csrankings import import_snapshot  # noqa: E402
 from tests.world import start_world  # noqa: E402
 
-POLITE = 3.0
+TARGETS = {"world": 100, "europe": 20}
 
 
-def people_from_csrankings(text: str) -> list[tuple[str, str, list[str]]]:
-    """(key, institution, aliases) per person: rows sharing a Scholar id or homepage."""
-    groups: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for row in csv.DictReader(io.StringIO(text)):
-        sid = row["scholarid"].strip()
-        key = sid if sid and sid != "NOSCHOLARPAGE" else row["homepage"].strip() or row["name"]
-        groups[(row["affiliation"], key)].append(row)
-    people = []
-    for (institution, _), rows in groups.items():
-        names = [r["name"] for r in rows]
-        people.append((names[0], institution, names))
-    return people
+def fetch(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=120) as response:
+        return response.read()
 
 
-def field_authors(client: ArxivClient, category: str, since) -> set[str]:
-    """Name keys of every author of a category's papers since ``since``."""
-    result = client.search(f"cat:{category} AND submittedDate:[{since:%Y%m%d}0000 TO "
-                           f"{datetime.now(UTC):%Y%m%d}2359]", since)
-    return {parse_name(a).key for p in result.papers for a in p.authors}
-
-
-def build_store(path: Path, people: list[tuple[str, str, list[str]]]) -> list[int]:
+def build_store(path: Path, csrankings_url: str) -> tuple[list[int], list[int]]:
+    """Import CSRankings; return all professor ids and those at European institutions."""
+    snapshot = build_snapshot([fetch(csrankings_url + "csrankings.csv")],
+                              fetch(csrankings_url + "country-info.csv"),
+                              fetch(csrankings_url + "geolocation.csv"))
     conn = connect(path)
-    ids = []
-    with transaction(conn):
-        for key, institution, aliases in people:
-            cur = conn.execute("INSERT INTO professors (key, name, institution) VALUES (?, ?, ?)",
-                               (key, display_name(key), institution))
-            ids.append(cur.lastrowid)
-            for alias in aliases:
-                conn.execute("INSERT OR IGNORE INTO professor_aliases VALUES (?, ?, ?)",
-                             (cur.lastrowid, alias, display_name(alias)))
+    import_snapshot(conn, snapshot)
+    everyone = [r[0] for r in conn.execute("SELECT id FROM professors ORDER BY id")]
+    europe = [r[0] for r in conn.execute(
+        "SELECT p.id FROM professors p JOIN institutions i ON i.name = p.institution "
+        "WHERE i.region = 'europe' ORDER BY p.id")]
     conn.close()
-    return ids
+    return everyone, europe
 
 
-def crawl(path: Path, ids: list[int], url: str, delay: float, max_names: int | None) -> dict:
+def crawl(base: Path, path: Path, ids: list[int], url: str, delay: float,
+          max_names: int | None) -> dict[str, Any]:
+    """One stage run on a copy of the base store; its report, wall time and attributions."""
+    shutil.copyfile(base, path)
     conn = connect(path)
     ctx = StageContext(conn, Settings(arxiv_url=url, arxiv_delay=delay), Console(stderr=True),
                        ids, {"months": 24, "arxiv_max_names": max_names}, show_progress=False)
+    client = get_client(url, delay)
+    client.limits = AdaptiveLimits()  # each run learns on its own
+    posts, splits = client.session.posts, client.splits
+    client.seen_ids = set()
     started = time.monotonic()
-    report = run_stage(ctx)
+    report = run_stage(ctx).to_dict()
     wall = time.monotonic() - started
     pairs = {(r[0], r[1]) for r in conn.execute("SELECT professor_id, arxiv_id FROM authorships")}
     conn.close()
-    return {"report": report.to_dict(), "wall_s": wall, "pairs": pairs}
+    returned = report["papers_returned"]
+    return {"professors": len(ids), "arxiv_calls": report["arxiv_calls"],
+            "arxiv_retries": report["arxiv_retries"], "batches": report["batches"],
+            "splits": client.splits - splits, "posts": client.session.posts - posts,
+            "results_returned": returned,
+            "distinct_results": len(client.seen_ids),
+            "bound_calls": math.ceil(len(client.seen_ids) / MAX_PAGE_SIZE),
+            "papers_found": report["papers_found"], "authorships": len(pairs),
+            "errors": report["errors"][:3], "wall_s": round(wall, 1), "pairs": pairs}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--n", type=int, default=500, help="professors (at least)")
-    ap.add_argument("--category", default="cs.RO", help="arXiv category that defines the field")
-    ap.add_argument("--delay", type=float, default=POLITE, help="batched run's delay (s)")
-    ap.add_argument("--per-professor-delay", type=float, default=0.02,
-                    help="per-professor run's delay against the local world (s)")
+    ap.add_argument("--base", default=None, help="a running replay world (default: start one)")
+    ap.add_argument("--sample", type=int, default=300, help="professors asked one by one")
+    ap.add_argument("--seed", type=int, default=7, help="seed of the sample")
+    ap.add_argument("--delay", type=float, default=0.05, help="delay between calls (s)")
+    ap.add_argument("--max-terms", type=int, default=0,
+                    help="own world only: refuse queries with more terms than this")
     ap.add_argument("--json", type=Path, default=None, help="write the figures here")
     args = ap.parse_args(argv)
 
-    world = start_world()
+    world = None
+    if args.base:
+        base_url = args.base.rstrip("/")
+    else:
+        extra = ("--arxiv-max-terms", str(args.max_terms)) if args.max_terms else ()
+        world = start_world(*extra)
+        base_url = f"http://127.0.0.1:{world.port}"
+    arxiv_url, csrankings_url = base_url + "/arxiv/api/query", base_url + "/csrankings/"
     try:
-        with urllib.request.urlopen(world.csrankings_url + "csrankings.csv", timeout=60) as r:
-            people = people_from_csrankings(r.read().decode("utf-8"))
-        since = months_ago(datetime.now(UTC).date(), 24)
-        scout = ArxivClient(world.arxiv_url, 0.0, page_size=2000)
-        authors = field_authors(scout, args.category, since)
-        chosen = sorted((p for p in people
-                         if any(parse_name(a).key in authors for a in p[2])),
-                        key=lambda p: p[0])[:args.n]
-        if len(chosen) < args.n:
-            print(f"only {len(chosen)} professors found for {args.category}", file=sys.stderr)
         with tempfile.TemporaryDirectory() as tmp:
-            ids_b = build_store(Path(tmp) / "batched.db", chosen)
-            ids_p = build_store(Path(tmp) / "single.db", chosen)
-            batched = crawl(Path(tmp) / "batched.db", ids_b, world.arxiv_url, args.delay, None)
-            single = crawl(Path(tmp) / "single.db", ids_p, world.arxiv_url,
-                           args.per_professor_delay, 1)
+            base = Path(tmp) / "base.db"
+            everyone, europe = build_store(base, csrankings_url)
+            sample = sorted(random.Random(args.seed).sample(everyone, args.sample))
+            runs = {"world": crawl(base, Path(tmp) / "world.db", everyone, arxiv_url,
+                                   args.delay, None),
+                    "europe": crawl(base, Path(tmp) / "europe.db", europe, arxiv_url,
+                                    args.delay, None),
+                    "per_professor_sample": crawl(base, Path(tmp) / "single.db", sample,
+                                                  arxiv_url, args.delay, 1)}
     finally:
-        world.stop()
+        if world:
+            world.stop()
 
-    n = len(chosen)
-    b_calls, s_calls = batched["report"]["arxiv_calls"], single["report"]["arxiv_calls"]
-    s_service = single["wall_s"] - s_calls * args.per_professor_delay
-    recall = (len(batched["pairs"] & single["pairs"]) / len(single["pairs"])
-              if single["pairs"] else 1.0)
-    figures = {
-        "field": args.category, "professors": n, "window_months": 24,
-        "batched": {"arxiv_calls": b_calls, "calls_per_professor": round(b_calls / n, 4),
-                    "batches": batched["report"]["batches"], "delay_s": args.delay,
-                    "wall_s_measured": round(batched["wall_s"], 1),
-                    "papers_found": batched["report"]["papers_found"],
-                    "authorships": len(batched["pairs"])},
-        "per_professor": {"arxiv_calls": s_calls, "calls_per_professor": round(s_calls / n, 4),
-                          "delay_s_measured_at": args.per_professor_delay,
-                          "wall_s_measured": round(single["wall_s"], 1),
-                          "wall_s_projected_at_3s": round(s_calls * POLITE + s_service, 1),
-                          "papers_found": single["report"]["papers_found"],
-                          "authorships": len(single["pairs"])},
-        "recall_batched_vs_per_professor": round(recall, 4),
-        "target_calls_per_professor": 0.1,
-    }
+    truth = runs["per_professor_sample"]["pairs"]
+    europe_ids = set(europe)
+    figures: dict[str, Any] = {"window_months": 24, "delay_s": args.delay,
+                               "max_terms": args.max_terms or None, "sample": len(sample),
+                               "sample_in_europe": len(set(sample) & europe_ids)}
+    ok = True
+    for name, run in runs.items():
+        pairs = run.pop("pairs")
+        if name in TARGETS:
+            run["target_calls"] = TARGETS[name]
+            run["calls_over_bound"] = round(run["arxiv_calls"] / max(run["bound_calls"], 1), 3)
+            scope = truth if name == "world" else {t for t in truth if t[0] in europe_ids}
+            run["recall_vs_per_professor"] = (round(len(scope & pairs) / len(scope), 4)
+                                              if scope else None)
+            run["sample_pairs"] = len(scope)
+            ok = ok and run["arxiv_calls"] <= TARGETS[name] and not run["errors"] \
+                and (run["recall_vs_per_professor"] or 1.0) >= 0.99
+        figures[name] = run
     print(json.dumps(figures, indent=2))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    ok = figures["batched"]["calls_per_professor"] <= 0.1 and recall >= 0.99
     return 0 if ok else 1
 
 

@@ -12,10 +12,18 @@ supplied by :class:`PoliteSession`, the ``requests`` session it is given:
 * an HTML page, a non-Atom answer or an arXiv error feed raises :class:`SourceError` with a
   clear message instead of looking like "0 papers".
 
-Author queries OR several quoted names into one ``search_query`` (kept under a safe URL
-length), restricted with ``submittedDate:[A TO B]`` and sorted newest first; paging stops at
-the first paper older than the window. Names are folded to letters, digits and spaces before
-they are quoted, so quotes, parentheses and AND/OR/ANDNOT cannot reach the query.
+Author queries OR several quoted names into one ``search_query``, restricted with
+``submittedDate:[A TO B]`` and sorted newest first; paging stops at the first paper older
+than the window. Names are folded to letters, digits and spaces before they are quoted, so
+quotes, parentheses and AND/OR/ANDNOT cannot reach the query. A query whose URL would be long
+is sent as a POST form body (the API's manual suggests POST for long parameter lists), so a
+batch is bounded by the results it brings, not by URL length (see :mod:`crawler.arxiv_batches`).
+
+:meth:`ArxivClient.search_groups` asks for several people at once and adapts: when the
+service refuses a query (an error feed, 413, 414, a 5xx that persists) the batch is split
+(people kept whole) and the size that worked caps later batches for the rest of the run. A
+query with more results than one query may page through (30,000) is continued over an earlier
+date range (:meth:`ArxivClient.search_window`), so no result fetched is thrown away.
 """
 
 from __future__ import annotations
@@ -28,12 +36,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import arxiv
 import requests
 from lxml import etree
 
+from crawler.arxiv_batches import AdaptiveLimits, split_evenly, unique_terms
 from crawler.retry_after import retry_after_seconds
 from profscout.core.config import DEFAULT_ARXIV_URL, POLITE_ARXIV_DELAY, USER_AGENT
 from profscout.core.errors import SourceError, UserError
@@ -43,14 +52,35 @@ log = logging.getLogger(__name__)
 ATOM = "http://www.w3.org/2005/Atom"
 OPENSEARCH = "http://a9.com/-/spec/opensearch/1.1/"
 MAX_URL_LENGTH = 4000
-MAX_NAMES_PER_QUERY = 60
 MAX_PAGE_SIZE = 2000  # the API's limit per call; big pages keep calls per professor low
+MAX_QUERY_RESULTS = 30_000  # the API pages through at most this many results of one query
+EARLIEST = date(1991, 1, 1)  # before arXiv's first paper: the start of an open window
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+REFUSAL_STATUSES = frozenset({400, 413, 414})  # the query itself is refused (too big/complex)
+MAX_5XX_SPLITS = 3  # halvings tried when a big query keeps failing with 5xx
 _SAFE_FORM = re.compile(r"[^\w ]+")
 
 
 class EndpointError(SourceError):
     """The endpoint answered, but not with an arXiv feed (HTML, error feed, HTTP 4xx)."""
+
+
+class QueryRefused(EndpointError):
+    """The service refused this query (error feed, 413, 414): a smaller one may pass."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class RetriesExhausted(SourceError):
+    """Every try failed; ``status`` is the last HTTP status (None for network errors)."""
+
+    def __init__(self, message: str, status: int | None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 
 
 def is_public_host(url: str) -> bool:
@@ -168,7 +198,7 @@ class FeedInfo:
     entries: int
 
 
-def inspect_feed(content: bytes, content_type: str, url: str) -> FeedInfo:
+def inspect_feed(content: bytes, content_type: str, url: str, status: int = 200) -> FeedInfo:
     """Check an answer is an arXiv Atom feed and not an error; SourceError otherwise."""
     head = content[:512].lstrip().lower()
     if "html" in content_type.lower() or head.startswith((b"<!doctype html", b"<html")):
@@ -187,7 +217,7 @@ def inspect_feed(content: bytes, content_type: str, url: str) -> FeedInfo:
         title = (entry.findtext(f"{{{ATOM}}}title") or "").strip()
         if "/api/errors" in entry_id or (title == "Error" and "/abs/" not in entry_id):
             message = " ".join((entry.findtext(f"{{{ATOM}}}summary") or "").split())
-            raise EndpointError(f"arXiv rejected the query: {message or 'error feed'}")
+            raise QueryRefused(f"arXiv rejected the query: {message or 'error feed'}", status)
 
     def number(tag: str) -> int:
         text = root.findtext(f"{{{OPENSEARCH}}}{tag}")
@@ -205,9 +235,11 @@ class PoliteSession(requests.Session):
     def __init__(self, delay: float, *, timeout: float = 30.0, max_retries: int = 4,
                  backoff: float = 2.0, max_wait: float = 120.0, user_agent: str = USER_AGENT,
                  sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 post_over: int = MAX_URL_LENGTH) -> None:
         super().__init__()
         self.delay = delay
+        self.post_over = post_over
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff = backoff
@@ -216,6 +248,7 @@ class PoliteSession(requests.Session):
         self.clock = clock
         self.headers["User-Agent"] = f"{user_agent} arxiv.py/{arxiv.__version__}"
         self.calls = 0
+        self.posts = 0
         self.retries = 0
         self.empty_page_retries = 0
         self.last_feed: FeedInfo | None = None
@@ -229,21 +262,33 @@ class PoliteSession(requests.Session):
         if wait > 0:
             self.sleep(wait)
 
-    def request(  # type: ignore[override]  # same call, fewer declared types
-            self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
-        """One logical request: throttled attempts until a valid page or SourceError."""
+    def request(self, method: str, url: str | bytes,
+                *args: Any, **kwargs: Any) -> requests.Response:
+        """One logical request: throttled attempts until a valid page or SourceError.
+
+        A GET longer than ``post_over`` is sent as a POST of the same parameters.
+        """
+        url = url.decode() if isinstance(url, bytes) else url
         kwargs.setdefault("timeout", self.timeout)
         headers = dict(kwargs.pop("headers", None) or {})
         headers.pop("user-agent", None)  # the package's own; ours names the project
         kwargs["headers"] = headers
-        throttle = _Throttle.for_host(urlsplit(url).netloc)
-        start = int(parse_qs(urlsplit(url).query).get("start", ["0"])[0] or 0)
+        parts = urlsplit(url)
+        throttle = _Throttle.for_host(parts.netloc)
+        start = int(parse_qs(parts.query).get("start", ["0"])[0] or 0)
+        if method.upper() == "GET" and len(url) > self.post_over and parts.query:
+            # the same parameters as a form body: no URL length limit applies
+            method, url = "POST", parts._replace(query="").geturl()
+            kwargs["data"] = parts.query
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
         wait_before = 0.0
         last_problem = ""
+        last_status: int | None = None
         for attempt in range(self.max_retries + 1):
             with throttle.lock:
                 self._wait_turn(throttle, wait_before)
                 self.calls += 1
+                self.posts += method == "POST"
                 try:
                     response = super().request(method, url, *args, **kwargs)
                     content = response.content
@@ -253,6 +298,7 @@ class PoliteSession(requests.Session):
                 finally:
                     throttle.last_done = self.clock()
             backoff = min(self.backoff * (2 ** attempt), self.max_wait)
+            last_status = None if response is None else response.status_code
             if response is None:
                 wait_before = backoff
             elif response.status_code in RETRY_STATUSES:
@@ -261,10 +307,13 @@ class PoliteSession(requests.Session):
                 wait_before = min(max(hint, backoff) if hint is not None else backoff,
                                   self.max_wait)
             elif response.status_code != 200:
+                status = response.status_code
                 if content.lstrip().startswith(b"<?xml") or b"<feed" in content[:500]:
-                    inspect_feed(content, response.headers.get("Content-Type", ""), url)
-                raise EndpointError(f"the arXiv endpoint answered HTTP {response.status_code} "
-                                  f"({url[:200]})")
+                    inspect_feed(content, response.headers.get("Content-Type", ""), url, status)
+                message = f"the arXiv endpoint answered HTTP {status} ({url[:200]})"
+                if status in REFUSAL_STATUSES:
+                    raise QueryRefused(message, status)
+                raise EndpointError(message)
             else:
                 info = inspect_feed(content, response.headers.get("Content-Type", ""), url)
                 if info.entries == 0 and info.total > start:
@@ -277,7 +326,8 @@ class PoliteSession(requests.Session):
             if attempt < self.max_retries:
                 self.retries += 1
                 log.info("arXiv: %s; retry %d in %.1f s", last_problem, attempt + 1, wait_before)
-        raise SourceError(f"arXiv failed after {self.max_retries + 1} tries: {last_problem}")
+        raise RetriesExhausted(f"arXiv failed after {self.max_retries + 1} tries: {last_problem}",
+                               last_status)
 
 
 # ------------------------------------------------------------------------------- the client
@@ -288,16 +338,23 @@ class ArxivClient:
                  page_size: int = MAX_PAGE_SIZE, timeout: float = 30.0, max_retries: int = 4,
                  backoff: float = 2.0, max_wait: float = 120.0,
                  max_url_length: int = MAX_URL_LENGTH, user_agent: str = USER_AGENT,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 max_query_results: int = MAX_QUERY_RESULTS,
+                 limits: AdaptiveLimits | None = None) -> None:
         check_delay(url, delay)
         if not urlsplit(url).scheme.startswith("http") or not urlsplit(url).netloc:
             raise UserError(f"not an http(s) URL for the arXiv API: {url!r}")
         self.url = url
         self.delay = delay
         self.max_url_length = max_url_length
+        self.max_query_results = max_query_results
+        self.limits = limits or AdaptiveLimits()
+        self.splits = 0
+        self.seen_ids: set[str] | None = None  # when a set: every arXiv id answered is added
         self.session = PoliteSession(delay, timeout=timeout, max_retries=max_retries,
                                      backoff=backoff, max_wait=max_wait,
-                                     user_agent=user_agent, sleep=sleep)
+                                     user_agent=user_agent, sleep=sleep,
+                                     post_over=max_url_length)
         self._client = arxiv.Client(page_size=page_size, delay_seconds=0.0, num_retries=0)
         self._client.query_url_format = url + ("&" if "?" in url else "?") + "{}"
         self._client._session = self.session  # the package exposes no other hook
@@ -307,40 +364,15 @@ class ArxivClient:
         """HTTP calls made so far (retries included)."""
         return self.session.calls
 
-    def url_length(self, query: str) -> int:
-        """Length of the URL the first page of ``query`` would need."""
-        args = {"search_query": query, "id_list": "", "sortBy": "submittedDate",
-                "sortOrder": "descending", "start": "0",
-                "max_results": str(self._client.page_size)}
-        return len(self._client.query_url_format.format(urlencode(args)))
+    def search(self, query: str, since: date | datetime | None = None,
+               limit: int | None = None) -> SearchResult:
+        """Every paper of ``query`` newest first, stopping before ``since`` (all if None).
 
-    def plan_batches(self, groups: Sequence[Sequence[str]], since: date | datetime | None = None,
-                     max_names: int = MAX_NAMES_PER_QUERY) -> list[list[int]]:
-        """Split name-form groups (one per person) into batches whose URL stays short.
-
-        Returns lists of group indexes; a person's forms never straddle two batches.
+        With ``limit``, at most that many results are paged through.
         """
-        batches: list[list[int]] = []
-        current: list[int] = []
-        forms: list[str] = []
-        for i, group in enumerate(groups):
-            trial = forms + [f for f in group if f not in forms]
-            too_long = current and (len(trial) > max_names or self.url_length(
-                authors_query(trial, since)) > self.max_url_length)
-            if too_long:
-                batches.append(current)
-                current, trial = [], list(dict.fromkeys(group))
-            current.append(i)
-            forms = trial
-        if current:
-            batches.append(current)
-        return batches
-
-    def search(self, query: str, since: date | datetime | None = None) -> SearchResult:
-        """Every paper of ``query`` newest first, stopping before ``since`` (all if None)."""
         calls_before = self.calls
         self.session.last_feed = None
-        search = arxiv.Search(query=query, max_results=None,
+        search = arxiv.Search(query=query, max_results=limit,
                               sort_by=arxiv.SortCriterion.SubmittedDate,
                               sort_order=arxiv.SortOrder.Descending)
         cutoff = _as_datetime(since) if since is not None else None
@@ -359,6 +391,8 @@ class ArxivClient:
         except arxiv.HTTPError as exc:
             raise SourceError(f"the arXiv endpoint answered HTTP {exc.status}") from None
         total = self.session.last_feed.total if self.session.last_feed else 0
+        if self.seen_ids is not None:
+            self.seen_ids.update(seen)
         if not papers:
             log.info("arXiv: no results for %s", query[:300])
         return SearchResult(query, papers, total, self.calls - calls_before)
@@ -372,6 +406,94 @@ class ArxivClient:
         if not forms:
             raise ValueError("no name forms to search for")
         return self.search(authors_query(forms, since, until), since)
+
+    def search_window(self, forms: Sequence[str], since: date | datetime | None = None,
+                      until: date | datetime | None = None) -> SearchResult:
+        """Every paper of ``forms`` in the window, however many there are.
+
+        One query pages through at most ``max_query_results``; beyond that the query is
+        asked again with the window's end moved back to the oldest day fetched so far (that
+        day asked again, duplicates dropped), so no call is spent on results thrown away.
+        """
+        calls_before = self.calls
+        start = since if since is not None else EARLIEST
+        upper = _as_datetime(until) if until is not None else datetime.now(UTC)
+        papers: dict[str, Paper] = {}
+        queries: list[str] = []
+        total: int | None = None
+        while True:
+            query = authors_query(forms, start, upper)
+            result = self.search(query, since, limit=self.max_query_results)
+            queries.append(query)
+            total = result.total if total is None else total
+            for paper in result.papers:
+                papers.setdefault(paper.arxiv_id, paper)
+            if result.total <= self.max_query_results or not result.papers:
+                break
+            oldest = result.papers[-1].published
+            if oldest.date() >= upper.date():
+                raise SourceError(f"arXiv has more than {self.max_query_results} results on "
+                                  f"{oldest.date()} for one query; ask for fewer names")
+            log.info("arXiv: %d results for one query; continuing before %s", result.total,
+                     oldest.date())
+            upper = oldest
+        merged = sorted(papers.values(), key=lambda p: (p.published, p.arxiv_id), reverse=True)
+        return SearchResult(" | ".join(queries), merged, total or 0, self.calls - calls_before)
+
+    def search_groups(self, groups: Sequence[Sequence[str]], since: date | datetime | None = None,
+                      until: date | datetime | None = None,
+                      expected: Sequence[float] | None = None) -> SearchResult:
+        """Papers of several people (one group of name forms each), in as few queries as the
+        service takes.
+
+        The batch is first cut to what the run has learnt (:class:`AdaptiveLimits`); a query
+        the service refuses is split (people kept whole) and the sizes that worked are
+        remembered. ``expected`` holds the results expected per group (for sizing; unknown
+        ones count as 0). The papers of all queries come back merged, newest first.
+        """
+        if not groups or not all(groups):
+            raise ValueError("every group needs name forms to search for")
+        exp = list(expected) if expected is not None else [0.0] * len(groups)
+        calls_before = self.calls
+        parts = [self._search_part([groups[i] for i in idx], [exp[i] for i in idx], since,
+                                   until, 0) for idx in self.limits.presplit(groups, exp)]
+        papers = {p.arxiv_id: p for part in parts for p in part.papers}
+        merged = sorted(papers.values(), key=lambda p: (p.published, p.arxiv_id), reverse=True)
+        return SearchResult(" | ".join(part.query for part in parts), merged,
+                            sum(part.total for part in parts), self.calls - calls_before)
+
+    def _search_part(self, groups: list[Sequence[str]], expected: list[float],
+                     since: date | datetime | None, until: date | datetime | None,
+                     failing: int) -> SearchResult:
+        """One query for ``groups``, split in two when the service will not answer it whole."""
+        terms = unique_terms(groups)
+        forms = list(dict.fromkeys(f for g in groups for f in g))
+        try:
+            result = self.search_window(forms, since, until)
+        except QueryRefused as exc:
+            if len(groups) == 1:
+                raise
+            log.info("arXiv refused a query of %d names (%s); splitting it", terms, exc)
+            self.limits.refused(terms)
+            pieces = split_evenly(range(len(groups)), 2)
+        except RetriesExhausted as exc:
+            persistent_5xx = exc.status is not None and exc.status >= 500
+            if (len(groups) == 1 or not persistent_5xx or failing >= MAX_5XX_SPLITS
+                    or terms <= self.limits.largest_accepted):
+                raise
+            log.info("arXiv kept failing on a query of %d names (%s); splitting it", terms, exc)
+            self.limits.refused(terms)
+            failing += 1
+            pieces = split_evenly(range(len(groups)), 2)
+        else:
+            self.limits.accepted(terms, sum(expected), result.total)
+            return result
+        self.splits += 1
+        parts = [self._search_part([groups[i] for i in idx], [expected[i] for i in idx],
+                                   since, until, failing) for idx in pieces]
+        return SearchResult(" | ".join(p.query for p in parts),
+                            [paper for p in parts for paper in p.papers],
+                            sum(p.total for p in parts), sum(p.calls for p in parts))
 
 
 def _as_datetime(value: date | datetime) -> datetime:

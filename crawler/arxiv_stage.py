@@ -16,12 +16,12 @@ import logging
 import sqlite3
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from crawler.arxiv_batches import expected_results, plan_by_results
 from crawler.arxiv_client import (
-    MAX_NAMES_PER_QUERY,
     ArxivClient,
     EndpointError,
     Paper,
@@ -48,6 +48,7 @@ from profscout.core.names import (
 )
 from profscout.core.store import papers as papers_store
 from profscout.core.store import transaction
+from profscout.core.store.arxiv_estimates import papers_since
 from profscout.core.store.papers import ArxivSync, PaperRecord
 
 log = logging.getLogger(__name__)
@@ -186,26 +187,39 @@ class LookupBatch:
 
     people: list[Person]
     since: date
+    expected: list[float] = field(default_factory=list)  # results expected per person
 
 
 def plan_lookup(client: ArxivClient, people: Sequence[Person], default_since: date,
-                max_names: int = MAX_NAMES_PER_QUERY) -> list[LookupBatch]:
-    """Group people by the date to ask from, then into URL-safe batches (newest-first order)."""
+                max_names: int | None = None, today: date | None = None,
+                known: Mapping[int, int] | None = None) -> list[LookupBatch]:
+    """Group people by the date to ask from, then into batches sized by expected results.
+
+    ``known`` holds stored papers per professor since ``default_since`` (an earlier crawl);
+    ``max_names`` caps the distinct name forms of one query.
+    """
     askable = [p for p in people if p.forms]
     askable.sort(key=lambda p: p.since or default_since)
+    today = today or datetime.now(UTC).date()
+    known = known or {}
+    expected = [expected_results((today - (p.since or default_since)).days,
+                                 known.get(p.professor_id or -1, 0),
+                                 (today - default_since).days) for p in askable]
+    limits = [x for x in (max_names, client.limits.max_terms) if x]
     batches: list[LookupBatch] = []
-    for idx in client.plan_batches([p.forms for p in askable], default_since, max_names):
+    for idx in plan_by_results([p.forms for p in askable], expected, client.limits.target,
+                               min(limits) if limits else None):
         members = [askable[i] for i in idx]
         since = min(p.since or default_since for p in members)
-        batches.append(LookupBatch(members, since))
+        batches.append(LookupBatch(members, since, [expected[i] for i in idx]))
     return batches
 
 
 def lookup(client: ArxivClient, batch: LookupBatch, today: date) -> tuple[
         list[PersonResult], int]:
     """Ask arXiv for one batch; return per-person results and the number of papers returned."""
-    forms = list(dict.fromkeys(f for p in batch.people for f in p.forms))
-    result = client.search_authors(forms, batch.since, today)
+    result = client.search_groups([p.forms for p in batch.people], batch.since, today,
+                                  batch.expected or None)
     window_days = (today - batch.since).days
     return attribute_papers(batch.people, result.papers, window_days), len(result.papers)
 
@@ -383,8 +397,9 @@ def run(ctx: StageContext) -> StageReport:
     people = load_people(ctx.conn, ctx.professor_ids, window,
                          tuple(ctx.options.get("areas") or ()))
     unnamed = [p for p in people if not p.forms]
-    max_names = int(ctx.options.get("arxiv_max_names") or MAX_NAMES_PER_QUERY)
-    batches = plan_lookup(client, people, window, max_names)
+    max_names = ctx.options.get("arxiv_max_names")
+    batches = plan_lookup(client, people, window, int(max_names) if max_names else None, today,
+                          papers_since(ctx.conn, ctx.professor_ids, window))
     report = StageReport("arxiv")
     counts = {"professors": len(people), "batches": len(batches), "arxiv_calls": 0,
               "arxiv_retries": 0,

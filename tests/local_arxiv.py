@@ -5,6 +5,12 @@ It understands what profscout sends: ``au:"phrase"`` terms joined by OR (in pare
 author phrase matches when each of its words is a word of one author's name (case and
 accents folded). Anything else in the query is a syntax error (HTTP 400 with an error feed).
 
+Queries come as GET or as POST (a form-encoded body, as the real API takes them); ``methods``
+logs which. Limits make it refuse what a real service may refuse: ``max_terms`` (a query with
+more ``au:`` terms gets HTTP 400 and an error feed), ``max_body`` (a bigger POST body gets
+413), ``max_url`` (a longer GET request target gets 414), ``max_start`` (a page starting at or
+beyond it gets 400, like the API's 30,000-result window); ``refusals`` logs (status, terms).
+
 ``script`` holds actions for the next requests, one per request: ``"503:2"`` (503 with
 Retry-After 2), ``"429:1"``, ``"500"``, ``"empty"`` (200 with no entries), ``"html"``,
 ``"error"`` (200 with an arXiv error feed), ``"sleep:S"`` (answer after S seconds), or
@@ -97,11 +103,17 @@ def error_feed(message: str) -> bytes:
 class LocalArxiv:
     """The server; ``url`` is its query endpoint; ``requests`` logs (time, params)."""
 
-    def __init__(self, entries: list[Entry], honour_dates: bool = True) -> None:
+    def __init__(self, entries: list[Entry], honour_dates: bool = True, *,
+                 max_terms: int = 0, max_body: int = 0, max_url: int = 0,
+                 max_start: int = 0) -> None:
         self.entries = sorted(entries, key=lambda e: (e.published, e.arxiv_id), reverse=True)
         self.honour_dates = honour_dates
+        self.max_terms, self.max_body, self.max_url = max_terms, max_body, max_url
+        self.max_start = max_start
         self.script: list[str | None] = []
         self.requests: list[tuple[float, dict[str, str]]] = []
+        self.methods: list[str] = []
+        self.refusals: list[tuple[int, int]] = []
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -109,6 +121,9 @@ class LocalArxiv:
                 pass
 
             def do_GET(self) -> None:  # noqa: N802
+                owner.handle(self)
+
+            def do_POST(self) -> None:  # noqa: N802
                 owner.handle(self)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -140,9 +155,25 @@ class LocalArxiv:
         return hits
 
     def handle(self, req: BaseHTTPRequestHandler) -> None:
-        params = {k: v[0] for k, v in parse_qs(urlsplit(req.path).query,
-                                               keep_blank_values=True).items()}
-        self.requests.append((time.monotonic(), params))
+        now = time.monotonic()
+        if req.command == "POST":
+            size = int(req.headers.get("Content-Length") or 0)
+            if self.max_body and size > self.max_body:
+                self.requests.append((now, {}))
+                self.methods.append("POST")
+                self.refusals.append((413, 0))
+                return self.send(req, 413, b"Request Entity Too Large", "text/plain")
+            query_string = req.rfile.read(size).decode()
+        else:
+            if self.max_url and len(req.path) > self.max_url:
+                self.requests.append((now, {}))
+                self.methods.append("GET")
+                self.refusals.append((414, 0))
+                return self.send(req, 414, b"Request-URI Too Long", "text/plain")
+            query_string = urlsplit(req.path).query
+        params = {k: v[0] for k, v in parse_qs(query_string, keep_blank_values=True).items()}
+        self.requests.append((now, params))
+        self.methods.append(req.command)
         action = self.script.pop(0) if self.script else None
         kind, _, arg = (action or "").partition(":")
         if kind == "sleep":
@@ -157,6 +188,16 @@ class LocalArxiv:
             return self.send(req, 200, error_feed("incorrect id format"),
                              "application/atom+xml")
         query = params.get("search_query", "")
+        terms = len(TERM.findall(query))
+        if self.max_terms and terms > self.max_terms:
+            self.refusals.append((400, terms))
+            return self.send(req, 400, error_feed(f"query has {terms} terms; at most "
+                                                  f"{self.max_terms} allowed"),
+                             "application/atom+xml")
+        if self.max_start and int(params.get("start", 0)) >= self.max_start:
+            self.refusals.append((400, terms))
+            return self.send(req, 400, error_feed("start is beyond the result window"),
+                             "application/atom+xml")
         try:
             hits = self.search(query)
         except ValueError as exc:

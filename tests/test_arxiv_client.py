@@ -142,18 +142,6 @@ def test_names_cannot_inject_query_syntax():
         assert result.total == 0 and len(server.requests) == 1
 
 
-def test_batches_keep_urls_short_and_people_whole():
-    with LocalArxiv([]) as server:
-        client = _client(server, max_url_length=600)
-        groups = [[f"given{i} surname{i}", f"given{i} middle surname{i}"] for i in range(40)]
-        batches = client.plan_batches(groups, date(2025, 1, 1))
-        assert sorted(i for b in batches for i in b) == list(range(40))
-        assert len(batches) > 1
-        for batch in batches:
-            forms = [f for i in batch for f in groups[i]]
-            assert client.url_length(authors_query(forms, date(2025, 1, 1))) <= 600
-
-
 def test_delay_between_calls_and_the_public_api_rule():
     with LocalArxiv(_corpus()) as server:
         client = ArxivClient(server.url, 0.3)
@@ -165,3 +153,98 @@ def test_delay_between_calls_and_the_public_api_rule():
         check_delay("https://export.arxiv.org/api/query", 1.0)
     assert check_delay("https://export.arxiv.org/api/query", 3.0) == 3.0
     assert check_delay("http://127.0.0.1:8765/arxiv/api/query", 0.2) == 0.2
+
+
+# ------------------------------------------------------------------------------- big batches
+def _people(n: int) -> tuple[list[Entry], list[list[str]]]:
+    """``n`` people with two papers each (one shared with the next person) and their forms."""
+    entries, groups = [], []
+    for i in range(n):
+        name = f"Given{i} Surname{i}"
+        groups.append([f"given{i} surname{i}"])
+        entries.append(Entry(f"2610.{i:05d}", f"Solo {i}", [name], (TODAY - timedelta(
+            days=i + 1)).isoformat()))
+        entries.append(Entry(f"2609.{i:05d}", f"Pair {i}", [name, f"Given{i + 1} Surname{i + 1}"],
+                             (TODAY - timedelta(days=i + 40)).isoformat()))
+    return entries, groups
+
+
+def _per_person(server: LocalArxiv, groups: list[list[str]], since: date) -> set[str]:
+    client = _client(server)
+    return {p.arxiv_id for g in groups for p in client.search_authors(g, since, TODAY).papers}
+
+
+def test_long_queries_are_posted_short_ones_are_not():
+    entries, groups = _people(30)
+    with LocalArxiv(entries, max_url=600) as server:
+        client = _client(server, max_url_length=500)
+        since = TODAY - timedelta(days=365)
+        result = client.search_groups(groups, since, TODAY)
+        assert server.methods == ["POST"] and client.session.posts == 1
+        assert server.refusals == []
+        assert {p.arxiv_id for p in result.papers} == {e.arxiv_id for e in entries}
+        assert server.requests[0][1]["search_query"].count("au:") == 30
+        client.search_authors(groups[0], since, TODAY)
+        assert server.methods[-1] == "GET"
+
+
+def test_a_refused_batch_splits_the_size_is_remembered_and_no_one_is_lost():
+    entries, groups = _people(40)
+    since = TODAY - timedelta(days=365)
+    with LocalArxiv(entries, max_terms=12) as server:
+        client = _client(server, delay=0.1)
+        result = client.search_groups(groups, since, TODAY)
+        found = {p.arxiv_id for p in result.papers}
+        assert found == _per_person(server, groups, since)
+        assert len(found) == len(result.papers) == 80  # shared papers come back once
+        refused = [terms for status, terms in server.refusals]
+        assert refused[:2] == [40, 20] and all(t > 12 for t in refused)
+        assert client.limits.refused_terms == 20 and client.limits.max_terms == 10
+        times = [t for t, _ in server.requests[:len(refused) + 4]]
+        assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 0.095
+
+        # the next batch is cut to the size that worked before it is sent
+        server.refusals.clear()
+        calls = client.calls
+        again = client.search_groups(groups, since, TODAY)
+        assert server.refusals == [] and client.calls - calls == 4
+        assert {p.arxiv_id for p in again.papers} == found
+
+
+@pytest.mark.parametrize("limit", [{"max_body": 400}, {"max_url": 400}])
+def test_413_and_414_split_the_batch_too(limit):
+    entries, groups = _people(24)
+    since = TODAY - timedelta(days=365)
+    with LocalArxiv(entries, **limit) as server:
+        # a client that would always GET meets the URL limit, one that POSTs the body limit
+        client = _client(server, max_url_length=100_000 if "max_url" in limit else 200)
+        result = client.search_groups(groups, since, TODAY)
+        assert server.refusals and {s for s, _ in server.refusals} == (
+            {414} if "max_url" in limit else {413})
+        assert {p.arxiv_id for p in result.papers} == {e.arxiv_id for e in entries}
+        assert client.limits.max_terms is not None and client.limits.max_terms < 24
+
+
+def test_a_5xx_that_persists_on_a_big_query_splits_it_but_not_without_end():
+    entries, groups = _people(8)
+    since = TODAY - timedelta(days=365)
+    with LocalArxiv(entries) as server:
+        server.script = ["503", "503"]  # the query of eight fails twice, halves pass
+        client = _client(server, max_retries=1)
+        result = client.search_groups(groups, since, TODAY)
+        assert len(result.papers) == 16 and len(server.requests) == 4
+        server.script = ["503"] * 40  # the service is down: a few halvings, then an error
+        with pytest.raises(SourceError, match="HTTP 503"):
+            _client(server, max_retries=1).search_groups(groups, since, TODAY)
+        assert len(server.requests) - 4 <= 2 * 4
+
+
+def test_more_results_than_one_query_pages_are_asked_for_by_earlier_dates():
+    with LocalArxiv(_corpus(), max_start=6) as server:  # 30 papers by Ada, 6 per query
+        client = _client(server, page_size=3, max_query_results=6)
+        result = client.search_window(["ada lovelace"], None, TODAY)
+        ada = [e.arxiv_id for e in server.entries if "Ada Lovelace" in e.authors]
+        assert [p.arxiv_id for p in result.papers] == ada and result.total == 30
+        assert server.refusals == []
+        uppers = [q["search_query"].split(" TO ")[1][:8] for _, q in server.requests]
+        assert uppers == sorted(uppers, reverse=True) and len(set(uppers)) == 6

@@ -6,8 +6,9 @@ Usage: python bench/semantic_variants.py ../shared/eval/expertise-dev [--db eval
 Scores every setting of every matcher's grid (:func:`ranking.model_selection.candidate_settings`;
 plus ``recency_topk``, which equals ``topk`` on undated profiles) on every sample and prints,
 per setting, the mean loss over the samples and its loss on each fold of researchers; then,
-per matcher, the cross-validated loss of choosing the setting on the other folds (rules
-``one-se`` and ``min``), its bootstrap 95% interval and the settings chosen per fold.
+per matcher, the cross-validated loss of choosing the setting on the other folds (each rule
+of :data:`ranking.model_selection.RULES`), its bootstrap 95% interval and the settings
+chosen per fold.
 Embeddings go through the store ``--db`` (each paper is embedded once across runs).
 """
 
@@ -34,8 +35,21 @@ from ranking.model_selection import (  # noqa: E402
     cross_validate,
     make_folds,
     matcher_factory,
+    same_aggregation_as,
     score_table,
 )
+
+# Aggregations outside the search grid, scored for comparison: the mean over every paper (it
+# rewards narrow archives), a soft maximum, and recency-weighted top-k (= top-k on undated
+# profiles such as the gold standard's).
+COMPARED = {
+    "semantic": [Setting("semantic", (("aggregation", a),)) for a in ("mean", "softmax", "max")]
+    + [Setting("semantic", (("aggregation", "recency_topk"), ("top_k", 3)))],
+    "hybrid": [Setting("hybrid", (("aggregation", "mean"), ("semantic_weight", w)))
+               for w in (0.75, 0.9)]
+    + [Setting("hybrid", (("aggregation", "topk"), ("top_k", 3), ("semantic_weight", 0.75),
+                          ("lexical_aggregation", "blend")))],
+}
 
 
 def main() -> None:
@@ -50,11 +64,10 @@ def main() -> None:
     conn = connect(args.db) if args.db else None
     cache = EmbeddingCache(EmbeddingTable(conn) if conn is not None else None)
     gold = load_gold_standard(args.root)
+    tables = {}
     for name in args.matchers.split(","):
-        settings = candidate_settings(name)
-        if name == "semantic":
-            settings.append(Setting("semantic", (("aggregation", "recency_topk"),
-                                                 ("top_k", 3))))
+        searched = candidate_settings(name)
+        settings = searched + COMPARED.get(name, [])
         if args.model and name != "tfidf":
             settings = [Setting(s.matcher, (*s.params, ("model", args.model)))
                         for s in settings]
@@ -70,11 +83,18 @@ def main() -> None:
         for i, setting in enumerate(settings):
             per_fold = " ".join(f"{table.losses(f)[i]:.4f}" for f in folds)
             print(f"{setting.label:58} {table.losses(everyone)[i]:.4f}  {per_fold}")
-        for rule in RULES:
-            cv = cross_validate(table, args.folds, args.seed, rule)
+        print("(rows below the search grid's are shown for comparison, not searched)")
+        grid = tables[name] = table.subset(range(len(searched)))
+        variants = [(rule, rule, None) for rule in RULES]
+        if name == "hybrid" and "semantic" in tables:
+            variants += [(f"{rule}, staged", rule,
+                          same_aggregation_as(tables["semantic"], grid, rule)) for rule in RULES]
+        for label, rule, restrict in variants:
+            cv = cross_validate(grid, args.folds, args.seed, rule, restrict=restrict)
             low, high = cv.interval
-            final = table.settings[choose(table, everyone, rule)]
-            print(f"CV {rule:7} loss {cv.loss:.4f}  95% [{low:.4f}, {high:.4f}]  "
+            allowed = restrict(everyone, folds) if restrict is not None else None
+            final = grid.settings[choose(grid, everyone, rule, folds, allowed)]
+            print(f"CV {label:15} loss {cv.loss:.4f}  95% [{low:.4f}, {high:.4f}]  "
                   f"fold mean {cv.fold_mean:.4f}  on all: {final.label}")
             for j, fold in enumerate(cv.folds, start=1):
                 print(f"   fold {j}: held-out {fold.held_out_loss:.4f}  "

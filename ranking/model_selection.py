@@ -8,9 +8,12 @@ chooses a setting on ``k - 1`` folds (:func:`choose`) and scores it on the held-
 the cross-validated loss pools every researcher scored by the setting chosen without them,
 with a bootstrap interval over researchers.
 
-:func:`choose` prefers few knobs over a sharp optimum: under the ``one-se`` rule it takes the
-first setting (fewest parameters, then grid order) whose loss is within one standard error
-of the best (the error of the paired, per-researcher difference); ``min`` takes the best.
+:func:`choose` prefers a setting that holds on every group of researchers over a sharp
+optimum. ``regret`` (the default) takes the setting whose worst shortfall, over the groups
+(folds) of the researchers it chooses on, against the best setting of that group is least:
+it must do nearly as well as the best everywhere. ``one-se`` takes the setting with the
+fewest parameters (then the lowest loss) among those within one standard error of the best
+(the error of the paired, per-researcher difference); ``min`` takes the best.
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ from ranking.embedding_cache import EmbeddingCache
 from ranking.evaluation import GoldStandard, evaluate_gold, participant_costs
 from ranking.matchers import matcher_class
 
-RULES = ("one-se", "min")
-DEFAULT_RULE = "one-se"
+RULES = ("regret", "one-se", "min")
+DEFAULT_RULE = "regret"
 DEFAULT_SEED = 0
 BOOTSTRAP_ROUNDS = 2000
 
@@ -58,27 +61,36 @@ def _setting(matcher: str, **params: Any) -> Setting:
     return Setting(matcher, tuple(params.items()))
 
 
-def _breadth_aggregations(top_ks: Sequence[int]) -> list[dict[str, Any]]:
-    """Per-paper aggregations: the single best paper, the best few, every paper."""
-    return ([{"aggregation": "max"}, {"aggregation": "mean"}]
-            + [{"aggregation": "topk", "top_k": k} for k in top_ks])
-
-
-SEMANTIC_WEIGHTS = (0.5, 0.6, 0.75, 0.9, 0.25)
+# Per-paper aggregations that respect breadth: the mean of the k best-matching papers (k = 1:
+# the single best). The mean over all papers is left out of the search: it rewards narrow
+# archives (a broad researcher's many off-topic papers pull the average down).
+TOP_KS = (1, 3, 5, 8)
+SEMANTIC_WEIGHTS = (0.5, 0.6, 0.75, 0.9)
 
 
 def candidate_settings(matcher: str) -> list[Setting]:
-    """The grid searched for ``matcher``, simplest settings first."""
+    """The grid searched for ``matcher``."""
     if matcher == "tfidf":
-        return ([_setting("tfidf", aggregation=a) for a in ("blend", "max", "mean", "softmax")]
+        return ([_setting("tfidf", aggregation=a) for a in ("blend", "max", "softmax")]
                 + [_setting("tfidf", aggregation="topk", top_k=k) for k in (3, 5)])
     if matcher == "semantic":
-        return ([_setting("semantic", **agg) for agg in _breadth_aggregations((2, 3, 5, 8))]
-                + [_setting("semantic", aggregation="softmax")])
+        return [_setting("semantic", aggregation="topk", top_k=k) for k in TOP_KS]
     if matcher == "hybrid":
-        return [_setting("hybrid", semantic_weight=w, **agg)
-                for agg in _breadth_aggregations((3, 5)) for w in SEMANTIC_WEIGHTS]
+        return [_setting("hybrid", aggregation="topk", top_k=k, semantic_weight=w)
+                for k in TOP_KS for w in SEMANTIC_WEIGHTS]
     raise ValueError(f"no search grid for matcher {matcher!r}")
+
+
+def same_aggregation_as(semantic: ScoreTable, hybrid: ScoreTable, rule: str = DEFAULT_RULE
+                        ) -> Restriction:
+    """Two stages for the hybrid, one knob each: the semantic aggregation is the one chosen
+    for the semantic matcher on the same researchers, then only the weight is chosen."""
+    def allowed(train: np.ndarray, groups: Sequence[np.ndarray]) -> list[int]:
+        picked = semantic.settings[choose(semantic, train, rule, groups)].kwargs
+        keys = ("aggregation", "top_k")
+        return [i for i, s in enumerate(hybrid.settings)
+                if all(s.kwargs.get(key) == picked.get(key) for key in keys)]
+    return allowed
 
 
 def matcher_factory(setting: Setting, cache: EmbeddingCache | None = None
@@ -100,6 +112,12 @@ class ScoreTable:
     samples: list[str]
     cost: np.ndarray  # (n_settings, n_samples, n_participants)
     weight: np.ndarray  # (n_samples, n_participants)
+
+    def subset(self, indices: Sequence[int]) -> ScoreTable:
+        """The table of the settings at ``indices`` only."""
+        chosen = list(indices)
+        return ScoreTable([self.settings[i] for i in chosen], self.participants, self.samples,
+                          self.cost[chosen], self.weight)
 
     def losses(self, members: np.ndarray) -> np.ndarray:
         """Per setting, the gold standard's loss over ``members`` (mean over samples)."""
@@ -139,14 +157,32 @@ def make_folds(n: int, k: int, seed: int = DEFAULT_SEED) -> list[np.ndarray]:
     return [np.sort(part) for part in np.array_split(order, k)]
 
 
-def choose(table: ScoreTable, members: np.ndarray, rule: str = DEFAULT_RULE) -> int:
-    """The index of the setting chosen on ``members`` (see the module docstring)."""
+# The settings a stage may choose from, given the researchers and groups it chooses on.
+Restriction = Callable[[np.ndarray, Sequence[np.ndarray]], Sequence[int]]
+
+
+def choose(table: ScoreTable, members: np.ndarray, rule: str = DEFAULT_RULE,
+           groups: Sequence[np.ndarray] | None = None,
+           allowed: Sequence[int] | None = None) -> int:
+    """The index of the setting chosen on ``members`` (see the module docstring) among
+    ``allowed`` (default: all); ``groups`` partition ``members`` for the ``regret`` rule
+    (default: five seeded folds of them)."""
     if rule not in RULES:
         raise ValueError(f"unknown rule {rule!r}; choose from {', '.join(RULES)}")
+    if allowed is not None and list(allowed) != list(range(len(table.settings))):
+        keep = list(allowed)
+        return keep[choose(table.subset(keep), members, rule, groups)]
     losses = table.losses(members)
     best = int(np.nanargmin(losses))
     if rule == "min":
         return best
+    if rule == "regret":
+        if groups is None:
+            groups = [members[part] for part in make_folds(len(members),
+                                                           min(5, len(members)))]
+        by_group = np.stack([table.losses(np.asarray(g)) for g in groups], axis=1)
+        regret = np.nanmax(by_group - np.nanmin(by_group, axis=0), axis=1)
+        return min(range(len(table.settings)), key=lambda i: (regret[i], losses[i], i))
     per = table.participant_losses(members)
     diff = per - per[best]
     n = np.sum(~np.isnan(diff), axis=1)
@@ -193,16 +229,22 @@ def pooled_loss(cost: np.ndarray, weight: np.ndarray, counts: np.ndarray) -> np.
 
 
 def cross_validate(table: ScoreTable, k: int, seed: int = DEFAULT_SEED,
-                   rule: str = DEFAULT_RULE, rounds: int = BOOTSTRAP_ROUNDS
-                   ) -> CrossValidation:
-    """Choose on ``k - 1`` folds, score the held-out one; see the module docstring."""
+                   rule: str = DEFAULT_RULE, rounds: int = BOOTSTRAP_ROUNDS,
+                   restrict: Restriction | None = None) -> CrossValidation:
+    """Choose on ``k - 1`` folds, score the held-out one; see the module docstring.
+
+    ``restrict(train, groups)`` names the settings open to choice on ``train`` (e.g. those
+    that keep what an earlier stage chose on the same researchers)."""
     n = len(table.participants)
     everyone = np.arange(n)
     assigned = np.zeros_like(table.weight)
     folds = []
-    for held in make_folds(n, k, seed):
+    split = make_folds(n, k, seed)
+    for i, held in enumerate(split):
         train = np.setdiff1d(everyone, held)
-        pick = choose(table, train, rule)
+        groups = [f for j, f in enumerate(split) if j != i]
+        allowed = restrict(train, groups) if restrict is not None else None
+        pick = choose(table, train, rule, groups, allowed)
         assigned[:, held] = table.cost[pick][:, held]
         folds.append(FoldResult([table.participants[i] for i in held], table.settings[pick],
                                 float(table.losses(train)[pick]),
@@ -212,3 +254,17 @@ def cross_validate(table: ScoreTable, k: int, seed: int = DEFAULT_SEED,
     boot = pooled_loss(assigned, table.weight, draws.astype(float))
     low, high = np.nanpercentile(boot, [2.5, 97.5])
     return CrossValidation(float(total), (float(low), float(high)), folds, rule, seed)
+
+
+def cross_validate_matcher(gold: GoldStandard, matcher: str, k: int,
+                           make: Callable[[Setting], Callable[[], Matcher]],
+                           seed: int = DEFAULT_SEED, rule: str = DEFAULT_RULE
+                           ) -> CrossValidation:
+    """Cross-validated choice of ``matcher``'s settings (:func:`candidate_settings`) on
+    ``gold``; the hybrid in two stages (:func:`same_aggregation_as`)."""
+    table = score_table(gold, candidate_settings(matcher), make)
+    if matcher != "hybrid":
+        return cross_validate(table, k, seed, rule)
+    semantic = score_table(gold, candidate_settings("semantic"), make)
+    return cross_validate(table, k, seed, rule,
+                          restrict=same_aggregation_as(semantic, table, rule))

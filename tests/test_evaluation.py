@@ -185,7 +185,7 @@ def test_cli_cross_validates_and_prints_chosen_settings(tmp_path, capsys):
     assert run_cli(["evaluate-match", str(root), "--matcher", "tfidf", "--folds", "2",
                     "--seed", "1"]) == 0
     out = capsys.readouterr().out
-    assert "matcher: tfidf (6 settings, 2 folds of 2 researchers)" in out
+    assert "matcher: tfidf (5 settings, 2 folds of 2 researchers)" in out
     assert len(re.findall(r"^fold \d\tloss \d\.\d{4}\t\(1 researchers; chosen on the "
                           r"others: tfidf aggregation=\w+", out, flags=re.M)) == 2
     assert re.search(r"^cross-validated\tloss \d\.\d{4}\t95% interval \[\d\.\d{4}, "

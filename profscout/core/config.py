@@ -54,6 +54,7 @@ ENV_CSRANKINGS_URL = "PROFSCOUT_CSRANKINGS_URL"
 ENV_ARXIV_URL = "PROFSCOUT_ARXIV_URL"
 ENV_ARXIV_DELAY = "PROFSCOUT_ARXIV_DELAY"
 ENV_USER_AGENT = "PROFSCOUT_USER_AGENT"
+ENV_MATCHER = "PROFSCOUT_MATCHER"
 
 
 def _env(name: str, default: str) -> str:
@@ -99,8 +100,12 @@ DEFAULT_MATCHER = FALLBACK_MATCHER  # the matcher that always works (see default
 
 
 def default_matcher() -> str:
-    """:data:`PREFERRED_MATCHER` when sentence-transformers can be imported, else
-    :data:`FALLBACK_MATCHER`; the package is only located, not imported (no torch)."""
+    """``$PROFSCOUT_MATCHER`` if set; else :data:`PREFERRED_MATCHER` when sentence-transformers
+    can be imported, else :data:`FALLBACK_MATCHER`. The package is only located, not
+    imported (no torch)."""
+    chosen = os.environ.get(ENV_MATCHER, "").strip()
+    if chosen:
+        return chosen
     try:
         found = importlib.util.find_spec("sentence_transformers") is not None
     except (ImportError, ValueError):  # e.g. blocked with sys.modules[name] = None

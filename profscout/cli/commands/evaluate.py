@@ -67,10 +67,11 @@ def render_cross_validation(cv: Any) -> list[str]:
                    "researchers, score the held-out fold.")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed of the fold split and the bootstrap (with --folds).")
-@click.option("--rule", type=click.Choice(["one-se", "min"]), default="one-se",
+@click.option("--rule", type=click.Choice(["regret", "one-se", "min"]), default="regret",
               show_default=True,
-              help="With --folds: the simplest setting within one standard error of the best "
-                   "(one-se), or the best (min).")
+              help="With --folds, how settings are chosen on the training folds: least worst "
+                   "shortfall against each fold's best (regret), fewest parameters within "
+                   "one standard error of the best (one-se), or the best (min).")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, metavar="PATH",
               help="Store that caches the embeddings (each paper is embedded once).")
@@ -140,9 +141,8 @@ def _cross_validate(gold: Any, matcher: str, folds: int, seed: int, rule: str,
                     cache: Any) -> None:
     from ranking.model_selection import (
         candidate_settings,
-        cross_validate,
+        cross_validate_matcher,
         matcher_factory,
-        score_table,
     )
 
     n = len(gold.participants)
@@ -151,7 +151,8 @@ def _cross_validate(gold: Any, matcher: str, folds: int, seed: int, rule: str,
     settings = candidate_settings(matcher)
     click.echo(f"matcher: {matcher} ({len(settings)} settings, {folds} folds of {n} "
                f"researchers)")
-    table = score_table(gold, settings, lambda s: matcher_factory(s, cache))
+    cv = cross_validate_matcher(gold, matcher, folds, lambda s: matcher_factory(s, cache),
+                                seed, rule)
     cache.save()
-    for line in render_cross_validation(cross_validate(table, folds, seed, rule)):
+    for line in render_cross_validation(cv):
         click.echo(line)

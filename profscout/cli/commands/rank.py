@@ -20,6 +20,7 @@ from profscout.cli.options import (
     source_options,
 )
 from profscout.core.config import (
+    ENV_MATCHER,
     FALLBACK_MATCHER,
     MATCHER_NAMES,
     PREFERRED_MATCHER,
@@ -38,7 +39,8 @@ def matcher_option(func: F) -> F:
     """``--matcher NAME``, choices from the matcher registry's names."""
     return click.option(
         "--matcher", type=click.Choice(list(MATCHER_NAMES)), default=default_matcher,
-        show_default=f"{PREFERRED_MATCHER} with the semantic extra, else {FALLBACK_MATCHER}",
+        show_default=f"${ENV_MATCHER}, else {PREFERRED_MATCHER} with the semantic extra, "
+                     f"else {FALLBACK_MATCHER}",
         help="How queries are matched to professors' papers.",
     )(func)
 

@@ -13,7 +13,8 @@ one, is handed in as a parameter), then
 * ``known_terms(text)``: the words of ``text`` the index knows, or None when the matcher
   cannot tell (embeddings match without shared words);
 * ``shared_terms(query, profile, n)``: the terms that explain a match, for matchers that
-  declare ``explains_terms = True``;
+  declare ``explains_terms = True``; matchers that declare ``explains_by_documents = True``
+  are explained by their best-matching documents (``document_scores``) as well;
 * persistence: matchers with ``cache_fitted = True`` describe their fitted state as plain
   numpy arrays (``to_arrays`` / ``from_arrays``), which :mod:`ranking.cache` stores;
 * ``profile_keys_`` (after ``fit``): the profiles' keys, in the order of score columns;
@@ -56,6 +57,8 @@ class Matcher(BaseEstimator):
     name: ClassVar[str]
     cache_fitted: ClassVar[bool] = False
     explains_terms: ClassVar[bool] = False
+    # matches without shared words: explanations name the best-matching documents
+    explains_by_documents: ClassVar[bool] = False
     uses_embedding_cache: ClassVar[bool] = False
     profile_keys_: list[str]  # set by fit: the keys of the profiles, in score order
 

@@ -156,10 +156,22 @@ def predict(
     return predictions
 
 
-def evaluate(
-    root: str | Path, make_matcher: Callable[[], Matcher], samples: Iterable[str] | None = None
-) -> list[SampleResult]:
-    """Loss of the matcher built by ``make_matcher`` on every sample folder under ``root``."""
+@dataclass
+class GoldStandard:
+    """A gold-standard folder, loaded: the ratings and every sample."""
+
+    ratings: Ratings
+    samples: list[Sample]
+
+    @property
+    def participants(self) -> list[str]:
+        """The rated researchers, in a fixed (sorted) order."""
+        return sorted(self.ratings)
+
+
+def load_gold_standard(root: str | Path, samples: Iterable[str] | None = None
+                       ) -> GoldStandard:
+    """Ratings and samples of the folder ``root`` (only ``samples`` when given)."""
     root = Path(root)
     if not (root / "evaluations.csv").is_file():
         raise UserError(f"{root}: no evaluations.csv here (expected the OpenReview format)")
@@ -170,12 +182,34 @@ def evaluate(
         folders = [f for f in folders if f.name in keep]
     if not folders:
         raise UserError(f"{root}: no sample folders (d_20_1, ...) with submissions.json")
+    return GoldStandard(ratings, [load_sample(folder) for folder in folders])
+
+
+def evaluate_gold(gold: GoldStandard, make_matcher: Callable[[], Matcher]
+                  ) -> list[SampleResult]:
+    """Loss of the matcher built by ``make_matcher`` on every sample of ``gold``."""
     results = []
-    for folder in folders:
-        sample = load_sample(folder)
-        predictions = predict(sample, ratings, make_matcher)
-        results.append(SampleResult(folder.name, loss(ratings, predictions), predictions))
+    for sample in gold.samples:
+        predictions = predict(sample, gold.ratings, make_matcher)
+        results.append(SampleResult(sample.name, loss(gold.ratings, predictions), predictions))
     return results
+
+
+def evaluate(
+    root: str | Path, make_matcher: Callable[[], Matcher], samples: Iterable[str] | None = None
+) -> list[SampleResult]:
+    """Loss of the matcher built by ``make_matcher`` on every sample folder under ``root``."""
+    return evaluate_gold(load_gold_standard(root, samples), make_matcher)
+
+
+def participant_costs(ratings: Ratings, results: Iterable[SampleResult],
+                      participants: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``(cost, weight)``, each ``(n_samples, n_participants)``: every researcher's share of
+    every sample's loss (the loss over a group is its cost sum over its weight sum)."""
+    rows = [[pair_costs(ratings[p], result.predictions.get(p, {})) for p in participants]
+            for result in results]
+    table = np.asarray(rows, dtype=float).reshape(len(rows), len(participants), 2)
+    return table[..., 0], table[..., 1]
 
 
 def mean_loss(results: Iterable[SampleResult]) -> float:

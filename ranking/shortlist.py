@@ -27,11 +27,11 @@ import pandas as pd
 
 from profscout.core.activity import months_ago
 from profscout.core.config import (
-    DEFAULT_MATCHER,
     RANK_ACTIVITY_WEIGHT,
     RANK_MATCH_WEIGHT,
     RANK_PER_INSTITUTION,
     RANK_TOP,
+    default_matcher,
 )
 from profscout.core.errors import UserError
 from profscout.core.selection import Filters, select
@@ -89,7 +89,7 @@ class ShortlistRequest:
     match_weight: float = DEFAULT_MATCH_WEIGHT
     activity_weight: float = DEFAULT_ACTIVITY_WEIGHT
     per_institution: int | None = DEFAULT_PER_INSTITUTION
-    matcher: str = DEFAULT_MATCHER
+    matcher: str = field(default_factory=default_matcher)
     as_of: date | None = None
     exclude_contacted: bool = False
 
@@ -258,10 +258,22 @@ def top_papers(documents: Sequence[Document], sims: np.ndarray) -> list[str]:
     return [documents[k].id for k in best if documents[k].id]
 
 
+def explain_match(terms: Sequence[str], titles: Sequence[str]) -> str:
+    """The ``why`` cell: the best-matching papers' titles (embedding matchers) and the
+    shared terms, each part only when there is something to say."""
+    parts = []
+    if titles:
+        parts.append("closest papers: " + "; ".join(f"\u201c{t}\u201d" for t in titles))
+    if terms:
+        parts.append("shared terms: " + ", ".join(terms))
+    return "; ".join(parts)
+
+
 def format_row(rank: int, facts: ProfessorFacts, activity: ActivityRow, score: float,
                match: float, papers: Sequence[tuple[str, str]], terms: Sequence[str],
-               as_of: date) -> dict[str, object]:
-    """One shortlist row (:data:`COLUMNS`); ``papers`` are ``(arxiv id, title)``."""
+               as_of: date, by_papers: bool = False) -> dict[str, object]:
+    """One shortlist row (:data:`COLUMNS`); ``papers`` are ``(arxiv id, title)``, best
+    match first; ``by_papers``: the matcher explains by its best-matching papers."""
     links = _links(facts.links_json)
     return {
         "rank": rank,
@@ -281,7 +293,7 @@ def format_row(rank: int, facts: ProfessorFacts, activity: ActivityRow, score: f
         "papers_24m": activity.papers_24m,
         "latest_paper": activity.latest.isoformat() if activity.latest else "",
         "top_papers": " | ".join(f"{title} ({arxiv_url(a)})" for a, title in papers),
-        "why": ("shared terms: " + ", ".join(terms)) if terms else "",
+        "why": explain_match(terms, [title for _, title in papers] if by_papers else []),
         "scholar": scholar_url(facts.scholar_id, links),
         "dblp": dblp_url(facts.name, links),
         "send_time": suggest_send_time(facts.latitude, facts.longitude, facts.country, as_of),
@@ -344,7 +356,8 @@ def build_shortlist(conn: sqlite3.Connection, request: ShortlistRequest,
         rows.append(format_row(
             rank, facts[ids[p]], activity.get(ids[p], NO_ACTIVITY), float(scored.score[j]),
             float(scored.match[j]), [(a, titles.get(a, a)) for a in picks[j]],
-            explainer.shared_terms(request.text, p, WHY_TERMS), as_of))
+            explainer.shared_terms(request.text, p, WHY_TERMS), as_of,
+            by_papers=matcher.explains_by_documents))
     return ShortlistResult(pd.DataFrame(rows, columns=COLUMNS), request.matcher, cached,
                            len(profiles), len(candidates), warnings)
 
@@ -376,12 +389,13 @@ def shortlist(
     match_weight: float = DEFAULT_MATCH_WEIGHT,
     activity_weight: float = DEFAULT_ACTIVITY_WEIGHT,
     per_institution: int | None = DEFAULT_PER_INSTITUTION,
-    matcher: str = DEFAULT_MATCHER,
+    matcher: str | None = None,
     as_of: date | None = None,
 ) -> pd.DataFrame:
     """The shortlist as a DataFrame (columns :data:`COLUMNS`), for notebooks and scripts.
 
-    ``db`` is a store path or an open connection. Raises :class:`UserError` on bad input.
+    ``db`` is a store path or an open connection; ``matcher`` None is
+    :func:`~profscout.core.config.default_matcher`. Raises :class:`UserError` on bad input.
     """
     text = "\n".join(t for t in (interests, read_interests(interests_file)) if t)
     request = ShortlistRequest(
@@ -390,7 +404,8 @@ def shortlist(
                         institutions=list(institutions)),
         active_months=active_months, recruiting_only=recruiting_only,
         match_weight=match_weight, activity_weight=activity_weight,
-        per_institution=per_institution, matcher=matcher, as_of=as_of,
+        per_institution=per_institution, matcher=matcher or default_matcher(),
+        as_of=as_of,
     )
     if isinstance(db, sqlite3.Connection):
         return build_shortlist(db, request).frame

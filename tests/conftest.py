@@ -34,6 +34,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     _worlds.clear()
 
 
+@pytest.fixture(autouse=True)
+def tfidf_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands and library calls that name no matcher run TF-IDF (the behaviour most tests
+    pin down); tests of the default itself remove ``PROFSCOUT_MATCHER``."""
+    monkeypatch.setenv("PROFSCOUT_MATCHER", "tfidf")
+
+
 @pytest.fixture(scope="session")
 def world() -> WorldServer:
     """The plain replay world (no faults, no latency)."""

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ranking.evaluation import evaluate, load_ratings, load_sample, loss, mean_loss, pair_costs
 from ranking.match import TfidfMatcher
+from ranking.model_selection import (
+    ScoreTable,
+    Setting,
+    choose,
+    cross_validate,
+    make_folds,
+)
 from tests.ranking_store import run_cli
 
 RATINGS = {"a": 5.0, "b": 3.0, "c": 1.0}
@@ -100,7 +109,8 @@ def test_evaluate_orders_papers_by_expertise(tmp_path):
 def test_cli_prints_losses_and_writes_predictions(tmp_path, capsys):
     root = write_dataset(tmp_path / "gold")
     out = tmp_path / "preds"
-    assert run_cli(["evaluate-match", str(root), "--predictions-out", str(out)]) == 0
+    assert run_cli(["evaluate-match", str(root), "--matcher", "tfidf",
+                    "--predictions-out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "matcher: tfidf" in printed and "d_20_1\tloss" in printed and "mean\tloss" in printed
     saved = json.loads((out / "d_20_2.json").read_text())
@@ -111,3 +121,79 @@ def test_cli_rejects_a_folder_without_evaluations(tmp_path, capsys):
     assert run_cli(["evaluate-match", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "no evaluations.csv" in err and "Traceback" not in err
+
+
+# -- cross-validation over researchers -------------------------------------------------------
+def _table(losses_per_setting: list[list[float]], settings: list[Setting]) -> ScoreTable:
+    """A score table where researcher p's cost in setting s is ``losses[s][p]`` of weight 1
+    (one sample)."""
+    cost = np.asarray(losses_per_setting, dtype=float)[:, None, :]
+    n = cost.shape[2]
+    return ScoreTable(settings, [f"r{i}" for i in range(n)], ["d_20_1"], cost, np.ones((1, n)))
+
+
+SIMPLE = Setting("tfidf", (("aggregation", "blend"),))
+SHARP = Setting("tfidf", (("aggregation", "topk"), ("top_k", 7)))
+
+
+def test_folds_partition_the_researchers_and_follow_the_seed():
+    folds = make_folds(29, 5, seed=3)
+    assert sorted(np.concatenate(folds).tolist()) == list(range(29))
+    assert sorted(len(f) for f in folds) == [5, 6, 6, 6, 6]
+    assert [f.tolist() for f in make_folds(29, 5, seed=3)] == [f.tolist() for f in folds]
+    assert [f.tolist() for f in make_folds(29, 5, seed=4)] != [f.tolist() for f in folds]
+    with pytest.raises(ValueError, match="folds"):
+        make_folds(3, 4)
+
+
+def test_one_standard_error_rule_prefers_fewer_knobs_within_noise():
+    rng = np.random.default_rng(0)
+    base = rng.uniform(0.1, 0.4, size=20)
+    noisy = base + rng.normal(0, 0.05, size=20)
+    sharp = base + rng.normal(0, 0.05, size=20)
+    sharp += (noisy.mean() - sharp.mean()) - 0.005  # better on average, by less than the noise
+    table = _table([noisy.tolist(), sharp.tolist()], [SIMPLE, SHARP])
+    everyone = np.arange(20)
+    assert choose(table, everyone, "min") == 1
+    assert choose(table, everyone, "one-se") == 0
+    # a clear, consistent gain is taken even with more knobs
+    table = _table([base.tolist(), (base - 0.1).tolist()], [SIMPLE, SHARP])
+    assert choose(table, everyone, "one-se") == 1
+
+
+def test_cross_validation_scores_each_fold_with_a_setting_chosen_without_it():
+    # setting 0 is perfect on the first half, setting 1 on the second half
+    n = 10
+    first = [0.0 if i < 5 else 1.0 for i in range(n)]
+    second = [1.0 - x for x in first]
+    table = _table([first, second], [SIMPLE, SHARP])
+    cv = cross_validate(table, k=2, seed=0, rule="min")
+    assert len(cv.folds) == 2
+    for fold in cv.folds:
+        held = [int(p[1:]) for p in fold.members]
+        train = np.setdiff1d(np.arange(n), held)
+        assert fold.chosen == table.settings[choose(table, train, "min")]
+        assert fold.held_out_loss == pytest.approx(table.losses(np.asarray(held))[
+            table.settings.index(fold.chosen)])
+    low, high = cv.interval
+    assert low <= cv.loss <= high
+    assert low >= 0.0 and high <= 1.0
+
+
+def test_cli_cross_validates_and_prints_chosen_settings(tmp_path, capsys):
+    root = write_dataset(tmp_path / "gold")
+    assert run_cli(["evaluate-match", str(root), "--matcher", "tfidf", "--folds", "2",
+                    "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "matcher: tfidf (5 settings, 2 folds of 2 researchers)" in out
+    assert len(re.findall(r"^fold \d\tloss \d\.\d{4}\t\(1 researchers; chosen on the "
+                          r"others: tfidf aggregation=\w+", out, flags=re.M)) == 2
+    assert re.search(r"^cross-validated\tloss \d\.\d{4}\t95% interval \[\d\.\d{4}, "
+                     r"\d\.\d{4}\]", out, flags=re.M)
+
+
+def test_cli_rejects_more_folds_than_researchers(tmp_path, capsys):
+    root = write_dataset(tmp_path / "gold")
+    assert run_cli(["evaluate-match", str(root), "--matcher", "tfidf", "--folds", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "--folds 3 exceeds the 2 researchers" in err and "Traceback" not in err

@@ -21,12 +21,15 @@ from profscout.cli.options import (
     source_options,
 )
 from profscout.core.config import (
-    DEFAULT_MATCHER,
+    ENV_MATCHER,
+    FALLBACK_MATCHER,
     MATCHER_NAMES,
+    PREFERRED_MATCHER,
     RANK_ACTIVITY_WEIGHT,
     RANK_MATCH_WEIGHT,
     RANK_PER_INSTITUTION,
     RANK_TOP,
+    default_matcher,
 )
 from profscout.core.errors import UserError
 
@@ -36,8 +39,10 @@ F = Callable[..., Any]
 def matcher_option(func: F) -> F:
     """``--matcher NAME``, choices from the matcher registry's names."""
     return click.option(
-        "--matcher", type=click.Choice(list(MATCHER_NAMES)), default=DEFAULT_MATCHER,
-        show_default=True, help="How queries are matched to professors' papers.",
+        "--matcher", type=click.Choice(list(MATCHER_NAMES)), default=default_matcher,
+        show_default=f"${ENV_MATCHER}, else {PREFERRED_MATCHER} with the semantic extra, "
+                     f"else {FALLBACK_MATCHER}",
+        help="How queries are matched to professors' papers.",
     )(func)
 
 

@@ -171,7 +171,10 @@ def professor_facts(conn: sqlite3.Connection, professor_ids: Iterable[int]
         "SELECT p.id, p.key, p.name, p.institution, p.homepage, p.scholar_id, "
         f"{REGION_SQL}, {COUNTRY_SQL}, "
         "i.latitude, i.longitude, h.final_url, h.emails, h.lab_name, h.lab_url, h.recruiting, "
-        "h.recruiting_evidence, h.links_json "
+        # the recruiting sentence with the page it was read on, when the crawl recorded it
+        "CASE WHEN h.recruiting_url != '' AND h.recruiting_evidence != '' "
+        "THEN h.recruiting_evidence || ' <' || h.recruiting_url || '>' "
+        "ELSE h.recruiting_evidence END, h.links_json "
         "FROM professors p LEFT JOIN institutions i ON i.name = p.institution "
         "LEFT JOIN homepages h ON h.professor_id = p.id"
     )

@@ -46,14 +46,16 @@ class PoliteDownloadHandler(HTTP11DownloadHandler):
         self.hosts.check(request)  # the host may have been given up meanwhile
         try:
             response = await super().download_request(request)
-        except DownloadCancelledError as exc:
+        except DownloadCancelledError as cancelled:
             limit = int(request.meta.get("download_maxsize", self.maxsize) or 0)
             received = self.received.pop(request, 0)
-            if limit and received > limit:
-                exc = PageTooLarge(f"received {received} bytes, above the download max size "
-                                   f"({limit})")
-            self.hosts.failed(request, exc)
-            raise exc from None
+            if not (limit and received > limit):
+                self.hosts.failed(request, cancelled)
+                raise
+            too_large = PageTooLarge(f"received {received} bytes, above the download max "
+                                     f"size ({limit})")
+            self.hosts.failed(request, too_large)
+            raise too_large from None
         except Exception as exc:
             self.hosts.failed(request, exc)
             raise

@@ -385,7 +385,7 @@ class AddressGuardMiddleware:
         from twisted.internet import reactor
 
         try:
-            address = await maybe_deferred_to_future(reactor.resolve(host))  # type: ignore[attr-defined]
+            address = await maybe_deferred_to_future(reactor.resolve(host))  # type: ignore[attr-defined,arg-type]
         except Exception:  # unknown host: the download fails on its own
             return None
         reason = address_refusal(str(address), self.allow_loopback)

@@ -4,7 +4,8 @@ One row per professor: who and where, the homepage and the state its crawl ended
 email(s) found (``;``-joined, institutional first) with where each was read
 (``email_evidence``: the text and the page URL), lab, recruiting (``yes``/``no``/empty) with
 the sentence that says so and its page (``recruiting_url``), a note on the homepage (e.g. a
-redirect to another host), research interests and keyphrases, and links to Google Scholar, DBLP, GitHub, CV.
+redirect to another host), research interests and keyphrases, and links to Google Scholar,
+DBLP, GitHub, CV.
 """
 
 from __future__ import annotations

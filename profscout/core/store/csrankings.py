@@ -3,8 +3,9 @@ import a CSRankings snapshot in one transaction.
 
 Upserts are idempotent: importing the same snapshot twice changes nothing the second time.
 Every distinct homepage of a person (its rows can differ) goes to ``professor_homepages``,
-the main one (``professors.homepage``) first. A professor is found again by any of its aliases, so a person keeps their row id (and what
-later stages stored about them) when CSRankings adds or renames an alias. Professors that
+the main one (``professors.homepage``) first. A professor is found again by any of its
+aliases, so a person keeps their row id (and what later stages stored about them) when
+CSRankings adds or renames an alias. Professors that
 vanished from the source are kept and counted as ``not_in_source``.
 """
 

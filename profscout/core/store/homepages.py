@@ -13,6 +13,14 @@ from typing import Any
 from profscout.core.store import IDS, id_list, transaction
 
 
+# Every address read for professor ``p.id`` (comment-only ones left out), ``;``-joined in
+# stored order (institutional first), else the homepage row's chosen address; for reads that
+# join ``professors p`` and ``homepages h``.
+ALL_EMAILS_SQL = (
+    "COALESCE((SELECT group_concat(address, ';') FROM (SELECT e.address FROM homepage_emails e "
+    "WHERE e.professor_id = p.id AND e.source != 'comment' ORDER BY e.position)), h.emails)")
+
+
 @dataclass(frozen=True)
 class HomepageJob:
     """A professor whose homepage is still to crawl: ``urls`` every homepage they have, the
@@ -150,7 +158,8 @@ def homepage_states(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[str, i
 def save_homepage(conn: sqlite3.Connection, record: HomepageRecord, fetches: Iterable[Fetch],
                   stage: str = "homepages") -> None:
     """Write one professor's homepage row, its addresses and its fetch log, in one
-    transaction. ``emails`` holds every address, institutional first."""
+    transaction. The row's ``emails`` holds the chosen address(es) (``record.emails``);
+    ``homepage_emails`` every address, institutional first (see :func:`ordered_emails`)."""
     emails = ordered_emails(record)
     with transaction(conn):
         conn.executemany(
@@ -164,7 +173,7 @@ def save_homepage(conn: sqlite3.Connection, record: HomepageRecord, fetches: Ite
             "links_json, pages_fetched, fetched_at, note, email_evidence, recruiting_url, "
             "sources_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (record.professor_id, record.url, record.final_url, record.state,
-             ";".join(e.address for e in emails), record.interests,
+             ";".join(record.emails), record.interests,
              ";".join(record.keyphrases), record.lab_name, record.lab_url, record.recruiting,
              record.recruiting_evidence, json.dumps(dict(record.links), sort_keys=True),
              record.pages_fetched, record.fetched_at, record.note, record.email_evidence,

@@ -15,6 +15,7 @@ from typing import Any
 
 from profscout.core.config import DEFAULT_COUNTRY, DEFAULT_REGION
 from profscout.core.store import IDS, id_list
+from profscout.core.store.homepages import ALL_EMAILS_SQL
 
 
 def _marks(values: Collection[object]) -> str:
@@ -163,7 +164,8 @@ def _links(text: str | None) -> dict[str, str]:
 def professor_records(conn: sqlite3.Connection, ids: Iterable[int] | None = None
                       ) -> list[ProfessorRecord]:
     """Records of the professors ``ids`` (all when None), by institution, name and id."""
-    sql = ("SELECT p.id, p.name, p.institution, p.homepage, h.state, h.emails, h.lab_name, "
+    sql = (f"SELECT p.id, p.name, p.institution, p.homepage, h.state, {ALL_EMAILS_SQL}, "
+           "h.lab_name, "
            "h.lab_url, h.recruiting, h.recruiting_evidence, h.interests, h.keyphrases, "
            "h.links_json, h.pages_fetched, h.fetched_at, h.email_evidence, h.recruiting_url, "
            "h.note FROM professors p "

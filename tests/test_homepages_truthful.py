@@ -412,3 +412,20 @@ def test_read_only_store_file_is_reported(server, tmp_path: Path) -> None:
     db.chmod(0o444)
     report = crawl_homepages(db, jobs, max_pages=0, settings=FAST)
     assert report.get("error") and report.get("written", 0) == 0
+
+
+def test_pages_are_read_as_of_the_crawl_date(server, tmp_path: Path) -> None:
+    port, _ = server
+    url = f"http://{SITE}:{port}/people/mira-castell.html"  # "PhD students for Fall 2026"
+    found = {}
+    for as_of in ("2026-03-01", "2031-03-01"):
+        db = tmp_path / f"asof{as_of}.db"
+        fill(db, [("Mira Castell", [url])])
+        conn = connect(db)
+        jobs = pending_homepages(conn)
+        conn.close()
+        crawl_homepages(db, jobs, max_pages=0, settings=FAST, as_of=as_of)
+        conn = connect(db)
+        found[as_of] = conn.execute("SELECT recruiting FROM homepages").fetchone()[0]
+        conn.close()
+    assert found == {"2026-03-01": "yes", "2031-03-01": ""}

@@ -115,9 +115,10 @@ class HomepagePipeline:
     """Commit each finished professor (homepage row + fetch log) as soon as it arrives, so
     an interrupted crawl keeps everything finished before the interruption.
 
-    A write that finds the store busy (beyond the connection's busy timeout) is retried
-    ``STORE_WRITE_RETRIES`` times; any other failure, or one still busy, stops the crawl:
-    ``profscout/error`` holds one line (the crawl's report carries it, the run fails).
+    A write that finds the store busy (beyond the connection's busy timeout,
+    ``STORE_BUSY_TIMEOUT`` seconds) is retried ``STORE_WRITE_RETRIES`` times; any other
+    failure, or one still busy, stops the crawl: ``profscout/error`` holds one line (the
+    crawl's report carries it, the run fails).
 
     Stats: ``profscout/written`` (professors written), ``profscout/write_retries``.
     """
@@ -127,6 +128,7 @@ class HomepagePipeline:
         self.stats = crawler.stats
         self.db_path = db_path
         self.retries = crawler.settings.getint("STORE_WRITE_RETRIES", 3)
+        self.busy_timeout = crawler.settings.getfloat("STORE_BUSY_TIMEOUT", 30.0)
         self.conn: sqlite3.Connection | None = None
         self.failed = False
 
@@ -143,7 +145,7 @@ class HomepagePipeline:
         for attempt in range(self.retries + 1):
             try:
                 if self.conn is None:
-                    self.conn = connect(self.db_path)
+                    self.conn = connect(self.db_path, busy_timeout=self.busy_timeout)
                 save_homepage(self.conn, record, fetches)
                 break
             except (sqlite3.Error, OSError) as exc:

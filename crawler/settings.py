@@ -82,6 +82,9 @@ _UNUSED = {
 EXTENSIONS_BASE = {k: v for k, v in _defaults.EXTENSIONS_BASE.items() if k not in _UNUSED}
 DOWNLOADER_MIDDLEWARES_BASE = {k: v for k, v in _defaults.DOWNLOADER_MIDDLEWARES_BASE.items()
                                if k not in _UNUSED}
+STORE_BUSY_TIMEOUT = 30.0  # seconds a store write waits for another writer, per try
+STORE_WRITE_RETRIES = 3  # tries more when the store stayed busy; then the crawl stops
+
 PROFSCOUT_ALLOW_LOOPBACK = os.environ.get("PROFSCOUT_ALLOW_LOOPBACK", "").strip().lower() in (
     "1", "true", "yes", "on")
 

@@ -10,6 +10,7 @@ import csv
 import socket
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -396,6 +397,31 @@ def test_store_write_failure_stops_the_crawl_and_is_reported(server, tmp_path: P
                        show_progress=False)
     stage = run_stage(ctx)
     assert stage.errors and "store refuses writes" in stage.errors[0]
+
+
+def test_busy_store_is_retried_not_dropped(server, tmp_path: Path) -> None:
+    port, served = server
+    served.clear()
+    db = tmp_path / "busy.db"
+    fill(db, [("Mira Castell", [f"http://{SITE}:{port}/people/mira-castell.html"])])
+    conn = connect(db)
+    jobs = pending_homepages(conn)
+    conn.execute("BEGIN IMMEDIATE")  # another writer holds the store
+    reports: list[dict] = []
+    crawling = threading.Thread(target=lambda: reports.append(crawl_homepages(
+        db, jobs, max_pages=0,
+        settings={**FAST, "STORE_BUSY_TIMEOUT": 0.5, "STORE_WRITE_RETRIES": 20})))
+    crawling.start()
+    deadline = time.monotonic() + 60
+    while not served.paths(SITE) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(2.5)  # the page is fetched: its write now finds the store busy
+    conn.execute("COMMIT")
+    crawling.join()
+    conn.close()
+    [report] = reports
+    assert report["write_retries"] >= 1 and report["written"] == 1 and "error" not in report
+    assert list(states(db).values()) == ["ok"]
 
 
 def test_read_only_store_file_is_reported(server, tmp_path: Path) -> None:

@@ -255,17 +255,19 @@ class StoreVersionError(Exception):
     """The store was written by a newer profscout than this one."""
 
 
-def connect(path: str | Path, *, create: bool = True) -> sqlite3.Connection:
+def connect(path: str | Path, *, create: bool = True,
+            busy_timeout: float = 30.0) -> sqlite3.Connection:
     """Open (and if needed create and migrate) the store at ``path``.
 
-    Rows come back as ``sqlite3.Row``; foreign keys are on; the journal is WAL.
+    Rows come back as ``sqlite3.Row``; foreign keys are on; the journal is WAL; a statement
+    waits up to ``busy_timeout`` seconds for another writer to finish.
     Transactions are explicit: use :func:`transaction`.
     """
     path = Path(path)
     if not create and not path.exists():
         raise FileNotFoundError(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+    conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")

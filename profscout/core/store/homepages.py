@@ -12,7 +12,6 @@ from typing import Any
 
 from profscout.core.store import IDS, id_list, transaction
 
-
 # Every address read for professor ``p.id`` (comment-only ones left out), ``;``-joined in
 # stored order (institutional first), else the homepage row's chosen address; for reads that
 # join ``professors p`` and ``homepages h``.

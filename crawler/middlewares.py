@@ -13,7 +13,7 @@ They keep their own per-host state (no Scrapy internals are touched); the downlo
   few connection-level failures in a row (refused, unknown host, timeout): they fail with
   :class:`HostGivenUp`.
 - :class:`SharedRobotsTxtMiddleware` is Scrapy's robots.txt middleware where every request
-  waiting for a host's robots.txt gets its parser (Scrapy's hands it to the first waiter
+  waiting for a host's robots.txt gets its parser (Scrapy's hands it to the first waiters
   only and lets the others through unchecked).
 - :class:`AddressGuardMiddleware` refuses requests (homepages, redirects, robots.txt) whose
   host is or resolves to a link-local, private, loopback or otherwise non-public address
@@ -289,8 +289,9 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
     """Scrapy's robots.txt middleware, with one robots.txt download per host whose parser
     every waiting request receives.
 
-    Scrapy's own keeps one Deferred per host that all waiters await; only the first gets the
-    parser, the others get None and go unchecked. Here the first request of a host fetches
+    Scrapy's own keeps one Deferred per host that every waiter awaits; the first waiter on it
+    receives the parser and passes None down the Deferred's chain, so the later ones get None
+    and go unchecked. Here the first request of a host fetches
     (through Scrapy's ``robot_parser``) and each later one awaits a Deferred of its own,
     fired with the same parser.
     """

@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             db = Path(tmp) / "bench.db"
             import_rows(db, rows + dead)
             settings = {"DOWNLOAD_DELAY": delay, "AUTOTHROTTLE_START_DELAY": delay,
-                        "LOG_LEVEL": "WARNING"}
+                        "LOG_LEVEL": "WARNING",
+                        "PROFSCOUT_ALLOW_LOOPBACK": True}  # the world listens on 127.x
             started = time.monotonic()
             conn = connect(db)
             jobs = pending_homepages(conn)

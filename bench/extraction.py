@@ -277,7 +277,10 @@ def main(argv: list[str] | None = None) -> int:
             db = Path(tmp) / "bench.db"
             rows = _world_rows(world_csrankings(csrankings_url), HOMEPAGE_MANIFEST)
             ids = import_rows(db, rows)
-            settings = {"DOWNLOAD_DELAY": ns.delay} if ns.delay is not None else {}
+            # the replay world's homepages listen on loopback addresses
+            settings: dict[str, object] = {"PROFSCOUT_ALLOW_LOOPBACK": True}
+            if ns.delay is not None:
+                settings["DOWNLOAD_DELAY"] = ns.delay
             started = time.monotonic()
             conn = connect(db)
             jobs = pending_homepages(conn)

@@ -47,6 +47,10 @@ _DOUBLE_SCHEME = re.compile(r"^https?://+(?=https?:/)", re.IGNORECASE)
 _ONE_SLASH = re.compile(r"^(https?):/+(?=[^/])", re.IGNORECASE)
 _HAS_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _HOST_PORT = re.compile(r"^[\w.-]+:\d+(/|$)")
+# A scheme-less homepage written after a base address: ``http://10.1.2.3:8080cs.example.at/x``
+# (the port runs into a host name). The base address stands for that host.
+_GLUED_HOST = re.compile(r"^(https?://[^/:@]+:\d+)[a-z][\w-]*(?:\.[\w-]+)*\.[a-z]{2,}(?=/|$)",
+                         re.IGNORECASE)
 _HOSTNAME = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)+")
 
 
@@ -152,13 +156,14 @@ def _drop_duplicates(rows: list[dict[str, str]], key: str, skipped: Counter[str]
 # --- values -----------------------------------------------------------------------------------
 
 def normalize_url(url: str) -> str | None:
-    """An http(s) URL, repairing ``http:/host``, ``http://https://host`` and a missing
-    scheme; None if hopeless."""
+    """An http(s) URL, repairing ``http:/host``, ``http://https://host``, a missing scheme
+    and a scheme-less homepage glued to a base address's port; None if hopeless."""
     url = url.strip()
     if not url:
         return None
     url = _DOUBLE_SCHEME.sub("", url)
     url = _ONE_SLASH.sub(r"\1://", url)
+    url = _GLUED_HOST.sub(r"\1", url)
     if not _HAS_SCHEME.match(url):
         if ":" in url.split("/", 1)[0] and not _HOST_PORT.match(url):
             return None
@@ -332,6 +337,7 @@ class Person:
     homepage: str | None
     scholar_id: str | None
     aliases: list[str]
+    homepages: list[str] = field(default_factory=list)  # every distinct one, main first
 
 
 def _canonical_rank(name: str) -> tuple[int, int, int, str]:
@@ -369,7 +375,8 @@ def merge_people(rows: list[FacultyRow]) -> list[Person]:
 
     The key is the alias with full first names, fewest words and no DBLP number (ties by
     spelling); the display name is the key without its number. Institution and homepage
-    come from the key's row.
+    come from the key's row; ``homepages`` keeps every distinct homepage of the rows (the
+    key's first, then by alias), so a dead one can be replaced by another.
     """
     uf = _UnionFind([r.scholar_id for r in rows])
     by_scholar: dict[str, int] = {}
@@ -396,8 +403,12 @@ def merge_people(rows: list[FacultyRow]) -> list[Person]:
         main = next(rows[i] for i in members if rows[i].name == key)
         scholar = main.scholar_id or next((rows[i].scholar_id for i in members
                                            if rows[i].scholar_id), None)
+        homepages: dict[str, str] = {homepage_key(main.homepage): main.homepage}
+        for i in sorted(members, key=lambda i: rows[i].name):
+            homepages.setdefault(homepage_key(rows[i].homepage), rows[i].homepage)
         people.append(Person(key=key, name=display_name(key), institution=main.affiliation,
-                             homepage=main.homepage, scholar_id=scholar, aliases=aliases))
+                             homepage=main.homepage, scholar_id=scholar, aliases=aliases,
+                             homepages=list(homepages.values())))
     people.sort(key=lambda p: p.key)
     return people
 

@@ -2,7 +2,9 @@
 
 Options (``ctx.options``): ``max_pages`` (subpages per professor, default 4),
 ``max_age_days`` (re-crawl homepages older than this; default: never re-crawl),
-``download_delay`` (seconds between requests to one host; default from crawler.settings).
+``download_delay`` (seconds between requests to one host; default from crawler.settings),
+``as_of`` (the date pages are read as of, a ``date`` or ISO string; default: today).
+A crawl that could not write into the store ends with the failure in the report's ``errors``.
 The report counts the selected professors per homepage state (including those finished by an
 earlier, possibly interrupted, run), how many were crawled now, and those without a homepage.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from crawler.jobs import write_jobs
 from crawler.runner import run_spider_in_child
 from crawler.stages import StageContext, StageReport
-from profscout.core.errors import SourceError
 from profscout.core.store.homepages import (
     HomepageJob,
     homepage_states,
@@ -34,14 +35,18 @@ STAGE = "homepages"
 
 def crawl_homepages(db_path: str | Path, jobs: Sequence[HomepageJob], *, max_pages: int = 4,
                     settings: dict[str, Any] | None = None,
-                    poll: Callable[[], None] | None = None) -> dict[str, Any]:
+                    poll: Callable[[], None] | None = None,
+                    as_of: date | str | None = None) -> dict[str, Any]:
     """Crawl ``jobs`` into the store at ``db_path`` (a child process); return the crawl's
     report (its ``profscout/`` stats: ``selected``, ``finished``, ``states``, ``reason``...)."""
     with tempfile.TemporaryDirectory(prefix="profscout-hp-") as tmp:
         jobs_file = Path(tmp) / "jobs.json"
-        write_jobs(jobs_file, [(j.professor_id, j.name, j.url) for j in jobs])
+        write_jobs(jobs_file, [(j.professor_id, j.name, j.all_urls()) for j in jobs])
+        args = {"jobs": str(jobs_file), "max_pages": str(max_pages)}
+        if as_of:
+            args["as_of"] = str(as_of)
         return run_spider_in_child(
-            "homepages", spider_args={"jobs": str(jobs_file), "max_pages": str(max_pages)},
+            "homepages", spider_args=args,
             settings={**(settings or {}), "PROFSCOUT_DB": str(db_path)},
             poll=poll, poll_interval=0.5)
 
@@ -78,12 +83,12 @@ def run(ctx: StageContext) -> StageReport:
 
             report = crawl_homepages(ctx.settings.db_path, jobs,
                                      max_pages=int(options.get("max_pages") or 4),
-                                     settings=settings, poll=poll)
-        if report.get("error"):
-            raise SourceError(f"homepage crawl: {report['error']}")
+                                     settings=settings, poll=poll,
+                                     as_of=options.get("as_of") or datetime.now(UTC).date())
+    errors = [f"homepage crawl: {report['error']}"] if report.get("error") else []
     counts = {
         "selected": len(ids),
         "crawled_now": int(report.get("finished", 0)),
         "states": homepage_states(ctx.conn, crawlable),
     }
-    return StageReport(STAGE, counts=counts, skipped=skipped)
+    return StageReport(STAGE, counts=counts, skipped=skipped, errors=errors)

@@ -17,6 +17,11 @@ class CSRankingsSnapshotItem(scrapy.Item):
 class HomepageItem(scrapy.Item):
     """One professor's finished homepage crawl: final state, extracted facts, fetch log.
 
+    ``url`` is the homepage that gave the facts (or the first one, when none worked);
+    ``note`` says what a reader should know (a redirect to another host, an earlier homepage
+    that failed); ``email_records`` / ``email_doubts`` are the extraction's records as dicts;
+    ``sources`` maps a fact to the URL of the page that gave it.
+
     Yielded once per professor when all its requests have ended, so the pipeline writes the
     homepage row and its fetch log together in one transaction.
     """
@@ -26,7 +31,11 @@ class HomepageItem(scrapy.Item):
     final_url = scrapy.Field()
     state = scrapy.Field()
     detail = scrapy.Field()
+    note = scrapy.Field()
     emails = scrapy.Field()
+    email_records = scrapy.Field()
+    email_doubts = scrapy.Field()
+    sources = scrapy.Field()
     interests = scrapy.Field()
     keyphrases = scrapy.Field()
     lab_name = scrapy.Field()

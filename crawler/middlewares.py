@@ -12,12 +12,19 @@ They keep their own per-host state (no Scrapy internals are touched); the downlo
 - :class:`DeadHosts` / :class:`DeadHostMiddleware` stop sending requests to a host after a
   few connection-level failures in a row (refused, unknown host, timeout): they fail with
   :class:`HostGivenUp`.
+- :class:`SharedRobotsTxtMiddleware` is Scrapy's robots.txt middleware where every request
+  waiting for a host's robots.txt gets its parser (Scrapy's hands it to the first waiters
+  only and lets the others through unchecked).
+- :class:`AddressGuardMiddleware` refuses requests (homepages, redirects, robots.txt) whose
+  host is or resolves to a link-local, private, loopback or otherwise non-public address
+  (:func:`address_refusal`); loopback is allowed by ``PROFSCOUT_ALLOW_LOOPBACK``.
 - :class:`FetchRecordMiddleware` records every download attempt (URL, status, bytes, outcome)
   in ``request.meta["profscout_fetches"]`` so spiders can log each fetch.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 from typing import Any
@@ -26,10 +33,12 @@ from weakref import WeakKeyDictionary
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import IgnoreRequest
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 from crawler.retry_after import retry_after_seconds
 
@@ -157,6 +166,10 @@ class RetryAfterMiddleware(RetryMiddleware):
         return super().process_response(request, response)
 
 
+class PageTooLarge(DownloadCancelledError):
+    """A download cancelled because the page grew past the download max size."""
+
+
 class HostGivenUp(IgnoreRequest):
     """A request not sent: its host failed to connect too many times in a row."""
 
@@ -248,9 +261,12 @@ def classify_exception(exc: BaseException) -> str:
     """A short outcome name for a failed download."""
     if isinstance(exc, HostGivenUp):
         return "given_up"
+    if isinstance(exc, UnsafeAddress):
+        return "refused_address"
+    if isinstance(exc, PageTooLarge):
+        return "too_large"
     from scrapy.exceptions import (
         CannotResolveHostError,
-        DownloadCancelledError,
         DownloadConnectionRefusedError,
         DownloadTimeoutError,
     )
@@ -267,6 +283,114 @@ def classify_exception(exc: BaseException) -> str:
     if isinstance(exc, DownloadTimeoutError | tx_error.TimeoutError | TimeoutError):
         return "timeout"
     return "error"
+
+
+class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, with one robots.txt download per host whose parser
+    every waiting request receives.
+
+    Scrapy's own keeps one Deferred per host that every waiter awaits; the first waiter on it
+    receives the parser and passes None down the Deferred's chain, so the later ones get None
+    and go unchecked. Here the first request of a host fetches
+    (through Scrapy's ``robot_parser``) and each later one awaits a Deferred of its own,
+    fired with the same parser.
+    """
+
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler)
+        self.robots_known: dict[str, Any] = {}
+        self.robots_waiting: dict[str, list[Deferred[Any]]] = {}
+
+    async def robot_parser(self, request: Request) -> Any:
+        netloc = urlparse_cached(request).netloc
+        if netloc in self.robots_known:
+            return self.robots_known[netloc]
+        waiting = self.robots_waiting.get(netloc)
+        if waiting is not None:
+            mine: Deferred[Any] = Deferred()
+            waiting.append(mine)
+            return await maybe_deferred_to_future(mine)
+        self.robots_waiting[netloc] = []
+        try:
+            parser = await super().robot_parser(request)
+        except Exception as exc:
+            for waiter in self.robots_waiting.pop(netloc):
+                waiter.errback(exc)
+            raise
+        self.robots_known[netloc] = parser
+        for waiter in self.robots_waiting.pop(netloc):
+            waiter.callback(parser)
+        return parser
+
+
+class UnsafeAddress(IgnoreRequest):
+    """A request not sent: its host is or resolves to an address a crawl must not reach."""
+
+
+def address_refusal(address: str, allow_loopback: bool = False) -> str | None:
+    """Why a crawl must not connect to ``address`` (an IPv4/IPv6 literal), or None when it
+    may: link-local (cloud metadata at 169.254.169.254), private (a 192.168.x router),
+    loopback (unless ``allow_loopback``), multicast, reserved, unspecified."""
+    ip = ipaddress.ip_address(address.strip("[]"))
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return None if allow_loopback else "loopback address"
+    for kind in ("link_local", "unspecified", "multicast", "private", "reserved"):
+        if getattr(ip, f"is_{kind}"):
+            return f"{kind.replace('_', '-')} address"
+    if not ip.is_global:
+        return "non-public address"
+    return None
+
+
+class AddressGuardMiddleware:
+    """Refuse requests to non-public addresses (see :func:`address_refusal`), before
+    robots.txt is fetched for them; redirects come back through here, so a public page
+    redirecting to 169.254.169.254 is refused too.
+
+    On for spiders whose settings have ``PROFSCOUT_GUARD_ADDRESSES``; loopback allowed by
+    ``PROFSCOUT_ALLOW_LOOPBACK`` (tests and the replay world). Counted under
+    ``profscout/refused_addresses``.
+    """
+
+    def __init__(self, crawler: Crawler):
+        if not crawler.settings.getbool("PROFSCOUT_GUARD_ADDRESSES"):
+            raise NotConfigured
+        self.allow_loopback = crawler.settings.getbool("PROFSCOUT_ALLOW_LOOPBACK")
+        self.stats = crawler.stats
+        self.verdicts: dict[str, str | None] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> AddressGuardMiddleware:
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
+        if not request.url.startswith(("http://", "https://")):
+            return
+        host = _host(request)
+        if host not in self.verdicts:
+            self.verdicts[host] = await self._verdict(host)
+        reason = self.verdicts[host]
+        if reason is not None:
+            logger.warning("refused %s: %s", request.url, reason)
+            if self.stats is not None:
+                self.stats.inc_value("profscout/refused_addresses")
+            raise UnsafeAddress(f"refused: {host} is a {reason}")
+
+    async def _verdict(self, host: str) -> str | None:
+        try:
+            return address_refusal(host, self.allow_loopback)
+        except ValueError:  # a name: ask the resolver
+            pass
+        from twisted.internet import reactor
+
+        try:
+            address = await maybe_deferred_to_future(reactor.resolve(host))  # type: ignore[attr-defined,arg-type]
+        except Exception:  # unknown host: the download fails on its own
+            return None
+        reason = address_refusal(str(address), self.allow_loopback)
+        return f"{reason} ({address})" if reason else None
 
 
 class FetchRecordMiddleware:

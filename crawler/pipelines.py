@@ -14,14 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 from scrapy.settings import BaseSettings
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.items import CSRankingsSnapshotItem, HomepageItem
 from crawler.report import record
+from crawler.text import clean_value
 from profscout.core.config import Settings
-from profscout.core.store import connect
+from profscout.core.store import StoreBusyError, connect
 from profscout.core.store.csrankings import import_snapshot
-from profscout.core.store.homepages import Fetch, HomepageRecord, save_homepage
+from profscout.core.store.homepages import EmailRecord, Fetch, HomepageRecord, save_homepage
 
 logger = logging.getLogger(__name__)
 
@@ -69,30 +72,67 @@ class CSRankingsPipeline:
 
 
 def homepage_record(item: HomepageItem) -> tuple[HomepageRecord, list[Fetch]]:
-    """The store records of a homepage item."""
+    """The store records of a homepage item, with control characters stripped from every
+    text (see :func:`crawler.text.clean_text`)."""
+    data = clean_value(dict(item))
+    records = [EmailRecord(address=e["address"], url=e.get("url", ""),
+                           source=e.get("source", ""), evidence=e.get("evidence", ""),
+                           institutional=bool(e.get("institutional")))
+               for e in data.get("email_records") or []]
     homepage = HomepageRecord(
-        professor_id=item["professor_id"], url=item["url"], final_url=item["final_url"],
-        state=item["state"], fetched_at=item["fetched_at"], emails=list(item["emails"]),
-        interests=item["interests"], keyphrases=list(item["keyphrases"]),
-        lab_name=item["lab_name"], lab_url=item["lab_url"], recruiting=item["recruiting"],
-        recruiting_evidence=item["recruiting_evidence"], links=dict(item["links"]),
-        pages_fetched=item["pages_fetched"])
+        professor_id=data["professor_id"], url=data["url"], final_url=data["final_url"],
+        state=data["state"], fetched_at=data["fetched_at"], emails=list(data["emails"]),
+        interests=data["interests"], keyphrases=list(data["keyphrases"]),
+        lab_name=data["lab_name"], lab_url=data["lab_url"], recruiting=data["recruiting"],
+        recruiting_evidence=data["recruiting_evidence"], links=dict(data["links"]),
+        pages_fetched=data["pages_fetched"], email_records=records,
+        email_evidence=email_evidence(records, data.get("email_doubts") or []),
+        recruiting_url=(data.get("sources") or {}).get("recruiting", ""),
+        note=data.get("note") or "", sources=dict(data.get("sources") or {}))
     fetches = [Fetch(url=f["url"], outcome=f["outcome"], status=f["status"], bytes=f["bytes"],
-                     detail=f.get("detail") or "") for f in item["fetches"]]
+                     detail=f.get("detail") or "") for f in data["fetches"]]
     return homepage, fetches
+
+
+def email_evidence(records: list[EmailRecord], doubts: list[dict[str, Any]]) -> str:
+    """One line per address (``address: "text it was read from" <page URL>``), or, when no
+    address was read, per doubt (``uncertain (reason): "text" <page URL>``); `` | ``-joined."""
+    if records:
+        lines = [f'{r.address}: "{r.evidence or r.address}" <{r.url}>' for r in records]
+    else:
+        lines = [f'uncertain ({d.get("reason", "")}): "{d.get("text", "")}" <{d.get("url", "")}>'
+                 for d in doubts]
+    return " | ".join(line.replace("\n", " ") for line in lines)
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether a store error means another writer holds the store (worth retrying)."""
+    if isinstance(exc, StoreBusyError):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
 
 
 class HomepagePipeline:
     """Commit each finished professor (homepage row + fetch log) as soon as it arrives, so
     an interrupted crawl keeps everything finished before the interruption.
 
-    Stats: ``profscout/written`` (professors written).
+    A write that finds the store busy (beyond the connection's busy timeout,
+    ``STORE_BUSY_TIMEOUT`` seconds) is retried ``STORE_WRITE_RETRIES`` times; any other
+    failure, or one still busy, stops the crawl: ``profscout/error`` holds one line (the
+    crawl's report carries it, the run fails).
+
+    Stats: ``profscout/written`` (professors written), ``profscout/write_retries``.
     """
 
     def __init__(self, crawler: Crawler, db_path: Path) -> None:
+        self.crawler = crawler
         self.stats = crawler.stats
         self.db_path = db_path
+        self.retries = crawler.settings.getint("STORE_WRITE_RETRIES", 3)
+        self.busy_timeout = crawler.settings.getfloat("STORE_BUSY_TIMEOUT", 30.0)
         self.conn: sqlite3.Connection | None = None
+        self.failed = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> HomepagePipeline:
@@ -101,16 +141,33 @@ class HomepagePipeline:
     def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, HomepageItem):
             return item
-        if self.conn is None:
-            self.conn = connect(self.db_path)
-        try:
-            save_homepage(self.conn, *homepage_record(item))
-        except sqlite3.Error as exc:  # unsaved work fails the stage instead of being counted
-            if not self.stats.get_value("profscout/error"):
-                self.stats.set_value("profscout/error", f"writing to the store failed: {exc}")
-            raise
+        if self.failed:
+            raise DropItem("the store could not be written; the crawl is stopping")
+        record, fetches = homepage_record(item)
+        for attempt in range(self.retries + 1):
+            try:
+                if self.conn is None:
+                    self.conn = connect(self.db_path, timeout=self.busy_timeout)
+                save_homepage(self.conn, record, fetches)
+                break
+            except (sqlite3.Error, OSError) as exc:
+                if is_busy(exc) and attempt < self.retries:
+                    self.stats.inc_value("profscout/write_retries")
+                    logger.warning("store %s busy, retrying: %s", self.db_path, exc)
+                    continue
+                self._stop(f"writing professor {record.professor_id} into {self.db_path} "
+                           f"failed: {exc}")
+                raise DropItem(str(exc)) from exc
         self.stats.inc_value("profscout/written")
         return item
+
+    def _stop(self, message: str) -> None:
+        self.failed = True
+        self.stats.set_value("profscout/error", message)
+        logger.error("%s; stopping the crawl", message)
+        engine = self.crawler.engine
+        if engine is not None:
+            deferred_from_coro(engine.close_spider_async(reason="store_error"))
 
     def close_spider(self, spider: Any = None) -> None:
         if self.conn is not None:

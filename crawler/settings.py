@@ -15,8 +15,15 @@ every politeness setting is explicit here:
 - a host is given up after ``DEAD_HOST_FAILURES`` connection-level failures in a row
   (``PoliteDownloadHandler`` counts, ``DeadHostMiddleware`` keeps the rest out of the
   queue): its remaining requests are not sent;
+- every waiter for a host's robots.txt is checked against it (``SharedRobotsTxtMiddleware``);
+- homepage crawls connect to public addresses only (``AddressGuardMiddleware``): a row or a
+  redirect pointing at 169.254.169.254 or a 192.168.x router is refused; loopback only with
+  ``PROFSCOUT_ALLOW_LOOPBACK`` (environment variable ``PROFSCOUT_ALLOW_LOOPBACK=1``, for tests
+  and the offline replay world);
 - no HTTP cache (a cache here would only ever keep pages; errors are never cached).
 """
+
+import os
 
 from scrapy.settings import default_settings as _defaults
 
@@ -75,7 +82,16 @@ _UNUSED = {
 EXTENSIONS_BASE = {k: v for k, v in _defaults.EXTENSIONS_BASE.items() if k not in _UNUSED}
 DOWNLOADER_MIDDLEWARES_BASE = {k: v for k, v in _defaults.DOWNLOADER_MIDDLEWARES_BASE.items()
                                if k not in _UNUSED}
+STORE_BUSY_TIMEOUT = 30.0  # seconds a store write waits for another writer, per try
+STORE_WRITE_RETRIES = 3  # tries more when the store stayed busy; then the crawl stops
+
+PROFSCOUT_ALLOW_LOOPBACK = os.environ.get("PROFSCOUT_ALLOW_LOOPBACK", "").strip().lower() in (
+    "1", "true", "yes", "on")
+
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.AddressGuardMiddleware": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.SharedRobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.RetryAfterMiddleware": 550,
     "crawler.middlewares.CrawlDelayMiddleware": 120,

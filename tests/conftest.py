@@ -5,6 +5,7 @@ Running commands, stores and servers for tests are in :mod:`tests.helpers`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from tests.helpers import csrankings_store
 from tests.world import WorldServer, start_world, world_available
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# Test sites and the replay world listen on 127.x: crawls started by tests may reach loopback.
+os.environ.setdefault("PROFSCOUT_ALLOW_LOOPBACK", "1")
 
 _worlds: dict[tuple[str, ...], WorldServer] = {}
 

@@ -189,7 +189,8 @@ def test_professors_export_with_and_without_filters(db_path, tmp_path):
     assert len(rows) == 8 and list(rows[0]) == [
         "name", "institution", "homepage", "homepage_state", "email", "lab", "lab_url",
         "recruiting", "recruiting_evidence", "interests", "keyphrases", "scholar", "dblp",
-        "github", "cv", "pages_fetched", "crawled_at"]
+        "github", "cv", "pages_fetched", "crawled_at", "email_evidence", "recruiting_url",
+        "homepage_note"]
     assert [(r["institution"], r["name"]) for r in rows] == sorted(
         (r["institution"], r["name"]) for r in rows)
     chosen = invoke("professors", "--db", str(db_path), "--area", "vision", "--region",

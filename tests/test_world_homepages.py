@@ -143,7 +143,7 @@ def test_killed_crawl_restarted_matches_uninterrupted(first_crawl, tmp_path: Pat
     settings = [arg for k, v in FAST.items() for arg in ("-s", f"{k}={json.dumps(v)}")]
     jobs = tmp_path / "jobs.json"
     conn = connect(db)
-    write_jobs(jobs, [(j.professor_id, j.name, j.url) for j in pending_homepages(conn)])
+    write_jobs(jobs, [(j.professor_id, j.name, j.all_urls()) for j in pending_homepages(conn)])
     conn.close()
     cmd = [sys.executable, "-m", "crawler.runner", "homepages", "--report", str(report),
            "-a", f"jobs={jobs}", "-s", f"PROFSCOUT_DB={json.dumps(str(db))}", *settings]

@@ -1,8 +1,11 @@
 """``profscout professors``: export what the store knows about the selected professors.
 
 One row per professor: who and where, the homepage and the state its crawl ended in, the
-email(s) found (``;``-joined), lab, recruiting (``yes``/``no``/empty) with the sentence that
-says so, research interests and keyphrases, and links to Google Scholar, DBLP, GitHub, CV.
+email(s) found (``;``-joined, institutional first) with where each was read
+(``email_evidence``: the text and the page URL), lab, recruiting (``yes``/``no``/empty) with
+the sentence that says so and its page (``recruiting_url``), a note on the homepage (e.g. a
+redirect to another host), research interests and keyphrases, and links to Google Scholar,
+DBLP, GitHub, CV.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from profscout.core.store.selection import ProfessorRecord, professor_records
 COLUMNS = [
     "name", "institution", "homepage", "homepage_state", "email", "lab", "lab_url",
     "recruiting", "recruiting_evidence", "interests", "keyphrases", "scholar", "dblp",
-    "github", "cv", "pages_fetched", "crawled_at",
+    "github", "cv", "pages_fetched", "crawled_at", "email_evidence", "recruiting_url",
+    "homepage_note",
 ]
 
 
@@ -47,6 +51,9 @@ def export_row(record: ProfessorRecord) -> dict[str, Any]:
         "cv": links.get("cv", ""),
         "pages_fetched": record.pages_fetched if record.pages_fetched is not None else "",
         "crawled_at": record.fetched_at,
+        "email_evidence": record.email_evidence,
+        "recruiting_url": record.recruiting_url,
+        "homepage_note": record.note,
     }
 
 

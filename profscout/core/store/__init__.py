@@ -22,6 +22,13 @@ campaign_entries   (v3) one professor in one outreach campaign: shortlist positi
                    the date each state was reached, notes, a revision counter for imports
 campaign_events    (v3) every state change of an entry, with its date, note and whether the
                    one-at-a-time rule was overridden
+professor_homepages (v4) every distinct homepage of a person (CSRankings rows of one person
+                   can differ), ``position`` 0 first: the crawl tries them in order
+homepage_emails    (v4) every address the homepage crawl read, best first, with the page it
+                   was read on, how (``source``), the text it was read from and whether it is
+                   institutional; ``homepages`` gains ``note`` (e.g. a redirect to another
+                   host), ``email_evidence``, ``recruiting_url`` and ``sources_json`` (fact
+                   -> the URL of the page that gave it)
 
 Reads and writes are named functions in the modules of this package, one per table group
 (:mod:`profscout.core.store.selection`: selecting professors and exporting them). Migrations
@@ -201,10 +208,40 @@ CREATE TABLE campaign_events (
 CREATE INDEX campaign_events_entry ON campaign_events(entry_id);
 """
 
+# Version 4: every homepage of a person, every email read with its evidence, and which page
+# gave which fact. Existing homepages become each person's first (and only) one.
+HOMEPAGES_AND_EVIDENCE = """
+CREATE TABLE professor_homepages (
+    professor_id INTEGER NOT NULL REFERENCES professors(id) ON DELETE CASCADE,
+    position     INTEGER NOT NULL,
+    url          TEXT NOT NULL,
+    PRIMARY KEY (professor_id, url)
+);
+INSERT INTO professor_homepages (professor_id, position, url)
+    SELECT id, 0, trim(homepage) FROM professors
+    WHERE homepage IS NOT NULL AND trim(homepage) != '';
+
+CREATE TABLE homepage_emails (
+    professor_id  INTEGER NOT NULL REFERENCES professors(id) ON DELETE CASCADE,
+    position      INTEGER NOT NULL,
+    address       TEXT NOT NULL,
+    url           TEXT NOT NULL DEFAULT '',
+    source        TEXT NOT NULL DEFAULT '',
+    evidence      TEXT NOT NULL DEFAULT '',
+    institutional INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (professor_id, address)
+);
+
+ALTER TABLE homepages ADD COLUMN note TEXT NOT NULL DEFAULT '';
+ALTER TABLE homepages ADD COLUMN email_evidence TEXT NOT NULL DEFAULT '';
+ALTER TABLE homepages ADD COLUMN recruiting_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE homepages ADD COLUMN sources_json TEXT NOT NULL DEFAULT '{}'
+"""
+
 # MIGRATIONS[i] upgrades a store at version i to version i + 1.
 DROP_ACTIVITY = "DROP TABLE IF EXISTS activity"
 
-MIGRATIONS: list[str] = [SCHEMA_V1, DROP_ACTIVITY, CAMPAIGN_TABLES]
+MIGRATIONS: list[str] = [SCHEMA_V1, DROP_ACTIVITY, CAMPAIGN_TABLES, HOMEPAGES_AND_EVIDENCE]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

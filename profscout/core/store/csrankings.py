@@ -2,8 +2,10 @@
 import a CSRankings snapshot in one transaction.
 
 Upserts are idempotent: importing the same snapshot twice changes nothing the second time.
-A professor is found again by any of its aliases, so a person keeps their row id (and what
-later stages stored about them) when CSRankings adds or renames an alias. Professors that
+Every distinct homepage of a person (its rows can differ) goes to ``professor_homepages``,
+the main one (``professors.homepage``) first. A professor is found again by any of its
+aliases, so a person keeps their row id (and what later stages stored about them) when
+CSRankings adds or renames an alias. Professors that
 vanished from the source are kept and counted as ``not_in_source``.
 """
 
@@ -15,6 +17,7 @@ from typing import Any, Protocol
 
 from profscout.core.names import display_name
 from profscout.core.store import transaction
+from profscout.core.store.homepages import set_professor_homepages
 
 TABLES = ("institutions", "professors", "aliases", "area_counts")
 
@@ -45,6 +48,8 @@ class PersonRecord(Protocol):
     def institution(self) -> str: ...
     @property
     def homepage(self) -> str | None: ...
+    @property
+    def homepages(self) -> Sequence[str]: ...
     @property
     def scholar_id(self) -> str | None: ...
     @property
@@ -154,8 +159,15 @@ def _upsert_professors(conn: sqlite3.Connection, snapshot: SnapshotRecord,
                 pc["unchanged"] += 1
         ids[person.key] = pid
         used.add(pid)
+        set_professor_homepages(conn, pid, _homepages(person))
         _sync_aliases(conn, pid, person.aliases, owner, current, ac)
     return ids
+
+
+def _homepages(person: PersonRecord) -> list[str]:
+    """Every homepage of ``person``, the main one first."""
+    main = [person.homepage] if person.homepage else []
+    return list(dict.fromkeys([*main, *(getattr(person, "homepages", None) or ())]))
 
 
 def _sync_aliases(conn: sqlite3.Connection, pid: int, aliases: Sequence[str],

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
+from profscout.core.store.homepages import ALL_EMAILS_SQL
 from profscout.core.store.institutions import COUNTRY_SQL, REGION_SQL
 
 MAX_SQL_IDS = 500  # ids given to SQL as one list; more are filtered in Python
@@ -170,8 +171,12 @@ def professor_facts(conn: sqlite3.Connection, professor_ids: Iterable[int]
     rows = conn.execute(
         "SELECT p.id, p.key, p.name, p.institution, p.homepage, p.scholar_id, "
         f"{REGION_SQL}, {COUNTRY_SQL}, "
-        "i.latitude, i.longitude, h.final_url, h.emails, h.lab_name, h.lab_url, h.recruiting, "
-        "h.recruiting_evidence, h.links_json "
+        f"i.latitude, i.longitude, h.final_url, {ALL_EMAILS_SQL}, h.lab_name, h.lab_url, "
+        "h.recruiting, "
+        # the recruiting sentence with the page it was read on, when the crawl recorded it
+        "CASE WHEN h.recruiting_url != '' AND h.recruiting_evidence != '' "
+        "THEN h.recruiting_evidence || ' <' || h.recruiting_url || '>' "
+        "ELSE h.recruiting_evidence END, h.links_json "
         "FROM professors p LEFT JOIN institutions i ON i.name = p.institution "
         "LEFT JOIN homepages h ON h.professor_id = p.id"
     )

@@ -15,6 +15,7 @@ from typing import Any
 
 from profscout.core.config import DEFAULT_COUNTRY, DEFAULT_REGION
 from profscout.core.store import IDS, id_list
+from profscout.core.store.homepages import ALL_EMAILS_SQL
 
 
 def _marks(values: Collection[object]) -> str:
@@ -127,7 +128,10 @@ def professors_checked_on_arxiv(conn: sqlite3.Connection) -> set[int]:
 
 @dataclass
 class ProfessorRecord:
-    """What the store knows about one professor: who, where, and their homepage's crawl."""
+    """What the store knows about one professor: who, where, and their homepage's crawl
+    (``emails`` every address, ``;``-joined, institutional first; ``email_evidence`` where
+    each was read; ``recruiting_url`` the page of the recruiting sentence; ``note`` e.g. a
+    redirect to another host)."""
 
     id: int
     name: str
@@ -144,6 +148,9 @@ class ProfessorRecord:
     links: dict[str, str] = field(default_factory=dict)
     pages_fetched: int | None = None
     fetched_at: str = ""
+    email_evidence: str = ""
+    recruiting_url: str = ""
+    note: str = ""
 
 
 def _links(text: str | None) -> dict[str, str]:
@@ -157,9 +164,11 @@ def _links(text: str | None) -> dict[str, str]:
 def professor_records(conn: sqlite3.Connection, ids: Iterable[int] | None = None
                       ) -> list[ProfessorRecord]:
     """Records of the professors ``ids`` (all when None), by institution, name and id."""
-    sql = ("SELECT p.id, p.name, p.institution, p.homepage, h.state, h.emails, h.lab_name, "
+    sql = (f"SELECT p.id, p.name, p.institution, p.homepage, h.state, {ALL_EMAILS_SQL}, "
+           "h.lab_name, "
            "h.lab_url, h.recruiting, h.recruiting_evidence, h.interests, h.keyphrases, "
-           "h.links_json, h.pages_fetched, h.fetched_at FROM professors p "
+           "h.links_json, h.pages_fetched, h.fetched_at, h.email_evidence, h.recruiting_url, "
+           "h.note FROM professors p "
            "LEFT JOIN homepages h ON h.professor_id = p.id")
     params: tuple[object, ...] = ()
     if ids is not None:
@@ -171,5 +180,6 @@ def professor_records(conn: sqlite3.Connection, ids: Iterable[int] | None = None
         homepage_state=r[4] or "", emails=r[5] or "", lab_name=r[6] or "", lab_url=r[7] or "",
         recruiting=r[8] or "", recruiting_evidence=r[9] or "", interests=r[10] or "",
         keyphrases=r[11] or "", links=_links(r[12]),
-        pages_fetched=int(r[13]) if r[13] is not None else None, fetched_at=r[14] or "")
+        pages_fetched=int(r[13]) if r[13] is not None else None, fetched_at=r[14] or "",
+        email_evidence=r[15] or "", recruiting_url=r[16] or "", note=r[17] or "")
         for r in conn.execute(sql, params)]

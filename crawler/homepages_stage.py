@@ -4,7 +4,7 @@ Options (``ctx.options``): ``max_pages`` (subpages per professor, default 4),
 ``max_age_days`` (re-crawl homepages older than this; default: never re-crawl),
 ``download_delay`` (seconds between requests to one host; default from crawler.settings),
 ``as_of`` (the date pages are read as of, a ``date`` or ISO string; default: today).
-A crawl that could not write into the store ends with the failure in the report's ``errors``.
+A crawl that could not write into the store stops and raises SourceError naming the failure.
 The report counts the selected professors per homepage state (including those finished by an
 earlier, possibly interrupted, run), how many were crawled now, and those without a homepage.
 """
@@ -23,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from crawler.jobs import write_jobs
 from crawler.runner import run_spider_in_child
 from crawler.stages import StageContext, StageReport
+from profscout.core.errors import SourceError
 from profscout.core.store.homepages import (
     HomepageJob,
     homepage_states,
@@ -85,10 +86,11 @@ def run(ctx: StageContext) -> StageReport:
                                      max_pages=int(options.get("max_pages") or 4),
                                      settings=settings, poll=poll,
                                      as_of=options.get("as_of") or datetime.now(UTC).date())
-    errors = [f"homepage crawl: {report['error']}"] if report.get("error") else []
+    if report.get("error"):  # unsaved work fails the run; it is never reported as crawled
+        raise SourceError(f"homepage crawl stopped: {report['error']}")
     counts = {
         "selected": len(ids),
         "crawled_now": int(report.get("finished", 0)),
         "states": homepage_states(ctx.conn, crawlable),
     }
-    return StageReport(STAGE, counts=counts, skipped=skipped, errors=errors)
+    return StageReport(STAGE, counts=counts, skipped=skipped)

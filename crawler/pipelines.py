@@ -155,8 +155,8 @@ class HomepagePipeline:
                     self.stats.inc_value("profscout/write_retries")
                     logger.warning("store %s busy, retrying: %s", self.db_path, exc)
                     continue
-                self._stop(f"writing professor {record.professor_id} into {self.db_path} "
-                           f"failed: {exc}")
+                self._stop(f"writing to the store failed (professor {record.professor_id}, "
+                           f"{self.db_path}): {exc}")
                 raise DropItem(str(exc)) from exc
         self.stats.inc_value("profscout/written")
         return item

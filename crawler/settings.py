@@ -27,7 +27,7 @@ import os
 
 from scrapy.settings import default_settings as _defaults
 
-from profscout.core.config import USER_AGENT
+from profscout.core.config import USER_AGENT, busy_timeout
 
 BOT_NAME = "profscout"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -82,7 +82,7 @@ _UNUSED = {
 EXTENSIONS_BASE = {k: v for k, v in _defaults.EXTENSIONS_BASE.items() if k not in _UNUSED}
 DOWNLOADER_MIDDLEWARES_BASE = {k: v for k, v in _defaults.DOWNLOADER_MIDDLEWARES_BASE.items()
                                if k not in _UNUSED}
-STORE_BUSY_TIMEOUT = 30.0  # seconds a store write waits for another writer, per try
+STORE_BUSY_TIMEOUT = busy_timeout()  # seconds a write waits for another writer, per try
 STORE_WRITE_RETRIES = 3  # tries more when the store stayed busy; then the crawl stops
 
 PROFSCOUT_ALLOW_LOOPBACK = os.environ.get("PROFSCOUT_ALLOW_LOOPBACK", "").strip().lower() in (

@@ -25,6 +25,7 @@ from crawler.middlewares import address_refusal
 from crawler.stages import StageContext
 from crawler.text import clean_text
 from profscout.core.config import Settings
+from profscout.core.errors import SourceError
 from profscout.core.store import MIGRATIONS, SCHEMA_VERSION, _split_sql, connect, transaction
 from profscout.core.store.homepages import email_records, pending_homepages
 from tests.helpers import invoke
@@ -395,8 +396,8 @@ def test_store_write_failure_stops_the_crawl_and_is_reported(server, tmp_path: P
     ctx = StageContext(conn=conn, settings=Settings(db_path=db), console=Console(quiet=True),
                        professor_ids=ids, options={"max_pages": 0, "download_delay": 0.0},
                        show_progress=False)
-    stage = run_stage(ctx)
-    assert stage.errors and "store refuses writes" in stage.errors[0]
+    with pytest.raises(SourceError, match="store refuses writes"):
+        run_stage(ctx)
 
 
 def test_busy_store_is_retried_not_dropped(server, tmp_path: Path) -> None:

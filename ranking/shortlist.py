@@ -4,7 +4,9 @@ Steps: build every professor's profile from the store; fit (or load from the sto
 the matcher on all of them; score the query; keep the professors the filters select who share
 something with the query; combine ``match`` (the similarity over the best candidate's, so the
 best is 1) and ``activity`` (:mod:`ranking.activity`) in a weighted geometric mean with the
-user's weights (:func:`combine`); keep at most
+user's weights (:func:`combine`); beside it, report ``relevance``, the absolute match
+(:mod:`ranking.relevance`: comparable across queries and filters, and what ``min_match``
+filters on) and its ``match_strength``; keep at most
 ``per_institution`` per institution; explain each row with the shared terms and the three
 best-matching recent papers. :func:`build_shortlist` runs these steps, each a function here
 (:func:`validate_request`, :func:`select_candidates`, :func:`score_candidates`,
@@ -46,15 +48,17 @@ from profscout.core.store.profiles import (
 from ranking.activity import ActivityRow, store_activity_rows
 from ranking.base import Document, Matcher
 from ranking.cache import fitted_matcher
-from ranking.embedding_cache import EmbeddingCache
+from ranking.embedding_cache import EmbeddingCache, Progress
 from ranking.matchers import MATCHERS
 from ranking.profiles import ProfileOptions, StoreProfiles
+from ranking.relevance import absolute_similarity, relevance, strength
 from ranking.sendtime import suggest_send_time
 
 COLUMNS = [
     "rank", "name", "institution", "region", "country", "homepage", "email", "lab",
     "recruiting", "recruiting_evidence", "score", "match", "activity", "papers_12m",
     "papers_24m", "latest_paper", "top_papers", "why", "scholar", "dblp", "send_time",
+    "relevance", "match_strength",
 ]
 DEFAULT_TOP = RANK_TOP
 DEFAULT_PER_INSTITUTION = RANK_PER_INSTITUTION
@@ -90,6 +94,7 @@ class ShortlistRequest:
     per_institution: int | None = DEFAULT_PER_INSTITUTION
     matcher: str = DEFAULT_MATCHER
     as_of: date | None = None
+    min_match: float = 0.0  # the least relevance (0..1) a professor needs
 
     @property
     def text(self) -> str:
@@ -125,6 +130,8 @@ def validate_request(request: ShortlistRequest) -> None:
         raise InvalidRequest("per_institution", "must not be negative (0 = no cap)")
     if request.active_months is not None and request.active_months < 1:
         raise InvalidRequest("active_months", "must be at least 1")
+    if not 0.0 <= request.min_match <= 1.0:
+        raise InvalidRequest("min_match", "must be within 0 and 1")
     if request.matcher not in MATCHERS:
         raise InvalidRequest("matcher", "is unknown", f"unknown matcher {request.matcher!r}; "
                              f"choose one of: {', '.join(MATCHERS)}")
@@ -207,13 +214,16 @@ def check_matchable(matcher: Matcher, text: str, indexed: int) -> None:
 
 def select_candidates(ids: Sequence[int], match: np.ndarray, selected: set[int],
                       activity: dict[int, ActivityRow], facts: dict[int, ProfessorFacts],
-                      request: ShortlistRequest, as_of: date) -> list[int]:
+                      request: ShortlistRequest, as_of: date,
+                      relevances: np.ndarray | None = None) -> list[int]:
     """Positions (in ``ids``) of the selected professors who share something with the query
-    and pass the activity and recruiting filters."""
+    and pass the activity, recruiting and (with ``relevances``) least-relevance filters."""
     boundary = months_ago(as_of, request.active_months) if request.active_months else None
     candidates = []
     for i, pid in enumerate(ids):
         if pid not in selected or match[i] <= 0:
+            continue
+        if relevances is not None and relevances[i] < request.min_match:
             continue
         latest = activity.get(pid, NO_ACTIVITY).latest
         if boundary is not None and (latest is None or latest <= boundary):
@@ -258,8 +268,9 @@ def top_papers(documents: Sequence[Document], sims: np.ndarray) -> list[str]:
 
 def format_row(rank: int, facts: ProfessorFacts, activity: ActivityRow, score: float,
                match: float, papers: Sequence[tuple[str, str]], terms: Sequence[str],
-               as_of: date) -> dict[str, object]:
-    """One shortlist row (:data:`COLUMNS`); ``papers`` are ``(arxiv id, title)``."""
+               as_of: date, relevance_value: float = 0.0) -> dict[str, object]:
+    """One shortlist row (:data:`COLUMNS`); ``papers`` are ``(arxiv id, title)``,
+    ``relevance_value`` the calibrated absolute match."""
     links = _links(facts.links_json)
     return {
         "rank": rank,
@@ -283,6 +294,8 @@ def format_row(rank: int, facts: ProfessorFacts, activity: ActivityRow, score: f
         "scholar": scholar_url(facts.scholar_id, links),
         "dblp": dblp_url(facts.name, links),
         "send_time": suggest_send_time(facts.latitude, facts.longitude, facts.country, as_of),
+        "relevance": round(relevance_value, 4),
+        "match_strength": strength(relevance_value),
     }
 
 
@@ -295,28 +308,36 @@ def _term_explainer(conn: sqlite3.Connection, matcher: Matcher, profiles: StoreP
 
 
 def build_shortlist(conn: sqlite3.Connection, request: ShortlistRequest,
-                    use_cache: bool = True) -> ShortlistResult:
-    """Rank the store's professors against ``request``; see the module docstring."""
+                    use_cache: bool = True, progress: Progress | None = None
+                    ) -> ShortlistResult:
+    """Rank the store's professors against ``request``; see the module docstring.
+
+    Embeddings (for matchers that use them) are written to the store chunk by chunk as they
+    are made, so an interrupted run resumes where it stopped; ``progress(done, total)`` hears
+    about each chunk.
+    """
     validate_request(request)
     as_of = request.as_of or datetime.now(UTC).date()
     require_professors(conn)
     selection = select(conn, request.filters)
     profiles = store_profiles(conn, as_of)
-    embeddings = EmbeddingCache(EmbeddingTable(conn))
+    embeddings = EmbeddingCache(EmbeddingTable(conn), autosave=True, progress=progress)
     matcher, cached = fitted_matcher(conn, request.matcher, profiles, use_cache=use_cache,
                                      embeddings=embeddings)
     ids = profiles.ids
     check_matchable(matcher, request.text, len(profiles))
     match = np.asarray(matcher.score([request.text]), dtype=float)[0]
+    relevances = relevance(absolute_similarity(matcher, request.text, match), request.matcher)
 
     activity = store_activity_rows(conn, as_of)
     facts = professor_facts(conn, ids)
     candidates = select_candidates(ids, match, set(selection.ids), activity, facts, request,
-                                   as_of)
+                                   as_of, relevances)
     warnings = list(selection.warnings)
     if not candidates:
         embeddings.save()
-        warnings.append("no professor matches both the query and the filters")
+        least = f" (with a relevance of at least {request.min_match})" if request.min_match else ""
+        warnings.append(f"no professor matches both the query and the filters{least}")
         return ShortlistResult(pd.DataFrame(columns=COLUMNS), request.matcher, cached,
                                len(profiles), 0, warnings)
 
@@ -340,7 +361,7 @@ def build_shortlist(conn: sqlite3.Connection, request: ShortlistRequest,
         rows.append(format_row(
             rank, facts[ids[p]], activity.get(ids[p], NO_ACTIVITY), float(scored.score[j]),
             float(scored.match[j]), [(a, titles.get(a, a)) for a in picks[j]],
-            explainer.shared_terms(request.text, p, WHY_TERMS), as_of))
+            explainer.shared_terms(request.text, p, WHY_TERMS), as_of, float(relevances[p])))
     return ShortlistResult(pd.DataFrame(rows, columns=COLUMNS), request.matcher, cached,
                            len(profiles), len(candidates), warnings)
 
@@ -374,6 +395,7 @@ def shortlist(
     per_institution: int | None = DEFAULT_PER_INSTITUTION,
     matcher: str = DEFAULT_MATCHER,
     as_of: date | None = None,
+    min_match: float = 0.0,
 ) -> pd.DataFrame:
     """The shortlist as a DataFrame (columns :data:`COLUMNS`), for notebooks and scripts.
 
@@ -386,7 +408,7 @@ def shortlist(
                         institutions=list(institutions)),
         active_months=active_months, recruiting_only=recruiting_only,
         match_weight=match_weight, activity_weight=activity_weight,
-        per_institution=per_institution, matcher=matcher, as_of=as_of,
+        per_institution=per_institution, matcher=matcher, as_of=as_of, min_match=min_match,
     )
     if isinstance(db, sqlite3.Connection):
         return build_shortlist(db, request).frame

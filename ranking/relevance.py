@@ -13,10 +13,13 @@ orders professors as the raw similarity does; it estimates how expert (on the 1.
 rescaled) a researcher with such a similarity says they are.
 
 The constants come from ``python bench/calibrate_relevance.py --eval-dir
-../shared/eval/expertise-dev`` (all ten samples pooled); ``tests/test_relevance.py``
-re-derives the TF-IDF pair (all ten samples). The semantic pair is fitted on the semantic matcher's raw score
-(mean cosine over the profile's documents); the hybrid matcher's relevance is its semantic
-side's, since its fused score is scaled per query and so not absolute.
+../shared/eval/expertise-dev``; ``tests/test_relevance.py``
+re-derives the TF-IDF pair (all ten samples). The semantic pair is fitted on the semantic
+matcher's raw score (its aggregated cosine over the profile's documents); the hybrid
+matcher's relevance is its semantic side's, since its fused score is scaled per query and so
+not absolute. The gold standard's queries are whole abstracts; TF-IDF cosines also grow as
+the query gets shorter and the store smaller (a few-word query on a small store comes close
+to 1), so the TF-IDF relevance compares rows of one shortlist better than two shortlists.
 """
 
 from __future__ import annotations

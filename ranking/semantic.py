@@ -303,7 +303,9 @@ class HybridMatcher(Matcher):
     """TF-IDF and semantic scores, each over its spread (``unit_scale``), mixed with
     ``semantic_weight``.
 
-    ``semantic`` and ``lexical`` are the two matchers (fitted in place); by default a
+    ``semantic`` and ``lexical`` are the two matchers (fitted in place; a lexical matcher
+    already fitted on the same profiles, e.g. loaded from the store's cache, is used as it
+    is); by default a
     ``SemanticMatcher(model, aggregation, cache, encoder)`` and TF-IDF over the best few
     papers.
     The fitted pair is ``semantic_`` and ``lexical_``.
@@ -331,10 +333,12 @@ class HybridMatcher(Matcher):
         self.semantic_ = self.semantic if self.semantic is not None else SemanticMatcher(
             model=self.model, aggregation=self.aggregation, cache=self.cache,
             encoder=self.encoder)
+        keys = [p.key for p in profiles]
         self.lexical_ = self.lexical if self.lexical is not None else _default_lexical()
-        self.lexical_.fit(profiles)
+        if getattr(self.lexical_, "profile_keys_", None) != keys:  # not fitted on these yet
+            self.lexical_.fit(profiles)
         self.semantic_.fit(profiles)
-        self.profile_keys_ = [p.key for p in profiles]
+        self.profile_keys_ = keys
         return self
 
     def score(self, queries: Sequence[str]) -> np.ndarray:

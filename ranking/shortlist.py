@@ -307,6 +307,19 @@ def _term_explainer(conn: sqlite3.Connection, matcher: Matcher, profiles: StoreP
     return fitted_matcher(conn, "tfidf", profiles, use_cache=use_cache)[0]
 
 
+def _cached_parts(conn: sqlite3.Connection, name: str, profiles: StoreProfiles,
+                  use_cache: bool) -> dict[str, object]:
+    """Parameters that hand a fused matcher its cacheable side, fitted through the store's
+    cache: the hybrid's TF-IDF (else refitted on every rank, the most of a re-rank's time)."""
+    if name != "hybrid":
+        return {}
+    from ranking.semantic import HYBRID_LEXICAL_AGGREGATION
+
+    lexical, _ = fitted_matcher(conn, "tfidf", profiles,
+                                {"aggregation": HYBRID_LEXICAL_AGGREGATION}, use_cache=use_cache)
+    return {"lexical": lexical}
+
+
 def build_shortlist(conn: sqlite3.Connection, request: ShortlistRequest,
                     use_cache: bool = True, progress: Progress | None = None
                     ) -> ShortlistResult:
@@ -322,8 +335,9 @@ def build_shortlist(conn: sqlite3.Connection, request: ShortlistRequest,
     selection = select(conn, request.filters)
     profiles = store_profiles(conn, as_of)
     embeddings = EmbeddingCache(EmbeddingTable(conn), autosave=True, progress=progress)
-    matcher, cached = fitted_matcher(conn, request.matcher, profiles, use_cache=use_cache,
-                                     embeddings=embeddings)
+    matcher, cached = fitted_matcher(conn, request.matcher, profiles,
+                                     _cached_parts(conn, request.matcher, profiles, use_cache),
+                                     use_cache=use_cache, embeddings=embeddings)
     ids = profiles.ids
     check_matchable(matcher, request.text, len(profiles))
     match = np.asarray(matcher.score([request.text]), dtype=float)[0]

@@ -115,3 +115,21 @@ def test_documents_are_embedded_from_their_beginning() -> None:
     matcher = SemanticMatcher(encoder=encoder, cache=EmbeddingCache())
     matcher.embed([long_text])
     assert encoder.calls[-1] == [long_text]
+
+
+def test_rank_progress_bar_shows_papers_being_embedded() -> None:
+    import io
+
+    from rich.console import Console
+
+    from profscout.cli.commands.rank import EmbeddingProgress
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=120)
+    with EmbeddingProgress(console) as progress:
+        progress(0, 1)  # the query alone: no bar
+        assert out.getvalue() == ""
+        for done in (0, 256, 300):
+            progress(done, 300)
+    shown = out.getvalue()
+    assert "Embedding papers" in shown and "300/300" in shown

@@ -5,7 +5,11 @@ A re-rank embeds only texts it has not seen. The backing store is anything with 
 ``put`` (:class:`VectorStore`); the SQLite store provides one,
 :class:`profscout.core.store.embeddings.EmbeddingTable`. Reads go through to it; new vectors
 stay in memory until :meth:`EmbeddingCache.save` writes them, so a matcher's ``fit`` never
-writes anywhere: whoever handed the cache in saves it.
+writes anywhere on its own: whoever handed the cache in saves it, or asks for ``autosave``
+(every encoded chunk written at once, so that an interrupted run keeps what it finished).
+
+Unseen texts are encoded longest first in chunks of ``chunk_size`` (similar lengths pad
+least), and ``progress(done, total)`` hears after each chunk.
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ import numpy as np
 
 from profscout.core.store.embeddings import from_blob, to_blob
 
-__all__ = ["CacheStats", "EmbeddingCache", "Encoder", "VectorStore", "from_blob",
+__all__ = ["CacheStats", "EmbeddingCache", "Encoder", "Progress", "VectorStore", "from_blob",
            "normalise_text", "text_hash", "to_blob"]
 
 Encoder = Callable[[list[str]], np.ndarray]
+Progress = Callable[[int, int], None]  # (texts encoded so far, texts to encode)
+CHUNK_SIZE = 256  # texts per encoder call (and per autosave)
 
 
 class VectorStore(Protocol):
@@ -62,10 +68,20 @@ class CacheStats:
 
 
 class EmbeddingCache:
-    """Vectors by ``(model, text_hash)``: a dict in front of ``store`` (optional)."""
+    """Vectors by ``(model, text_hash)``: a dict in front of ``store`` (optional).
 
-    def __init__(self, store: VectorStore | None = None) -> None:
+    ``autosave``: write each encoded chunk to the store at once; ``progress``: called with
+    ``(done, total)`` before the first and after every chunk an :meth:`embed` encodes.
+    """
+
+    def __init__(self, store: VectorStore | None = None, *, autosave: bool = False,
+                 progress: Progress | None = None, chunk_size: int = CHUNK_SIZE) -> None:
+        if chunk_size < 1:
+            raise ValueError(f"chunk size must be at least 1, got {chunk_size}")
         self.store = store
+        self.autosave = autosave
+        self.progress = progress
+        self.chunk_size = chunk_size
         self._memory: dict[tuple[str, str], np.ndarray] = {}
         self._unsaved: dict[str, dict[str, np.ndarray]] = {}
         self.stats = CacheStats()
@@ -130,13 +146,31 @@ class EmbeddingCache:
         missing = {h: normalise_text(t) for h, t in zip(hashes, texts, strict=True)
                    if h not in found}
         if missing:
-            self.stats.misses += len(missing)
-            encoded = np.asarray(encode(list(missing.values())), dtype=np.float32)
-            if encoded.shape[0] != len(missing):
-                raise ValueError(f"encoder returned {encoded.shape[0]} rows for {len(missing)}")
-            fresh = dict(zip(missing, encoded, strict=True))
-            self.put_many(model, fresh)
-            found.update(fresh)
+            found.update(self._encode_missing(model, missing, encode))
         if not hashes:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([found[h] for h in hashes])
+
+    def _encode_missing(self, model: str, missing: Mapping[str, str], encode: Encoder
+                        ) -> dict[str, np.ndarray]:
+        """Encode ``missing`` (hash -> text) longest first, chunk by chunk; each chunk is
+        remembered (and with ``autosave`` written) before the next is encoded."""
+        order = sorted(missing, key=lambda h: len(missing[h]), reverse=True)
+        total = len(order)
+        fresh: dict[str, np.ndarray] = {}
+        if self.progress is not None:
+            self.progress(0, total)
+        for start in range(0, total, self.chunk_size):
+            chunk = order[start:start + self.chunk_size]
+            encoded = np.asarray(encode([missing[h] for h in chunk]), dtype=np.float32)
+            if encoded.shape[0] != len(chunk):
+                raise ValueError(f"encoder returned {encoded.shape[0]} rows for {len(chunk)}")
+            vectors = dict(zip(chunk, encoded, strict=True))
+            self.stats.misses += len(chunk)
+            self.put_many(model, vectors)
+            if self.autosave:
+                self.save()
+            fresh.update(vectors)
+            if self.progress is not None:
+                self.progress(len(fresh), total)
+        return fresh

@@ -4,7 +4,9 @@ Steps: build every professor's profile from the store; fit (or load from the sto
 the matcher on all of them; score the query; keep the professors the filters select who share
 something with the query; combine ``match`` (the similarity over the best candidate's, so the
 best is 1) and ``activity`` (:mod:`ranking.activity`) in a weighted geometric mean with the
-user's weights (:func:`combine`); keep at most
+user's weights (:func:`combine`); beside it, report ``relevance``, the absolute match
+(:mod:`ranking.relevance`: comparable across queries and filters, and what ``min_match``
+filters on) and its ``match_strength``; keep at most
 ``per_institution`` per institution; explain each row with the shared terms and the three
 best-matching recent papers. :func:`build_shortlist` runs these steps, each a function here
 (:func:`validate_request`, :func:`select_candidates`, :func:`score_candidates`,
@@ -47,15 +49,17 @@ from profscout.core.store.profiles import (
 from ranking.activity import ActivityRow, store_activity_rows
 from ranking.base import Document, Matcher
 from ranking.cache import fitted_matcher
-from ranking.embedding_cache import EmbeddingCache
+from ranking.embedding_cache import EmbeddingCache, Progress
 from ranking.matchers import MATCHERS
 from ranking.profiles import ProfileOptions, StoreProfiles
+from ranking.relevance import absolute_similarity, relevance, strength
 from ranking.sendtime import suggest_send_time
 
 COLUMNS = [
     "rank", "name", "institution", "region", "country", "homepage", "email", "lab",
     "recruiting", "recruiting_evidence", "score", "match", "activity", "papers_12m",
     "papers_24m", "latest_paper", "top_papers", "why", "scholar", "dblp", "send_time",
+    "relevance", "match_strength",
 ]
 DEFAULT_TOP = RANK_TOP
 DEFAULT_PER_INSTITUTION = RANK_PER_INSTITUTION
@@ -92,6 +96,7 @@ class ShortlistRequest:
     matcher: str = field(default_factory=default_matcher)
     as_of: date | None = None
     exclude_contacted: bool = False
+    min_match: float = 0.0  # the least relevance (0..1) a professor needs
 
     @property
     def text(self) -> str:
@@ -127,6 +132,8 @@ def validate_request(request: ShortlistRequest) -> None:
         raise InvalidRequest("per_institution", "must not be negative (0 = no cap)")
     if request.active_months is not None and request.active_months < 1:
         raise InvalidRequest("active_months", "must be at least 1")
+    if not 0.0 <= request.min_match <= 1.0:
+        raise InvalidRequest("min_match", "must be within 0 and 1")
     if request.matcher not in MATCHERS:
         raise InvalidRequest("matcher", "is unknown", f"unknown matcher {request.matcher!r}; "
                              f"choose one of: {', '.join(MATCHERS)}")
@@ -209,13 +216,16 @@ def check_matchable(matcher: Matcher, text: str, indexed: int) -> None:
 
 def select_candidates(ids: Sequence[int], match: np.ndarray, selected: set[int],
                       activity: dict[int, ActivityRow], facts: dict[int, ProfessorFacts],
-                      request: ShortlistRequest, as_of: date) -> list[int]:
+                      request: ShortlistRequest, as_of: date,
+                      relevances: np.ndarray | None = None) -> list[int]:
     """Positions (in ``ids``) of the selected professors who share something with the query
-    and pass the activity and recruiting filters."""
+    and pass the activity, recruiting and (with ``relevances``) least-relevance filters."""
     boundary = months_ago(as_of, request.active_months) if request.active_months else None
     candidates = []
     for i, pid in enumerate(ids):
         if pid not in selected or match[i] <= 0:
+            continue
+        if relevances is not None and relevances[i] < request.min_match:
             continue
         latest = activity.get(pid, NO_ACTIVITY).latest
         if boundary is not None and (latest is None or latest <= boundary):
@@ -271,9 +281,11 @@ def explain_match(terms: Sequence[str], titles: Sequence[str]) -> str:
 
 def format_row(rank: int, facts: ProfessorFacts, activity: ActivityRow, score: float,
                match: float, papers: Sequence[tuple[str, str]], terms: Sequence[str],
-               as_of: date, by_papers: bool = False) -> dict[str, object]:
+               as_of: date, by_papers: bool = False, relevance_value: float = 0.0
+               ) -> dict[str, object]:
     """One shortlist row (:data:`COLUMNS`); ``papers`` are ``(arxiv id, title)``, best
-    match first; ``by_papers``: the matcher explains by its best-matching papers."""
+    match first; ``by_papers``: the matcher explains by its best-matching papers;
+    ``relevance_value`` the calibrated absolute match."""
     links = _links(facts.links_json)
     return {
         "rank": rank,
@@ -297,6 +309,8 @@ def format_row(rank: int, facts: ProfessorFacts, activity: ActivityRow, score: f
         "scholar": scholar_url(facts.scholar_id, links),
         "dblp": dblp_url(facts.name, links),
         "send_time": suggest_send_time(facts.latitude, facts.longitude, facts.country, as_of),
+        "relevance": round(relevance_value, 4),
+        "match_strength": strength(relevance_value),
     }
 
 
@@ -308,31 +322,54 @@ def _term_explainer(conn: sqlite3.Connection, matcher: Matcher, profiles: StoreP
     return fitted_matcher(conn, "tfidf", profiles, use_cache=use_cache)[0]
 
 
+def _cached_parts(conn: sqlite3.Connection, name: str, profiles: StoreProfiles,
+                  use_cache: bool) -> dict[str, object]:
+    """Parameters that hand a fused matcher its cacheable side, fitted through the store's
+    cache: the hybrid's TF-IDF (else refitted on every rank, the most of a re-rank's time)."""
+    if name != "hybrid":
+        return {}
+    from ranking.semantic import HYBRID_LEXICAL_AGGREGATION
+
+    lexical, _ = fitted_matcher(conn, "tfidf", profiles,
+                                {"aggregation": HYBRID_LEXICAL_AGGREGATION}, use_cache=use_cache)
+    return {"lexical": lexical}
+
+
 def build_shortlist(conn: sqlite3.Connection, request: ShortlistRequest,
-                    use_cache: bool = True) -> ShortlistResult:
-    """Rank the store's professors against ``request``; see the module docstring."""
+                    use_cache: bool = True, progress: Progress | None = None
+                    ) -> ShortlistResult:
+    """Rank the store's professors against ``request``; see the module docstring.
+
+    Embeddings (for matchers that use them) are written to the store chunk by chunk as they
+    are made, so an interrupted run resumes where it stopped; ``progress(done, total)`` hears
+    about each chunk.
+    """
     validate_request(request)
     as_of = request.as_of or datetime.now(UTC).date()
     require_professors(conn)
     selection = select(conn, request.filters)
     profiles = store_profiles(conn, as_of)
-    embeddings = EmbeddingCache(EmbeddingTable(conn))
-    matcher, cached = fitted_matcher(conn, request.matcher, profiles, use_cache=use_cache,
-                                     embeddings=embeddings)
+    embeddings = EmbeddingCache(EmbeddingTable(conn), autosave=True, progress=progress)
+    matcher, cached = fitted_matcher(conn, request.matcher, profiles,
+                                     _cached_parts(conn, request.matcher, profiles, use_cache),
+                                     use_cache=use_cache, embeddings=embeddings)
     ids = profiles.ids
     check_matchable(matcher, request.text, len(profiles))
     match = np.asarray(matcher.score([request.text]), dtype=float)[0]
+    relevances = relevance(absolute_similarity(matcher, request.text, match), request.matcher)
 
     activity = store_activity_rows(conn, as_of)
     facts = professor_facts(conn, ids)
     selected = set(selection.ids)
     if request.exclude_contacted:
         selected -= contacted_professor_ids(conn)
-    candidates = select_candidates(ids, match, selected, activity, facts, request, as_of)
+    candidates = select_candidates(ids, match, selected, activity, facts, request, as_of,
+                                   relevances)
     warnings = list(selection.warnings)
     if not candidates:
         embeddings.save()
-        warnings.append("no professor matches both the query and the filters")
+        least = f" (with a relevance of at least {request.min_match})" if request.min_match else ""
+        warnings.append(f"no professor matches both the query and the filters{least}")
         return ShortlistResult(pd.DataFrame(columns=COLUMNS), request.matcher, cached,
                                len(profiles), 0, warnings)
 
@@ -357,7 +394,7 @@ def build_shortlist(conn: sqlite3.Connection, request: ShortlistRequest,
             rank, facts[ids[p]], activity.get(ids[p], NO_ACTIVITY), float(scored.score[j]),
             float(scored.match[j]), [(a, titles.get(a, a)) for a in picks[j]],
             explainer.shared_terms(request.text, p, WHY_TERMS), as_of,
-            by_papers=matcher.explains_by_documents))
+            by_papers=matcher.explains_by_documents, relevance_value=float(relevances[p])))
     return ShortlistResult(pd.DataFrame(rows, columns=COLUMNS), request.matcher, cached,
                            len(profiles), len(candidates), warnings)
 
@@ -391,6 +428,7 @@ def shortlist(
     per_institution: int | None = DEFAULT_PER_INSTITUTION,
     matcher: str | None = None,
     as_of: date | None = None,
+    min_match: float = 0.0,
 ) -> pd.DataFrame:
     """The shortlist as a DataFrame (columns :data:`COLUMNS`), for notebooks and scripts.
 
@@ -405,7 +443,7 @@ def shortlist(
         active_months=active_months, recruiting_only=recruiting_only,
         match_weight=match_weight, activity_weight=activity_weight,
         per_institution=per_institution, matcher=matcher or default_matcher(),
-        as_of=as_of,
+        as_of=as_of, min_match=min_match,
     )
     if isinstance(db, sqlite3.Connection):
         return build_shortlist(db, request).frame

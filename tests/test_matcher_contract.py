@@ -22,7 +22,7 @@ from ranking.base import Document, Matcher, Profile
 from ranking.cache import fitted_matcher
 from ranking.embedding_cache import EmbeddingCache, text_hash
 from ranking.matchers import MATCHERS, matcher_class
-from ranking.semantic import HybridMatcher, SemanticMatcher
+from ranking.semantic import DOCUMENT_MAX_TOKENS, HybridMatcher, SemanticMatcher
 from ranking.shortlist import InvalidRequest, ShortlistRequest, validate_request
 from tests.ranking_store import AS_OF, build_store, run_cli
 
@@ -34,6 +34,9 @@ PROFILES = [
             interests="computer vision"),
     Profile("empty"),
 ]
+
+# documents are embedded cut at DOCUMENT_MAX_TOKENS word pieces, under their own key
+DOCUMENTS_KEY = f"bag-of-words@{DOCUMENT_MAX_TOKENS}"
 
 
 def bag_of_words(texts: list[str]) -> np.ndarray:
@@ -96,7 +99,7 @@ def test_fit_writes_nothing_the_owner_saves_the_handed_cache(tmp_path: Path) -> 
     matcher.fit(PROFILES)
     assert table.count() == 0  # no I/O in fit: the new vectors wait in the cache
     assert cache.unsaved == 4 and cache.save() == 4 and cache.unsaved == 0
-    assert table.count("bag-of-words") == 4
+    assert table.count(DOCUMENTS_KEY) == 4
     conn.close()
 
     conn = connect(tmp_path / "store.db")  # a later run reads them back, encodes nothing
@@ -109,7 +112,7 @@ def test_fit_writes_nothing_the_owner_saves_the_handed_cache(tmp_path: Path) -> 
     cache = EmbeddingCache(EmbeddingTable(conn))
     SemanticMatcher(model="bag-of-words", encoder=counting, cache=cache).fit(PROFILES)
     assert calls == [] and cache.stats.store_hits == 4 and cache.stats.misses == 0
-    stored = EmbeddingTable(conn).get("bag-of-words", [text_hash("computer vision")])
+    stored = EmbeddingTable(conn).get(DOCUMENTS_KEY, [text_hash("computer vision")])
     np.testing.assert_array_equal(next(iter(stored.values())), bag_of_words(["computer vision"])[0])
     conn.close()
 
@@ -120,7 +123,7 @@ def test_fitted_matcher_hands_the_store_cache_to_embedding_matchers(tmp_path: Pa
     hybrid, cached = fitted_matcher(conn, "hybrid", PROFILES, params=params)
     assert isinstance(hybrid, HybridMatcher) and not cached
     assert hybrid.semantic_.cache is hybrid.cache and hybrid.cache is not None
-    assert EmbeddingTable(conn).count("bag-of-words") == 4  # saved once fitted
+    assert EmbeddingTable(conn).count(DOCUMENTS_KEY) == 4  # saved once fitted
     semantic, _ = fitted_matcher(conn, "semantic", PROFILES, params=params)
     assert semantic.cache is not None and semantic.cache.stats.store_hits == 4
     conn.close()

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from profscout.cli.export import FORMATS, check_writable, format_from_path, write_table
@@ -53,6 +61,7 @@ FLAGS = {
     "per_institution": "--per-institution",
     "active_months": "--active-months",
     "matcher": "--matcher",
+    "min_match": "--min-match",
 }
 CLI_MESSAGES = {
     "query": "empty query: say in a few words what you want to work on "
@@ -100,6 +109,10 @@ _rank_options = apply_options([
                  show_default=True, help="At most this many per institution (0: no cap)."),
     click.option("--active-months", type=click.IntRange(min=1), default=None, metavar="N",
                  help="Only professors with an arXiv paper in the last N months."),
+    click.option("--min-match", type=click.FloatRange(0, 1), default=0.0, metavar="R",
+                 help="Only professors whose relevance (the absolute match, 0-1, in the "
+                      "relevance column) is at least R; 0.5 and up is a strong match, "
+                      "below 0.25 a weak one."),
     click.option("--recruiting-only", is_flag=True,
                  help="Only professors whose homepage says they are recruiting."),
     click.option("--exclude-contacted", is_flag=True,
@@ -141,7 +154,7 @@ def _request(query: str, options: dict[str, Any]) -> Any:
         top=options["top"], filters=filters, active_months=options["active_months"],
         recruiting_only=options["recruiting_only"], match_weight=match_w,
         activity_weight=activity_w, per_institution=options["per_institution"],
-        matcher=options["matcher"],
+        matcher=options["matcher"], min_match=options["min_match"],
         as_of=options["as_of"].date() if options.get("as_of") else None,
         exclude_contacted=bool(options.get("exclude_contacted")),
     )
@@ -167,7 +180,8 @@ def _rank_and_write(settings: Any, request: Any, output: Path, fmt: str,
                       highlight=False)
     conn = connect(settings.db_path, read_only=read_only)
     try:
-        result = build_shortlist(conn, request, use_cache=not read_only)
+        with EmbeddingProgress(console) as progress:
+            result = build_shortlist(conn, request, use_cache=not read_only, progress=progress)
     except InvalidRequest as exc:
         raise as_cli_error(exc) from None
     finally:
@@ -192,17 +206,60 @@ def capped_note(request: Any, result: Any) -> str:
             f"of the top {min(request.top, result.candidates)})")
 
 
+class EmbeddingProgress:
+    """A progress bar on the console for the papers being embedded: the ``progress(done,
+    total)`` callback of :func:`ranking.shortlist.build_shortlist`. It appears only for at
+    least ``min_total`` texts (not for the query alone) and goes when the block ends."""
+
+    def __init__(self, console: Console, min_total: int = 100) -> None:
+        self.console = console
+        self.min_total = min_total
+        self._bar: Progress | None = None
+        self._task: Any = None
+
+    def __enter__(self) -> EmbeddingProgress:
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < self.min_total:
+            return
+        if self._bar is None:
+            self._bar = Progress(
+                TextColumn("Embedding papers (saved as they are done)"), BarColumn(),
+                MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+                TimeRemainingColumn(), console=self.console, transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("embed", total=total, rate="")
+            self._start = time.monotonic()
+            self._first = done
+        elapsed = time.monotonic() - self._start
+        rate = f"{(done - self._first) / elapsed:.0f} papers/s" if elapsed > 0 else ""
+        self._bar.update(self._task, completed=done, total=total, rate=rate)
+        if done >= total:
+            self.close()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+SHOWN = ("rank", "name", "institution", "score", "match", "relevance", "match_strength",
+         "activity", "papers_12m", "latest_paper")
+
+
 def _show(result: Any, console: Console, rows: int = 10) -> None:
     frame = result.frame
     if frame.empty:
         return
     table = Table(title=f"Top {min(rows, len(frame))} of the shortlist")
-    for column in ("rank", "name", "institution", "score", "match", "activity",
-                   "papers_12m", "latest_paper"):
+    for column in SHOWN:
         table.add_column(column, overflow="fold")
     for _, row in frame.head(rows).iterrows():
-        table.add_row(*(str(row[c]) for c in ("rank", "name", "institution", "score", "match",
-                                              "activity", "papers_12m", "latest_paper")))
+        table.add_row(*(str(row[c]) for c in SHOWN))
     console.print(table)
 
 

@@ -190,7 +190,11 @@ def test_professors_export_with_and_without_filters(db_path, tmp_path):
         "name", "institution", "homepage", "homepage_state", "email", "lab", "lab_url",
         "recruiting", "recruiting_evidence", "interests", "keyphrases", "scholar", "dblp",
         "github", "cv", "pages_fetched", "crawled_at", "email_evidence", "recruiting_url",
-        "homepage_note"]
+        "homepage_note", "region", "country", "papers_12m", "papers_24m", "latest_paper"]
+    assert all(r["dblp"].startswith("https://dblp.org/") for r in rows)  # filled for everyone
+    assert {r["region"] for r in rows} <= {"us", "europe", "asia", "canada", "australasia",
+                                           "southamerica", "africa"}
+    assert all(r["papers_12m"] == "0" for r in rows)  # no arXiv crawl yet
     assert [(r["institution"], r["name"]) for r in rows] == sorted(
         (r["institution"], r["name"]) for r in rows)
     chosen = invoke("professors", "--db", str(db_path), "--area", "vision", "--region",
@@ -220,7 +224,7 @@ def test_professors_export_carries_the_homepage_crawl(db_path, tmp_path):
     assert row["homepage_state"] == "ok" and row["email"] == "ada@example.org"
     assert row["interests"] == "engines and notes" and row["lab"] == "=Engine Lab"
     assert row["recruiting"] == "yes" and row["dblp"] == "https://dblp.org/a"
-    assert row["pages_fetched"] == 3 and row["scholar"] == ""
+    assert row["pages_fetched"] == 3 and row["scholar"] == "https://scholar.google.com/citations?user=AdaLove0001A"
 
 
 def test_professors_without_a_store_is_one_line(tmp_path):

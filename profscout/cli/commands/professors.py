@@ -5,11 +5,13 @@ email(s) found (``;``-joined, institutional first) with where each was read
 (``email_evidence``: the text and the page URL), lab, recruiting (``yes``/``no``/empty) with
 the sentence that says so and its page (``recruiting_url``), a note on the homepage (e.g. a
 redirect to another host), research interests and keyphrases, and links to Google Scholar,
-DBLP, GitHub, CV.
+DBLP (a DBLP author search when the homepage links none), GitHub, CV; region and country;
+recent arXiv activity (papers in 12 and 24 months, the latest paper's date).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,21 +19,25 @@ import click
 
 from profscout.cli.export import FORMATS, write_table
 from profscout.cli.options import build_settings, db_option, filter_options
+from profscout.core.activity import MIN_CONFIDENCE, Activity, compute_activity
 from profscout.core.errors import EmptyStoreError
 from profscout.core.selection import Filters, select_professors
 from profscout.core.store import connect
+from profscout.core.store.profiles import attributed_paper_dates
 from profscout.core.store.selection import ProfessorRecord, professor_records
 
 COLUMNS = [
     "name", "institution", "homepage", "homepage_state", "email", "lab", "lab_url",
     "recruiting", "recruiting_evidence", "interests", "keyphrases", "scholar", "dblp",
     "github", "cv", "pages_fetched", "crawled_at", "email_evidence", "recruiting_url",
-    "homepage_note",
+    "homepage_note", "region", "country", "papers_12m", "papers_24m", "latest_paper",
 ]
 
 
-def export_row(record: ProfessorRecord) -> dict[str, Any]:
-    """The export columns of one professor."""
+def export_row(record: ProfessorRecord, activity: Activity) -> dict[str, Any]:
+    """The export columns of one professor (``activity``: their counted arXiv papers)."""
+    from ranking.shortlist import dblp_url, scholar_url
+
     links = record.links
     return {
         "name": record.name,
@@ -45,8 +51,8 @@ def export_row(record: ProfessorRecord) -> dict[str, Any]:
         "recruiting_evidence": record.recruiting_evidence,
         "interests": " ".join(record.interests.split()),
         "keyphrases": record.keyphrases,
-        "scholar": links.get("scholar", ""),
-        "dblp": links.get("dblp", ""),
+        "scholar": scholar_url(record.scholar_id, links),
+        "dblp": dblp_url(record.name, links),
         "github": links.get("github", ""),
         "cv": links.get("cv", ""),
         "pages_fetched": record.pages_fetched if record.pages_fetched is not None else "",
@@ -54,6 +60,11 @@ def export_row(record: ProfessorRecord) -> dict[str, Any]:
         "email_evidence": record.email_evidence,
         "recruiting_url": record.recruiting_url,
         "homepage_note": record.note,
+        "region": record.region,
+        "country": record.country,
+        "papers_12m": activity.papers_12m,
+        "papers_24m": activity.papers_24m,
+        "latest_paper": activity.latest.isoformat() if activity.latest else "",
     }
 
 
@@ -80,7 +91,10 @@ def professors(db_path: Path | None, output: Path, fmt: str | None, **options: A
         raise EmptyStoreError(f"no store at {settings.db_path}") from None
     try:
         ids = select_professors(conn, filters) if filters.any() else None
-        rows = [export_row(record) for record in professor_records(conn, ids)]
+        dates = attributed_paper_dates(conn, MIN_CONFIDENCE)
+        today = datetime.now(UTC).date()
+        rows = [export_row(record, compute_activity(dates.get(record.id, []), today))
+                for record in professor_records(conn, ids)]
     finally:
         conn.close()
     path = write_table(rows, output, fmt=fmt, columns=COLUMNS)

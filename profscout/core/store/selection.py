@@ -151,6 +151,9 @@ class ProfessorRecord:
     email_evidence: str = ""
     recruiting_url: str = ""
     note: str = ""
+    scholar_id: str = ""
+    region: str = ""
+    country: str = ""
 
 
 def _links(text: str | None) -> dict[str, str]:
@@ -168,12 +171,13 @@ def professor_records(conn: sqlite3.Connection, ids: Iterable[int] | None = None
            "h.lab_name, "
            "h.lab_url, h.recruiting, h.recruiting_evidence, h.interests, h.keyphrases, "
            "h.links_json, h.pages_fetched, h.fetched_at, h.email_evidence, h.recruiting_url, "
-           "h.note FROM professors p "
-           "LEFT JOIN homepages h ON h.professor_id = p.id")
-    params: tuple[object, ...] = ()
+           "h.note, p.scholar_id, COALESCE(i.region, ?), COALESCE(i.country, ?) "
+           "FROM professors p LEFT JOIN homepages h ON h.professor_id = p.id "
+           "LEFT JOIN institutions i ON i.name = p.institution")
+    params: tuple[object, ...] = (DEFAULT_REGION, DEFAULT_COUNTRY)
     if ids is not None:
         sql += f" WHERE p.id IN {IDS}"
-        params = (id_list(ids),)
+        params += (id_list(ids),)
     sql += " ORDER BY p.institution, p.name, p.id"
     return [ProfessorRecord(
         id=int(r[0]), name=r[1], institution=r[2], homepage=r[3] or "",
@@ -181,5 +185,6 @@ def professor_records(conn: sqlite3.Connection, ids: Iterable[int] | None = None
         recruiting=r[8] or "", recruiting_evidence=r[9] or "", interests=r[10] or "",
         keyphrases=r[11] or "", links=_links(r[12]),
         pages_fetched=int(r[13]) if r[13] is not None else None, fetched_at=r[14] or "",
-        email_evidence=r[15] or "", recruiting_url=r[16] or "", note=r[17] or "")
+        email_evidence=r[15] or "", recruiting_url=r[16] or "", note=r[17] or "",
+        scholar_id=r[18] or "", region=r[19] or "", country=r[20] or "")
         for r in conn.execute(sql, params)]

@@ -22,6 +22,8 @@ campaign_entries   (v3) one professor in one outreach campaign: shortlist positi
                    the date each state was reached, notes, a revision counter for imports
 campaign_events    (v3) every state change of an entry, with its date, note and whether the
                    one-at-a-time rule was overridden
+listed_publications (v4) titles and arXiv ids listed on a professor's own pages (kind
+                   ``title`` or ``arxiv_id``), per source page
 
 Reads and writes are named functions in the modules of this package, one per table group
 (:mod:`profscout.core.store.selection`: selecting professors and exporting them). Migrations
@@ -200,7 +202,19 @@ CREATE INDEX campaign_events_entry ON campaign_events(entry_id);
 # MIGRATIONS[i] upgrades a store at version i to version i + 1.
 DROP_ACTIVITY = "DROP TABLE IF EXISTS activity"
 
-MIGRATIONS: list[str] = [SCHEMA_V1, DROP_ACTIVITY, CAMPAIGN_TABLES]
+# Version 4: what a professor's own publication pages list (titles, arXiv ids).
+LISTED_PUBLICATIONS = """
+CREATE TABLE listed_publications (
+    professor_id INTEGER NOT NULL REFERENCES professors(id) ON DELETE CASCADE,
+    source_url   TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    value        TEXT NOT NULL,
+    seen_at      TEXT NOT NULL,
+    PRIMARY KEY (professor_id, source_url, kind, value)
+);
+"""
+
+MIGRATIONS: list[str] = [SCHEMA_V1, DROP_ACTIVITY, CAMPAIGN_TABLES, LISTED_PUBLICATIONS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -13,13 +13,14 @@ every common name among them is in), the bench
    confirms a paper and labels it;
 4. labels each returned paper with an author of the professor's surname: *theirs* when the
    pages list it; *someone else's* when the pages do not list it although they list papers
-   at least as new (the list is kept up to date past it) and it shares no co-author with
-   any listed paper; anything else is left unlabelled.
+   at least as new (the list is kept up to date past it), write the co-authors of most
+   listed papers, and name none of its co-authors anywhere (not an unlisted preprint of the
+   person's group); anything else is unlabelled.
 
 A name is *common* when the papers written under its exact form fall into at least
-``COMMON_CLUSTERS`` groups with no co-author in common (a proxy for distinct arXiv authors
-sharing the name form). Professors are split into two halves by a hash of their name; rules
-were tuned on half ``A`` only; both halves are reported. Usage::
+``COMMON_CLUSTERS`` groups of two or more papers with no co-author in common (a proxy for
+distinct arXiv authors sharing the name form). Professors are split into two halves by a
+hash of their name; rules were tuned on half ``A`` only; both halves are reported. Usage::
 
     .venv/bin/python bench/attribution.py [--arxiv-url URL] [--json out.json]
 """
@@ -30,6 +31,7 @@ import argparse
 import csv
 import hashlib
 import json
+import os
 import pickle
 import sys
 import tempfile
@@ -41,19 +43,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from lxml import html as lxml_html  # noqa: E402
+
 from crawler import csrankings as csr  # noqa: E402
 from crawler.arxiv_client import ArxivClient, Paper  # noqa: E402
 from crawler.arxiv_stage import attribute_papers, load_people  # noqa: E402
 from crawler.publications import extract_from_pages  # noqa: E402
 from profscout.core.activity import MIN_CONFIDENCE, months_ago  # noqa: E402
-from profscout.core.names import author_key, common_name_pattern, parse_name  # noqa: E402
+from profscout.core.names import author_key, common_name_pattern, fold, parse_name  # noqa: E402
 from profscout.core.store import connect  # noqa: E402
 from profscout.core.store.csrankings import import_snapshot  # noqa: E402
 from profscout.core.store.papers import professor_ids_by_alias  # noqa: E402
 from profscout.core.titles import ListedTitles  # noqa: E402
 
-WORLD = ROOT.parent / "shared" / "world"
-COMMON_CLUSTERS = 4
+WORLD = Path(os.environ.get("PROFSCOUT_WORLD", ROOT.parent / "shared" / "world"))
+COMMON_CLUSTERS = 6
 MONTHS = 36
 
 
@@ -91,7 +95,8 @@ class Tally:
 
 
 def name_clusters(papers: list[Paper], key: str) -> int:
-    """Groups of papers under the exact name ``key`` that share no co-author."""
+    """Groups of two or more papers under the exact name ``key`` linked by shared co-authors
+    (a research group's signature): a proxy for how many arXiv authors write under it."""
     own = [p for p in papers if any(parse_name(a).key == key for a in p.authors)]
     parent = list(range(len(own)))
 
@@ -103,20 +108,27 @@ def name_clusters(papers: list[Paper], key: str) -> int:
 
     first_seen: dict[str, int] = {}
     for i, p in enumerate(own):
-        for a in p.authors:
-            if parse_name(a).key == key or common_name_pattern(a):
-                continue
-            k = author_key(a)
+        links = [author_key(a) for a in p.authors
+                 if parse_name(a).key != key and not common_name_pattern(a)]
+        for k in links:
             if k in first_seen:
                 parent[find(i)] = find(first_seen[k])
             else:
                 first_seen[k] = i
-    return len({find(i) for i in range(len(own))})
+    sizes: dict[int, int] = defaultdict(int)
+    for i in range(len(own)):
+        sizes[find(i)] += 1
+    return sum(1 for n in sizes.values() if n >= 2)
 
 
-def labels(papers: list[Paper], surname: str, listed: ListedTitles, own_keys: set[str]
-           ) -> dict[str, bool]:
-    """arxiv id → theirs (True) / someone else's (False), for the papers that can be told."""
+def labels(papers: list[Paper], surname: str, listed: ListedTitles, own_keys: set[str],
+           page_text: str) -> dict[str, bool]:
+    """arxiv id → theirs (True) / someone else's (False), for the papers that can be told.
+
+    Theirs: the pages list it. Someone else's: the pages do not list it, list a paper at
+    least as new, write the co-authors of most listed papers, and name none of its
+    co-authors anywhere (so not an unlisted preprint of the person's own group).
+    """
     with_surname = [p for p in papers
                     if any("".join(parse_name(a).surname) == surname for a in p.authors)]
     theirs = [p for p in with_surname if listed.names(p.arxiv_id, p.title)]
@@ -124,13 +136,32 @@ def labels(papers: list[Paper], surname: str, listed: ListedTitles, own_keys: se
     if not theirs:
         return out
     newest = max(p.published for p in theirs)
-    circle = {author_key(a) for p in theirs for a in p.authors} - own_keys
+    padded = f" {page_text} "
+
+    def named(paper: Paper) -> bool:
+        others = [a for a in paper.authors if author_key(a) not in own_keys
+                  and "".join(parse_name(a).surname) != surname]
+        return any(form in padded for a in others for form in _written_forms(a))
+
+    if sum(map(named, theirs)) * 2 < len(theirs):
+        return out  # the pages do not write co-authors: nothing is told from their absence
     for p in with_surname:
         if p.arxiv_id in out or p.published > newest:
             continue
-        if not ({author_key(a) for a in p.authors} & circle):
+        if not named(p):
             out[p.arxiv_id] = False
     return out
+
+
+def _written_forms(author: str) -> list[str]:
+    """How a page may write a co-author: "jane doe", "j doe", "doe j", "doe jane"."""
+    p = parse_name(author)
+    surname = " ".join(p.surname)
+    first = p.first or p.initials[:1]
+    if not surname or not first:
+        return [f" {fold(author)} "]
+    return [f" {fold(author)} ", f" {first} {surname} ", f" {first[0]} {surname} ",
+            f" {surname} {first[0]} ", f" {surname} {first} "]
 
 
 def _papers(client: ArxivClient, forms: list[str], window: date, today: date,
@@ -166,6 +197,8 @@ def run(arxiv_url: str, today: date, cache: Path | None = None) -> dict[str, obj
             person = load_people(conn, ids[:1], window)[0]
             pages = [(world / "homepages" / f).read_bytes() for f in row["files"].split(";")]
             listed = extract_from_pages(pages)
+            page_text = " ".join(fold(lxml_html.fromstring(page).text_content())
+                                 for page in pages if page.strip())
             papers = _papers(client, person.forms, window, today, cache)
             key = parse_name(person.name).key
             surname = "".join(parse_name(person.name).surname)
@@ -173,12 +206,12 @@ def run(arxiv_url: str, today: date, cache: Path | None = None) -> dict[str, obj
             clusters = name_clusters(papers, key)
             group = "common" if clusters >= COMMON_CLUSTERS else "distinctive"
             tally = Tally(professors=1)
-            for fold in (0, 1):
-                evidence = ListedTitles([t for t in listed.titles if fold_of(t) == fold],
-                                        [i for i in listed.arxiv_ids if fold_of(i) == fold])
-                scored = ListedTitles([t for t in listed.titles if fold_of(t) != fold],
-                                      [i for i in listed.arxiv_ids if fold_of(i) != fold])
-                truth = labels(papers, surname, scored, own)
+            for part in (0, 1):
+                evidence = ListedTitles([t for t in listed.titles if fold_of(t) == part],
+                                        [i for i in listed.arxiv_ids if fold_of(i) == part])
+                scored = ListedTitles([t for t in listed.titles if fold_of(t) != part],
+                                      [i for i in listed.arxiv_ids if fold_of(i) != part])
+                truth = labels(papers, surname, scored, own, page_text)
                 shown = ListedTitles(listed.titles, listed.arxiv_ids)
                 hidden = {p.arxiv_id for p in papers if shown.names(p.arxiv_id, p.title)
                           and not scored.names(p.arxiv_id, p.title)}

@@ -153,6 +153,10 @@ def attribute_papers(people: Sequence[Person], papers: Sequence[Paper],
         frequent = frequent_name(rate)
         result = PersonResult(person, ambiguous=reasons)
         evidence = person.evidence.copy()
+        for paper, author, _ in candidates:  # the person's own list seeds the evidence
+            if person.listed.names(paper.arxiv_id, paper.title):
+                evidence.with_field(paper.categories, _coauthors(paper, author))
+                evidence.with_confirmed(paper.categories, _coauthors(paper, author))
         pending = candidates
         for _ in range(4):  # co-author evidence spreads from newly confirmed papers
             still: list[tuple[Paper, str, NameMatch]] = []
@@ -210,7 +214,8 @@ def _decide(paper: Paper, author: str, match: NameMatch, reasons: list[str],
     return attribute(match, ambiguous=reasons, categories=paper.categories,
                      coauthors=_coauthors(paper, author), affiliations=affiliations,
                      evidence=evidence, frequent=frequent,
-                     listed=listed.names(paper.arxiv_id, paper.title))
+                     listed=listed.names(paper.arxiv_id, paper.title),
+                     primary=paper.primary_category)
 
 
 @dataclass

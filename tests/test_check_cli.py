@@ -90,8 +90,11 @@ def test_store_is_used_and_caches_the_answer(tmp_path):
     assert len(both.stderr.strip().splitlines()) == 1
     w = json.loads(bio.stdout)
     assert w["ambiguous"] and "1 other professor with this name" in w["ambiguity_reasons"]
-    # only the q-bio papers fit the Nanjing Wei Wang's area (bio); the vision ones do not
-    assert sorted(p["arxiv_id"] for p in w["papers"]) == [f"2604.{i:05d}" for i in range(4)]
+    # only the q-bio papers fit the Nanjing Wei Wang's area (bio), which every Wei Wang in
+    # biology shares: leads, not counted; the vision ones have nothing at all
+    assert w["papers"] == []
+    assert sorted(p["arxiv_id"] for p in w["unconfirmed_leads"]) == \
+        [f"2604.{i:05d}" for i in range(4)]
     assert w["rejected_matches"] == 3
 
 
@@ -104,8 +107,10 @@ def test_ambiguous_name_without_evidence_is_unconfirmed(tmp_path):
     assert data["ambiguous"] and data["papers"] == [] and data["rejected_matches"] == 7
     assert data["verdict"].startswith("unconfirmed: 7 papers under this ambiguous name")
     v = json.loads(vision.stdout)
-    assert sorted(p["arxiv_id"] for p in v["papers"]) == [f"2603.{i:05d}" for i in range(3)]
-    assert all("categories fit areas (cs.CV)" in p["evidence"] for p in v["papers"])
+    assert v["papers"] == [] and v["verdict"].startswith("unconfirmed: ")
+    leads = v["unconfirmed_leads"]
+    assert sorted(p["arxiv_id"] for p in leads) == [f"2603.{i:05d}" for i in range(3)]
+    assert all("categories fit areas (cs.CV)" in p["evidence"] for p in leads)
 
 
 def test_bad_input_and_bad_endpoint_are_one_line_errors(tmp_path):

@@ -407,6 +407,17 @@ class PersonEvidence:
     confirmed_coauthors: frozenset[str] = frozenset()
     institution: str = ""
     colleagues: frozenset[str] = frozenset()
+    field_categories: frozenset[str] = frozenset()
+    field_coauthors: frozenset[str] = frozenset()
+    field_papers: int = 0
+
+    def with_field(self, categories: Iterable[str], coauthors: Iterable[str]) -> None:
+        """Add a paper the person's own publication list names: its categories say what
+        their field is, its co-authors who works with them."""
+        self.field_categories = self.field_categories | frozenset(categories)
+        self.field_coauthors = self.field_coauthors | frozenset(
+            author_key(a) for a in coauthors if not common_name_pattern(a))
+        self.field_papers += 1
 
     def with_confirmed(self, categories: Iterable[str], coauthors: Iterable[str]) -> None:
         """Add a confirmed paper's categories and (distinctive) co-authors."""
@@ -416,7 +427,8 @@ class PersonEvidence:
 
     def copy(self) -> PersonEvidence:
         return PersonEvidence(self.area_categories, self.confirmed_categories,
-                              self.confirmed_coauthors, self.institution, self.colleagues)
+                              self.confirmed_coauthors, self.institution, self.colleagues,
+                              self.field_categories, self.field_coauthors, self.field_papers)
 
 
 def author_key(name: str) -> str:
@@ -453,12 +465,13 @@ LISTED = "on the person's own publication list"
 PERSONAL_EVIDENCE = ("co-authors of confirmed papers", "co-author from the same institution",
                      "affiliation fits", LISTED)
 LEAD = 0.45  # below activity.MIN_CONFIDENCE: kept as an unconfirmed lead, not counted
+MIN_FIELD_PAPERS = 3  # listed papers that say what a person's field is
 
 
 def attribute(match: NameMatch, *, ambiguous: Sequence[str], categories: Sequence[str],
               coauthors: Sequence[str], affiliations: Sequence[str],
-              evidence: PersonEvidence, frequent: bool = False, listed: str = ""
-              ) -> Attribution:
+              evidence: PersonEvidence, frequent: bool = False, listed: str = "",
+              primary: str = "") -> Attribution:
     """Keep or drop a paper matched by name; confidence and evidence for the store.
 
     ``listed``: how the person's own publication list names the paper ("title listed",
@@ -468,17 +481,26 @@ def attribute(match: NameMatch, *, ambiguous: Sequence[str], categories: Sequenc
     evidence about the person: co-authors shared with confirmed papers, a colleague from
     the same institution among the co-authors, a matching affiliation. Categories that fit
     the person's areas (or those of confirmed papers) fit every namesake in the field: they
-    keep the paper as a lead (confidence :data:`LEAD`), never counted.
+    keep the paper as a lead (confidence :data:`LEAD`), never counted. Once the person's
+    own list names ``MIN_FIELD_PAPERS`` papers, a paper of a distinctive name whose
+    ``primary`` category is outside their field (the listed papers' categories and their
+    areas) and that shares no co-author with them is a lead too: a namesake in another
+    discipline.
     """
     name_part = f"name {match.how} ({match.alias})"
     if listed:
         return Attribution(True, round(max(match.score, STRONG), 3),
                            f"{name_part}; {listed} {LISTED}")
     needs_evidence = match.how in NEEDS_EVIDENCE
+    keys = {author_key(c) for c in coauthors}
     if not ambiguous and not needs_evidence:
+        field = evidence.field_categories | evidence.area_categories
+        if evidence.field_papers >= MIN_FIELD_PAPERS and primary and primary not in field \
+                and not keys & evidence.field_coauthors:
+            return Attribution(True, LEAD, f"{name_part}; primary category {primary} is "
+                                           "outside the person's field; nothing about the person")
         return Attribution(True, round(match.score, 3), name_part)
     cats = set(categories)
-    keys = {author_key(c) for c in coauthors}
     reasons: list[str] = []
     factor = 0.0
     shared = sorted(keys & evidence.confirmed_coauthors)

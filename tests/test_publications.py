@@ -63,3 +63,34 @@ def test_listed_publications_are_kept_per_professor_and_page(tmp_path):
     assert listed_publications(conn, jane) == (["Title Four Five Six",
                                                 "Title Seven Eight Nine"], [])
     assert listed_publications(conn, other) == ([], [])
+
+
+def test_store_reads_for_check_and_exports(tmp_path):
+    from profscout.core.store.papers import (
+        PaperRecord,
+        attribution_counts,
+        professor_directory,
+        professor_ids_by_alias,
+        save_authorship,
+        save_paper,
+    )
+
+    conn = connect(tmp_path / "s.db")
+    with transaction(conn):
+        a = add_professor(conn, "Wei Wang 0002", "Nanjing University")
+        b = add_professor(conn, "Wei Wang 0028", "Nanjing University", aliases=("W. Wang 0028",))
+        for n, (pid, confidence) in enumerate([(a, 0.95), (a, 0.45), (a, 0.3), (b, 1.0)]):
+            save_paper(conn, PaperRecord(f"2601.0000{n}", "T", "", ["Wei Wang"], ["cs.DB"],
+                                         "cs.DB", f"2026-01-0{n + 1}"))
+            save_authorship(conn, pid, f"2601.0000{n}", "Wei Wang", confidence, "")
+    assert professor_ids_by_alias(conn, "Wei Wang 0028") == [b]
+    assert professor_ids_by_alias(conn, "W. Wang 0028") == [b]
+    assert professor_ids_by_alias(conn, "Wei Wang") == []
+    keys = {(e.professor_id, e.key) for e in professor_directory(conn)}
+    assert keys == {(a, "Wei Wang 0002"), (b, "Wei Wang 0028")}
+    counts = attribution_counts(conn, [a, b, 999], 0.5)
+    assert (counts[a].confirmed, counts[a].uncertain) == (1, 2)
+    assert (counts[b].confirmed, counts[b].uncertain) == (1, 0)
+    assert (counts[999].confirmed, counts[999].uncertain) == (0, 0)
+    recent = attribution_counts(conn, [a], 0.5, since="2026-01-01")
+    assert (recent[a].confirmed, recent[a].uncertain) == (0, 2)

@@ -2,7 +2,10 @@
 
 Professors are asked for in batches (several names OR-ed into one query, newest first, paged
 only back to the window start). Papers are matched back to each professor of the batch by
-name (:mod:`profscout.core.names`); ambiguous names keep a paper only with evidence. Each batch is
+name (:mod:`profscout.core.names`); ambiguous names keep a paper only with evidence, the
+person's own publication list (``listed_publications``) first: the papers it names confirm
+themselves and seed co-author and field evidence for the rest; namesakes of one batch
+compete (:func:`settle_namesakes`). Each batch is
 committed on its own, so an interruption loses nothing finished. A professor seen before is
 asked only for papers newer than the newest one stored.
 

@@ -6,9 +6,12 @@ text ("A. Courville", "Aaron C Courville", "Jane Doe-Smith"). Matching folds cas
 punctuation, accepts initials for given names and tolerates missing middle names.
 
 A name that could belong to several people (namesakes in the store, a very frequent
-East Asian name pattern, far more papers than one person writes) is *ambiguous*: a paper is
-then attributed only with evidence (categories that fit the person's areas, co-authors or
-categories shared with their confirmed papers, a matching affiliation), and every
+East Asian name pattern, far more papers than one person writes) is *ambiguous*: a paper
+then counts only with evidence about the person (its title or id on their own publication
+list, co-authors shared with their confirmed papers, a colleague, a matching affiliation);
+categories that fit their field make it a lead, never a count. Given names split
+differently ("Guo-Wei" / "Guowei") are different written names, and a name one letter off
+matches only when asked (distinctive names): both need the same evidence. Every
 attribution carries a confidence and a one-line evidence text.
 """
 

@@ -2,7 +2,10 @@
 
 Professors are asked for in batches (several names OR-ed into one query, newest first, paged
 only back to the window start). Papers are matched back to each professor of the batch by
-name (:mod:`profscout.core.names`); ambiguous names keep a paper only with evidence. Each batch is
+name (:mod:`profscout.core.names`); ambiguous names keep a paper only with evidence, the
+person's own publication list (``listed_publications``) first: the papers it names confirm
+themselves and seed co-author and field evidence for the rest; namesakes of one batch
+compete (:func:`settle_namesakes`). Each batch is
 committed on its own, so an interruption loses nothing finished. A professor seen before is
 asked only for papers newer than the newest one stored.
 
@@ -47,9 +50,11 @@ from profscout.core.names import (
     share_between_namesakes,
 )
 from profscout.core.store import papers as papers_store
+from profscout.core.store import publications as publications_store
 from profscout.core.store import transaction
 from profscout.core.store.arxiv_estimates import papers_since
 from profscout.core.store.papers import ArxivSync, PaperRecord
+from profscout.core.titles import ListedTitles
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +77,13 @@ class Person:
     namesakes: int = 0
     evidence: PersonEvidence = field(default_factory=PersonEvidence)
     known_ambiguous: bool = False
+    listed: ListedTitles = field(default_factory=ListedTitles)
+
+    @property
+    def distinctive(self) -> bool:
+        """No namesake in the store and no very common name: misspellings may be matched."""
+        return not self.namesakes and not any(
+            common_name_pattern(a) for a in self.aliases or [self.name])
 
     @property
     def forms(self) -> list[str]:
@@ -120,7 +132,8 @@ def _candidates(people: Sequence[Person], papers: Iterable[Paper]) -> list[list[
             keys = {"".join(parsed.surname), *parsed.surname, parsed.first} - {""}
             for i in set().union(*(index.get(k, set()) for k in keys)):
                 person = people[i]
-                match = match_author(author, person.aliases or [person.name])
+                match = match_author(author, person.aliases or [person.name],
+                                     one_edit=person.distinctive)
                 if match is None:
                     continue
                 best = found[i].get(paper.arxiv_id)
@@ -144,12 +157,17 @@ def attribute_papers(people: Sequence[Person], papers: Sequence[Paper],
         frequent = frequent_name(rate)
         result = PersonResult(person, ambiguous=reasons)
         evidence = person.evidence.copy()
+        for paper, author, _ in candidates:  # the person's own list seeds the evidence
+            if person.listed.names(paper.arxiv_id, paper.title):
+                evidence.with_field(paper.categories, _coauthors(paper, author))
+                evidence.with_confirmed(paper.categories, _coauthors(paper, author))
         pending = candidates
         for _ in range(4):  # co-author evidence spreads from newly confirmed papers
             still: list[tuple[Paper, str, NameMatch]] = []
             new = 0
             for paper, author, match in pending:
-                decision = _decide(paper, author, match, reasons, evidence, frequent)
+                decision = _decide(paper, author, match, reasons, evidence, frequent,
+                                   person.listed)
                 if decision.keep:
                     result.kept.append(Found(paper, author, match, decision))
                     if decision.confidence >= CONFIRMED:
@@ -161,11 +179,32 @@ def attribute_papers(people: Sequence[Person], papers: Sequence[Paper],
             if not reasons or not new or not pending:
                 break
         for paper, author, match in pending:
-            decision = _decide(paper, author, match, reasons, evidence, frequent)
+            decision = _decide(paper, author, match, reasons, evidence, frequent,
+                               person.listed)
             result.rejected.append(Found(paper, author, match, decision))
         result.kept.sort(key=lambda f: f.paper.published, reverse=True)
         results.append(result)
+    settle_namesakes(results)
     return results
+
+
+def settle_namesakes(results: Sequence[PersonResult]) -> None:
+    """Papers that several people of one batch keep for the same author string go to the
+    one with evidence about the person, or count for none (``share_between_namesakes``)."""
+    claims: dict[tuple[str, str], list[tuple[PersonResult, int]]] = defaultdict(list)
+    for res in results:
+        for i, f in enumerate(res.kept):
+            claims[(f.paper.arxiv_id, author_key(f.author))].append((res, i))
+    for holders in claims.values():
+        if len(holders) < 2:
+            continue
+        by_id = {n: (res, i) for n, (res, i) in enumerate(holders)}
+        updates = share_between_namesakes([
+            Claim(n, res.kept[i].attribution.confidence, res.kept[i].attribution.evidence)
+            for n, (res, i) in by_id.items()])
+        for n, (confidence, evidence) in updates.items():
+            res, i = by_id[n]
+            res.kept[i].attribution = Attribution(True, confidence, evidence)
 
 
 def _coauthors(paper: Paper, author: str) -> list[str]:
@@ -173,12 +212,14 @@ def _coauthors(paper: Paper, author: str) -> list[str]:
 
 
 def _decide(paper: Paper, author: str, match: NameMatch, reasons: list[str],
-            evidence: PersonEvidence, frequent: bool) -> Attribution:
+            evidence: PersonEvidence, frequent: bool, listed: ListedTitles) -> Attribution:
     affiliations = [x for a, aff in zip(paper.authors, paper.affiliations, strict=False)
                     if a == author for x in aff]
     return attribute(match, ambiguous=reasons, categories=paper.categories,
                      coauthors=_coauthors(paper, author), affiliations=affiliations,
-                     evidence=evidence, frequent=frequent)
+                     evidence=evidence, frequent=frequent,
+                     listed=listed.names(paper.arxiv_id, paper.title),
+                     primary=paper.primary_category)
 
 
 @dataclass
@@ -281,8 +322,10 @@ def load_people(conn: sqlite3.Connection, professor_ids: Sequence[int], window: 
             # asked before: only what is newer than the newest paper (or the last check)
             last = sync.newest_published or sync.checked_at
             since = max(window, date.fromisoformat(last[:10]))
+        titles, ids = publications_store.listed_publications(conn, pid)
         people.append(Person(display_name(row.name), aliases, pid, row.institution, since,
-                             len(namesakes), evidence, known_ambiguous))
+                             len(namesakes), evidence, known_ambiguous,
+                             ListedTitles(titles, ids)))
     return people
 
 

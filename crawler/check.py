@@ -27,7 +27,9 @@ from crawler.arxiv_stage import (
 from profscout.core.activity import MIN_CONFIDENCE, months_ago, verdict
 from profscout.core.names import (
     ambiguity_reasons,
+    display_name,
     fold,
+    has_dblp_number,
     match_author,
     parse_name,
     query_forms,
@@ -50,6 +52,12 @@ class StoredProfessor:
     id: int
     name: str
     institution: str
+    key: str = ""
+
+    @property
+    def label(self) -> str:
+        """The key (DBLP number kept, so namesakes stay apart) and the institution."""
+        return f"{self.key or self.name} ({self.institution})"
 
 
 class SeveralProfessors(CheckError):
@@ -58,7 +66,7 @@ class SeveralProfessors(CheckError):
     def __init__(self, name: str, matches: Sequence[StoredProfessor]) -> None:
         self.name = name
         self.matches = list(matches)
-        places = "; ".join(sorted({f"{m.name} ({m.institution})" for m in matches}))
+        places = "; ".join(sorted(m.label for m in self.matches))
         super().__init__(f"{len(self.matches)} professors in the store match {name!r}: {places}")
 
 
@@ -105,6 +113,16 @@ class CheckResult:
     def matched_as(self) -> list[str]:
         return sorted({p.matched_as for p in self.papers})
 
+    @property
+    def confirmed(self) -> int:
+        """Papers counted as this person's (in the window)."""
+        return len(self.papers)
+
+    @property
+    def uncertain(self) -> int:
+        """Papers under the name not confirmed as this person's: leads and rejected matches."""
+        return len(self.leads) + self.unconfirmed
+
     def verdict(self, today: date) -> str:
         line = verdict([p.published for p in self.papers], today, self.months)
         if not self.papers and (self.leads or self.unconfirmed):
@@ -116,7 +134,8 @@ class CheckResult:
     def to_dict(self, today: date) -> dict[str, Any]:
         return {"name": self.name, "institution": self.institution or None,
                 "months": self.months, "verdict": self.verdict(today),
-                "papers_in_window": len(self.papers), "source": self.source,
+                "papers_in_window": len(self.papers), "confirmed": self.confirmed,
+                "uncertain": self.uncertain, "source": self.source,
                 "checked_at": self.checked_at, "in_store": self.in_store,
                 "name_forms_queried": self.name_forms, "matched_as": self.matched_as,
                 "ambiguous": bool(self.ambiguous), "ambiguity_reasons": self.ambiguous,
@@ -140,21 +159,66 @@ def _from_result(res: PersonResult, window: date) -> tuple[list[CheckedPaper],
     return papers, leads
 
 
+_INSTITUTION_FILLER = frozenset({"of", "the", "at", "and", "de", "di", "du", "des", "la", "le",
+                                 "in", "for"})
+_ABBREVIATIONS = {"univ": "university", "u": "university", "inst": "institute",
+                  "tech": "technology", "natl": "national", "st": "saint"}
+
+
+def institution_fits(wanted: str, institution: str) -> bool:
+    """Whether a typed institution names a stored one: a folded part of it ("Bath"), all
+    its words ("California Los Angeles"), or its initials ("UCLA", "KAUST", "MIT")."""
+    query, full = fold(wanted), fold(institution)
+    if not query:
+        return True
+    if query in full:
+        return True
+    words = [_ABBREVIATIONS.get(w, w) for w in full.split()]
+    asked = [_ABBREVIATIONS.get(w, w) for w in query.split()]
+    if set(asked) <= set(words):
+        return True
+    compact = query.replace(" ", "")
+    initials = "".join(w[0] for w in words if w not in _INSTITUTION_FILLER)
+    every = "".join(w[0] for w in words)
+    return len(compact) >= 2 and compact in (initials, every)
+
+
 def find_in_store(conn: sqlite3.Connection, name: str, institution: str | None
                   ) -> list[StoredProfessor]:
-    """Professors whose name or an alias matches ``name`` (full first name), by institution."""
-    key = parse_name(name).key
+    """Professors known by ``name``: a CSRankings/DBLP key or alias as written (``Wei Wang
+    0028``), else any alias or display form with the same full first name and surname.
+
+    ``institution`` narrows namesakes down. A name written exactly as one professor's alias
+    is that professor even at another institution (CSRankings lists people under each
+    affiliation they had; the store keeps one).
+    """
+    directory = papers_store.professor_directory(conn)
+    raw = " ".join(name.split())
+    numbered = {e.professor_id: e for e in directory if e.alias == raw or e.key == raw}
+    if numbered and has_dblp_number(raw):
+        return [_stored(e) for e in numbered.values()]
+    cleaned = display_name(raw)
+    key = parse_name(cleaned).key
+    folded = fold(cleaned)
     found: dict[int, StoredProfessor] = {}
-    for pid, pname, pinstitution, display in papers_store.professors_with_aliases(conn):
-        alias = display or pname
-        if parse_name(alias).key == key or ((m := match_author(name, [alias]))
+    exact: dict[int, StoredProfessor] = {}
+    for entry in directory:
+        alias = entry.display or entry.name
+        if fold(alias) == folded:
+            exact[entry.professor_id] = _stored(entry)
+        if parse_name(alias).key == key or ((m := match_author(cleaned, [alias]))
                                             and m.score >= 1.0):
-            found[pid] = StoredProfessor(pid, pname, pinstitution)
+            found[entry.professor_id] = _stored(entry)
     matches = list(found.values())
     if institution:
-        wanted = fold(institution)
-        matches = [p for p in matches if wanted in fold(p.institution)]
+        matches = [p for p in matches if institution_fits(institution, p.institution)]
+        if not matches and len(exact) == 1:
+            matches = list(exact.values())
     return matches
+
+
+def _stored(entry: papers_store.DirectoryEntry) -> StoredProfessor:
+    return StoredProfessor(entry.professor_id, entry.name, entry.institution, entry.key)
 
 
 def _cached(conn: sqlite3.Connection, pid: int, window: date, today: date
@@ -197,7 +261,7 @@ def check_professor(name: str, *, db_path: str | Path, arxiv_url: str, arxiv_del
     db_path = Path(db_path)
     conn = connect(db_path) if db_path.exists() else None
     try:
-        found = find_in_store(conn, cleaned, institution) if conn else []
+        found = find_in_store(conn, name, institution) if conn else []
         if len(found) > 1:
             raise SeveralProfessors(cleaned, found)
         person = None

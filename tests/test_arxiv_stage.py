@@ -130,3 +130,62 @@ def test_namesakes_in_the_store_do_not_share_a_paper_without_personal_evidence(t
         before = [tuple(r) for r in conn.execute(claims)]
         run(_ctx(conn, server, [east, west, colleague]))
         assert [tuple(r) for r in conn.execute(claims)] == before
+
+
+def test_own_publication_list_decides_between_namesakes_and_written_names(tmp_path):
+    from profscout.core.store.publications import save_listed_publications
+
+    conn = connect(tmp_path / "s.db")
+    with transaction(conn):
+        east = add_professor(conn, "Xiao Wang 0001", "East U", areas=("robotics",))
+        west = add_professor(conn, "Xiao Wang 0002", "West U", areas=("robotics",))
+        guowei = add_professor(conn, "Guowei Yang", "North U", areas=("robotics",))
+        save_listed_publications(conn, west, "http://west/pubs",
+                                 ["Learning to Push Boxes with Few Demonstrations"], [])
+    corpus = [
+        # both namesakes' field; West lists it on their own page
+        Entry("2601.00021", "Learning to push boxes with few demonstrations",
+              ["Xiao Wang", "Ann Other"], _day(20), ["cs.RO"]),
+        # the field of both, nothing else: nobody's
+        Entry("2601.00022", "Grasping in Clutter", ["Xiao Wang", "Bo Third"], _day(25), ["cs.RO"]),
+        # a co-author of West's listed paper: West's
+        Entry("2601.00023", "Pushing Further", ["Xiao Wang", "Ann Other"], _day(30), ["cs.RO"]),
+        # another written name than "Guowei", with nothing about the person: not counted
+        Entry("2601.00024", "Robot Dogs", ["Guo-Wei Yang", "Cy Fourth"], _day(35), ["cs.RO"]),
+    ]
+    with LocalArxiv(corpus) as server:
+        report = run(_ctx(conn, server, [east, west, guowei])).to_dict()
+    assert report["arxiv_calls"] == 1  # the evidence costs no call
+    conf = {(r["professor_id"], r["arxiv_id"]): (r["confidence"], r["evidence"])
+            for r in conn.execute("SELECT professor_id, arxiv_id, confidence, evidence "
+                                  "FROM authorships")}
+    assert conf[(west, "2601.00021")][0] >= 0.95
+    assert "own publication list" in conf[(west, "2601.00021")][1]
+    assert conf.get((east, "2601.00021"), (0.0, ""))[0] < MIN_CONFIDENCE
+    assert conf[(west, "2601.00023")][0] >= 0.9  # seeded by the listed paper's co-author
+    assert all(conf.get((p, "2601.00022"), (0.0, ""))[0] < MIN_CONFIDENCE for p in (east, west))
+    assert conf.get((guowei, "2601.00024"), (0.0, ""))[0] < MIN_CONFIDENCE
+
+
+def test_a_distinctive_name_in_another_discipline_is_a_lead():
+    from crawler.arxiv_client import Paper
+    from crawler.arxiv_stage import Person, attribute_papers
+    from profscout.core.titles import ListedTitles
+
+    def paper(n: int, title: str, primary: str, coauthor: str) -> Paper:
+        when = datetime(2026, 1, n, tzinfo=UTC)
+        return Paper(f"2601.{n:05d}", title, "", ("Imelda Quorwick", coauthor), ((), ()),
+                     (primary,), primary, when, when)
+
+    mine = [paper(i, f"Robust Model Fitting Part {i} of Many", "cs.CV", f"Stu Dent{i}")
+            for i in range(1, 4)]
+    other = paper(9, "Turbulent Flows in Pipes", "physics.flu-dyn", "Flo Wing")
+    student = paper(10, "Fitting Flows to Data", "physics.flu-dyn", "Stu Dent1")
+    person = Person("Imelda Quorwick", ["Imelda Quorwick"],
+                    listed=ListedTitles([p.title for p in mine]))
+    result = attribute_papers([person], [*mine, other, student], 700)[0]
+    conf = {f.paper.arxiv_id: f.attribution for f in result.kept}
+    assert all(conf[p.arxiv_id].confidence >= 0.95 for p in mine)
+    assert conf[other.arxiv_id].confidence < MIN_CONFIDENCE
+    assert "outside the person's field" in conf[other.arxiv_id].evidence
+    assert conf[student.arxiv_id].confidence == 1.0  # a co-author of a listed paper

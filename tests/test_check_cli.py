@@ -90,8 +90,11 @@ def test_store_is_used_and_caches_the_answer(tmp_path):
     assert len(both.stderr.strip().splitlines()) == 1
     w = json.loads(bio.stdout)
     assert w["ambiguous"] and "1 other professor with this name" in w["ambiguity_reasons"]
-    # only the q-bio papers fit the Nanjing Wei Wang's area (bio); the vision ones do not
-    assert sorted(p["arxiv_id"] for p in w["papers"]) == [f"2604.{i:05d}" for i in range(4)]
+    # only the q-bio papers fit the Nanjing Wei Wang's area (bio), which every Wei Wang in
+    # biology shares: leads, not counted; the vision ones have nothing at all
+    assert w["papers"] == []
+    assert sorted(p["arxiv_id"] for p in w["unconfirmed_leads"]) == \
+        [f"2604.{i:05d}" for i in range(4)]
     assert w["rejected_matches"] == 3
 
 
@@ -104,8 +107,10 @@ def test_ambiguous_name_without_evidence_is_unconfirmed(tmp_path):
     assert data["ambiguous"] and data["papers"] == [] and data["rejected_matches"] == 7
     assert data["verdict"].startswith("unconfirmed: 7 papers under this ambiguous name")
     v = json.loads(vision.stdout)
-    assert sorted(p["arxiv_id"] for p in v["papers"]) == [f"2603.{i:05d}" for i in range(3)]
-    assert all("categories fit areas (cs.CV)" in p["evidence"] for p in v["papers"])
+    assert v["papers"] == [] and v["verdict"].startswith("unconfirmed: ")
+    leads = v["unconfirmed_leads"]
+    assert sorted(p["arxiv_id"] for p in leads) == [f"2603.{i:05d}" for i in range(3)]
+    assert all("categories fit areas (cs.CV)" in p["evidence"] for p in leads)
 
 
 def test_bad_input_and_bad_endpoint_are_one_line_errors(tmp_path):
@@ -166,3 +171,67 @@ def test_check_professor_from_python(tmp_path):
     assert {p.arxiv_id for p in result.papers} == want
     assert sorted(m.institution for m in several.value.matches) == ["Nanjing University", "UCLA"]
     assert "--" not in str(several.value)  # no command-line flags in library errors
+
+
+def _invoke(server: LocalArxiv, *args: str):
+    from tests.helpers import invoke
+
+    return invoke("check", *args, env={"PROFSCOUT_ARXIV_URL": server.url,
+                                       "PROFSCOUT_ARXIV_DELAY": "0"})
+
+
+def test_every_professor_of_the_store_is_found_by_any_of_its_names(tmp_path):
+    db = tmp_path / "s.db"
+    conn = connect(db)
+    with transaction(conn):
+        add_professor(conn, "Wei Wang 0010", "Univ. of California - Los Angeles", areas=("mod",))
+        add_professor(conn, "Wei Wang 0002", "Nanjing University", areas=("bio",))
+        add_professor(conn, "Wei Wang 0028", "Nanjing University", areas=("mod",))
+        # CSRankings lists him at two places; the store keeps one
+        add_professor(conn, "Vinay Namboodiri", "IIT Kanpur", aliases=("Vinay P. Namboodiri",))
+    conn.close()
+    with LocalArxiv(_corpus()) as server:
+        several = _invoke(server, "Wei Wang", "--db", str(db))
+        numbered = _invoke(server, "Wei Wang 0028", "--json", "--db", str(db))
+        ucla = _invoke(server, "Wei Wang", "--institution", "UCLA", "--json", "--db", str(db))
+        bath = _invoke(server, "Vinay P. Namboodiri", "--institution", "University of Bath",
+                       "--json", "--db", str(db))
+        calls = len(server.requests)
+        server.script = ["html"] * 5  # the network is down: the store must answer
+        again = _invoke(server, "Vinay P. Namboodiri", "--institution", "University of Bath",
+                        "--json", "--db", str(db))
+        assert len(server.requests) == calls
+    assert several.exit_code == 2 and len(several.error_lines) == 1
+    line = several.error_lines[0]
+    assert "3 professors in the store match" in line
+    assert "Wei Wang 0002 (Nanjing University)" in line and "Wei Wang 0028 (Nanjing" in line
+    assert numbered.json()["in_store"] and numbered.json()["institution"] == "Nanjing University"
+    assert ucla.json()["in_store"]
+    assert ucla.json()["institution"] == "Univ. of California - Los Angeles"
+    assert bath.json()["in_store"] and bath.json()["institution"] == "IIT Kanpur"
+    assert again.json()["source"] == "cache"
+
+
+def test_confirmed_and_uncertain_counts_and_the_leads_with_reasons(tmp_path):
+    db = tmp_path / "s.db"
+    conn = connect(db)
+    with transaction(conn):
+        add_professor(conn, "Wei Wang 0002", "Nanjing University", areas=("bio",))
+        add_professor(conn, "Wei Wang 0010", "Univ. of California - Los Angeles")
+    conn.close()
+    with LocalArxiv(_corpus()) as server:
+        data = _invoke(server, "Wei Wang", "--institution", "nanjing", "--json", "--db",
+                       str(db)).json()
+        quiet = _invoke(server, "Wei Wang", "--institution", "nanjing", "--db", str(db))
+        shown = _invoke(server, "Wei Wang", "--institution", "nanjing", "--show-leads",
+                        "--db", str(db))
+    # the q-bio papers fit the area, which every Wei Wang in biology shares: leads only
+    assert data["confirmed"] == 0 and data["papers"] == []
+    assert sorted(p["arxiv_id"] for p in data["unconfirmed_leads"]) == \
+        [f"2604.{i:05d}" for i in range(4)]
+    assert data["uncertain"] == 4 + data["rejected_matches"]
+    assert data["uncertain"] == 7  # the vision papers have nothing at all: dropped
+    assert "papers: 0 confirmed, 4 uncertain" in quiet.stdout  # the store keeps the leads
+    assert "--show-leads lists them" in quiet.stdout and "arXiv:2604.00000" not in quiet.stdout
+    assert "arXiv:2604.00000" in shown.stdout and "why: " in shown.stdout
+    assert "categories fit areas" in shown.stdout

@@ -7,6 +7,10 @@ import pytest
 from profscout.core.names import (
     FULL,
     INITIAL,
+    LEAD,
+    ONE_EDIT_HOW,
+    SPLIT,
+    SPLIT_HOW,
     PersonEvidence,
     ambiguity_reasons,
     attribute,
@@ -65,7 +69,8 @@ def test_query_forms_drop_initials_and_numbers_and_keep_long_names():
     ("AARON C COURVILLE", ["Aaron C. Courville"], FULL),
     ("A. Courville", ["Aaron C. Courville"], INITIAL),
     ("Aldo Faisal", ["A. Aldo Faisal"], FULL),
-    ("Junyan Zhu", ["Jun-Yan Zhu"], FULL),
+    ("Junyan Zhu", ["Jun-Yan Zhu"], SPLIT),  # another written name: evidence joins them
+    ("Jun Yan Zhu", ["Jun-Yan Zhu"], FULL),
     ("J.-Y. Zhu", ["Jun-Yan Zhu"], INITIAL),
     ("Jose Garcia", ["José García"], FULL),
     ("Jane Doe-Smith", ["Jane Doe Smith"], FULL),
@@ -124,10 +129,12 @@ def test_ambiguous_names_need_evidence():
 
     assert not decide(["q-bio.GN"]).keep
     assert "no corroborating evidence" in decide(["q-bio.GN"]).evidence
+    # categories fit every namesake in the field: a lead, never counted
     by_area = decide(["cs.CV"])
-    assert by_area.keep and by_area.confidence == 0.75 and "fit areas" in by_area.evidence
-    assert decide(["cs.CV"], frequent=True).confidence < 0.5  # a lead, not counted
-    assert decide(["cs.DB"]).confidence == 0.6  # categories of confirmed papers
+    assert by_area.keep and by_area.confidence == LEAD and "fit areas" in by_area.evidence
+    assert "nothing about the person" in by_area.evidence
+    assert decide(["cs.CV"], frequent=True).confidence == LEAD
+    assert decide(["cs.DB"]).confidence == LEAD  # categories of confirmed papers
     assert decide(["q-bio.GN"], ["C. Zaniolo"]).keep is False  # initials only: not the same
     assert decide(["q-bio.GN"], ["Carlo Zaniolo"]).confidence == 0.95
     assert not decide(["q-bio.GN"], ["Hao Li"]).keep  # a common co-author name proves nothing
@@ -154,3 +161,48 @@ def test_namesakes_share_a_paper_only_with_personal_evidence() -> None:
     again = [Claim(1, 0.375, shared[1][1]), Claim(2, 0.375, shared[2][1])]
     assert share_between_namesakes(again) == {}
     assert share_between_namesakes(field_only[:1]) == {}
+
+
+@pytest.mark.parametrize(("author", "alias", "how"), [
+    ("Guo-Wei Yang", "Guowei Yang", SPLIT_HOW),  # hyphenated vs one word: two names
+    ("Guo Wei Yang", "Guowei Yang", SPLIT_HOW),  # split in two words
+    ("Jipeng Qiang", "Ji-Peng Qiang", SPLIT_HOW),
+    ("Ji-Peng Qiang", "Ji-Peng Qiang", "full name"),
+    ("Ji Peng Qiang", "Ji-Peng Qiang", "full name"),  # same parts, only the hyphen differs
+])
+def test_given_names_split_differently_are_different_names(author, alias, how):
+    match = match_author(author, [alias])
+    assert match is not None and match.how == how
+    if how == SPLIT_HOW:
+        assert match.score == SPLIT
+
+
+def test_one_letter_misspellings_only_when_asked_and_never_for_short_words():
+    assert match_author("Vinay Namboodri", ["Vinay P. Namboodiri"]) is None
+    typo = match_author("Vinay Namboodri", ["Vinay P. Namboodiri"], one_edit=True)
+    assert typo is not None and typo.how == ONE_EDIT_HOW
+    assert match_author("Viany Namboodiri", ["Vinay Namboodiri"], one_edit=True) is not None
+    assert match_author("Wei Wong", ["Wei Wang"], one_edit=True) is None  # short surname
+    assert match_author("Vinay Namboodxyz", ["Vinay Namboodiri"], one_edit=True) is None
+
+
+def test_a_listed_title_confirms_and_written_name_differences_need_evidence():
+    evidence = PersonEvidence()
+    evidence.with_confirmed(["cs.SE"], ["Imelda Quorwick"])
+
+    def decide(author, alias, *, ambiguous=(), listed="", coauthors=()):
+        match = match_author(author, [alias], one_edit=True)
+        assert match is not None
+        return attribute(match, ambiguous=list(ambiguous), categories=["cs.SE"],
+                         coauthors=list(coauthors), affiliations=[], evidence=evidence,
+                         listed=listed)
+
+    listed = decide("Wei Wang", "Wei Wang", ambiguous=["very common name"],
+                    listed="title listed")
+    assert listed.keep and listed.confidence >= 0.95 and "publication list" in listed.evidence
+    other = decide("Guo-Wei Yang", "Guowei Yang")  # distinctive, but another written name
+    assert other.confidence < 0.5 and "split differently" in other.evidence
+    joined = decide("Guo-Wei Yang", "Guowei Yang", coauthors=["Imelda Quorwick"])
+    assert joined.keep and joined.confidence >= 0.5
+    assert decide("Vinay Namboodri", "Vinay Namboodiri", listed="arXiv id listed").keep
+    assert decide("Vinay Namboodri", "Vinay Namboodiri").confidence < 0.5

@@ -6,9 +6,12 @@ text ("A. Courville", "Aaron C Courville", "Jane Doe-Smith"). Matching folds cas
 punctuation, accepts initials for given names and tolerates missing middle names.
 
 A name that could belong to several people (namesakes in the store, a very frequent
-East Asian name pattern, far more papers than one person writes) is *ambiguous*: a paper is
-then attributed only with evidence (categories that fit the person's areas, co-authors or
-categories shared with their confirmed papers, a matching affiliation), and every
+East Asian name pattern, far more papers than one person writes) is *ambiguous*: a paper
+then counts only with evidence about the person (its title or id on their own publication
+list, co-authors shared with their confirmed papers, a colleague, a matching affiliation);
+categories that fit their field make it a lead, never a count. Given names split
+differently ("Guo-Wei" / "Guowei") are different written names, and a name one letter off
+matches only when asked (distinctive names): both need the same evidence. Every
 attribution carries a confidence and a one-line evidence text.
 """
 
@@ -193,6 +196,12 @@ class NameMatch:
 
 
 FULL, MIDDLE_EXTRA, INITIAL, REVERSED, PARTIAL_SURNAME = 1.0, 0.85, 0.7, 0.6, 0.6
+SPLIT, ONE_EDIT = 0.6, 0.6
+SPLIT_HOW = "given name split differently"
+ONE_EDIT_HOW = "one letter differs"
+# Matches that name a different written name: kept only with evidence about the person.
+NEEDS_EVIDENCE = (SPLIT_HOW, ONE_EDIT_HOW)
+MIN_EDIT_LETTERS = 5  # words shorter than this are not matched one letter off
 
 
 def _given_score(author: Sequence[tuple[str, ...]], prof: Sequence[tuple[str, ...]]) -> tuple[
@@ -223,14 +232,17 @@ def _compare_given(author: list[tuple[str, ...]], prof: list[tuple[str, ...]]) -
         if not (a_init == p_init or a_init == p_join[:1] or p_init == a_join[:1]):
             return None
         score, how = INITIAL, "initial"
-    elif a_join == p_join:
+    elif a_first == p_first:
         score, how = FULL, "full name"
     else:
-        # "Junyan" vs "Jun Yan" written as two given words
-        a_all = "".join("".join(w) for w in author)
-        p_all = "".join("".join(w) for w in prof)
-        if a_all == p_all:
+        # "Jun-Yan" and "Jun Yan" are one name written two ways; "Guo-Wei" and "Guowei" are
+        # two names (each common), joined only by evidence about the person.
+        a_parts = [p for w in author for p in w]
+        p_parts = [p for w in prof for p in w]
+        if a_parts == p_parts:
             return FULL, "full name"
+        if "".join(a_parts) == "".join(p_parts) or a_join == p_join:
+            return SPLIT, SPLIT_HOW
         return None
     a_mid, p_mid = author[1:], prof[1:]
     if a_mid and p_mid:
@@ -257,13 +269,19 @@ def _split_at_surname(tokens: list[str], surname: tuple[str, ...]) -> list[str] 
     return None
 
 
-def match_author(author: str, aliases: Iterable[str]) -> NameMatch | None:
-    """The best match of an arXiv author string against a professor's aliases, or None."""
+def match_author(author: str, aliases: Iterable[str], *, one_edit: bool = False
+                 ) -> NameMatch | None:
+    """The best match of an arXiv author string against a professor's aliases, or None.
+
+    ``one_edit``: also match a name one letter off in the surname or the first name (a
+    misspelling; only sensible for distinctive names), as :data:`ONE_EDIT_HOW`.
+    """
     a = parse_name(author)
     if not a.surname:
         return None
     a_tokens = [p for w in a.given for p in w] + list(a.surname)
     best: NameMatch | None = None
+    aliases = list(aliases)
     for alias in aliases:
         p = parse_name(alias)
         if not p.surname or not p.given:
@@ -271,7 +289,41 @@ def match_author(author: str, aliases: Iterable[str]) -> NameMatch | None:
         found = _match_parsed(a, a_tokens, p)
         if found and (best is None or found[0] > best.score):
             best = NameMatch(found[0], display_name(alias), found[1])
+    if best is None and one_edit:
+        for alias in aliases:
+            if _one_edit_apart(a, parse_name(alias)):
+                return NameMatch(ONE_EDIT, display_name(alias), ONE_EDIT_HOW)
     return best
+
+
+def _one_edit_apart(a: ParsedName, p: ParsedName) -> bool:
+    """Same first name and a surname one letter off, or the other way round."""
+    a_sur, p_sur = "".join(a.surname), "".join(p.surname)
+    if not a.first or not p.first or not a_sur or not p_sur:
+        return False
+    if a.first == p.first:
+        return a_sur != p_sur and min(len(a_sur), len(p_sur)) >= MIN_EDIT_LETTERS \
+            and edit_distance_one(a_sur, p_sur)
+    if a_sur == p_sur:
+        return min(len(a.first), len(p.first)) >= MIN_EDIT_LETTERS \
+            and edit_distance_one(a.first, p.first)
+    return False
+
+
+def edit_distance_one(a: str, b: str) -> bool:
+    """Whether ``a`` becomes ``b`` by one insertion, deletion, substitution or swap."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        if a[i + 1:] == b[i + 1:]:
+            return True
+        return i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2:] == b[i + 2:]
+    return a[i:] == b[i + 1:]
 
 
 def _match_parsed(a: ParsedName, a_tokens: list[str], p: ParsedName) -> tuple[float, str] | None:
@@ -358,6 +410,17 @@ class PersonEvidence:
     confirmed_coauthors: frozenset[str] = frozenset()
     institution: str = ""
     colleagues: frozenset[str] = frozenset()
+    field_categories: frozenset[str] = frozenset()
+    field_coauthors: frozenset[str] = frozenset()
+    field_papers: int = 0
+
+    def with_field(self, categories: Iterable[str], coauthors: Iterable[str]) -> None:
+        """Add a paper the person's own publication list names: its categories say what
+        their field is, its co-authors who works with them."""
+        self.field_categories = self.field_categories | frozenset(categories)
+        self.field_coauthors = self.field_coauthors | frozenset(
+            author_key(a) for a in coauthors if not common_name_pattern(a))
+        self.field_papers += 1
 
     def with_confirmed(self, categories: Iterable[str], coauthors: Iterable[str]) -> None:
         """Add a confirmed paper's categories and (distinctive) co-authors."""
@@ -367,7 +430,8 @@ class PersonEvidence:
 
     def copy(self) -> PersonEvidence:
         return PersonEvidence(self.area_categories, self.confirmed_categories,
-                              self.confirmed_coauthors, self.institution, self.colleagues)
+                              self.confirmed_coauthors, self.institution, self.colleagues,
+                              self.field_categories, self.field_coauthors, self.field_papers)
 
 
 def author_key(name: str) -> str:
@@ -399,29 +463,47 @@ class Attribution:
 
 
 STRONG, AREA_FIT, SEEN_CATEGORY = 0.95, 0.75, 0.6
+LISTED = "on the person's own publication list"
 # Evidence that points at one person (STRONG), not merely at anyone working in the field.
 PERSONAL_EVIDENCE = ("co-authors of confirmed papers", "co-author from the same institution",
-                     "affiliation fits")
-WEAK_WHEN_FREQUENT = 0.45  # categories alone cannot tell apart hundreds of namesakes
+                     "affiliation fits", LISTED)
+LEAD = 0.45  # below activity.MIN_CONFIDENCE: kept as an unconfirmed lead, not counted
+MIN_FIELD_PAPERS = 3  # listed papers that say what a person's field is
 
 
 def attribute(match: NameMatch, *, ambiguous: Sequence[str], categories: Sequence[str],
               coauthors: Sequence[str], affiliations: Sequence[str],
-              evidence: PersonEvidence, frequent: bool = False) -> Attribution:
+              evidence: PersonEvidence, frequent: bool = False, listed: str = "",
+              primary: str = "") -> Attribution:
     """Keep or drop a paper matched by name; confidence and evidence for the store.
 
-    Unambiguous names keep every match, at the match score. Ambiguous ones need evidence:
-    co-authors shared with confirmed papers, a colleague from the same institution among the
-    co-authors, or a matching affiliation (strong); categories that fit the person's areas
-    (good) or those of their confirmed papers (weaker). When the name is ``frequent`` (far
-    more papers than one person writes), categories alone give a confidence below
-    ``activity.MIN_CONFIDENCE``: kept as a lead, not counted.
+    ``listed``: how the person's own publication list names the paper ("title listed",
+    "arXiv id listed"; empty when it does not): the strongest confirmation, for any name.
+    Unambiguous names keep every match at the match score, except a written name that
+    differs (:data:`NEEDS_EVIDENCE`). Ambiguous names, and those matches, count only with
+    evidence about the person: co-authors shared with confirmed papers, a colleague from
+    the same institution among the co-authors, a matching affiliation. Categories that fit
+    the person's areas (or those of confirmed papers) fit every namesake in the field: they
+    keep the paper as a lead (confidence :data:`LEAD`), never counted. Once the person's
+    own list names ``MIN_FIELD_PAPERS`` papers, a paper of a distinctive name whose
+    ``primary`` category is outside their field (the listed papers' categories and their
+    areas) and that shares no co-author with them is a lead too: a namesake in another
+    discipline.
     """
     name_part = f"name {match.how} ({match.alias})"
-    if not ambiguous:
+    if listed:
+        return Attribution(True, round(max(match.score, STRONG), 3),
+                           f"{name_part}; {listed} {LISTED}")
+    needs_evidence = match.how in NEEDS_EVIDENCE
+    keys = {author_key(c) for c in coauthors}
+    if not ambiguous and not needs_evidence:
+        field = evidence.field_categories | evidence.area_categories
+        if evidence.field_papers >= MIN_FIELD_PAPERS and primary and primary not in field \
+                and not keys & evidence.field_coauthors:
+            return Attribution(True, LEAD, f"{name_part}; primary category {primary} is "
+                                           "outside the person's field; nothing about the person")
         return Attribution(True, round(match.score, 3), name_part)
     cats = set(categories)
-    keys = {author_key(c) for c in coauthors}
     reasons: list[str] = []
     factor = 0.0
     shared = sorted(keys & evidence.confirmed_coauthors)
@@ -439,15 +521,17 @@ def attribute(match: NameMatch, *, ambiguous: Sequence[str], categories: Sequenc
     seen = sorted(cats & evidence.confirmed_categories)
     if fit:
         reasons.append(f"categories fit areas ({', '.join(fit)})")
-        factor = max(factor, WEAK_WHEN_FREQUENT if frequent else AREA_FIT)
     elif seen:
         reasons.append(f"categories of confirmed papers ({', '.join(seen)})")
-        factor = max(factor, WEAK_WHEN_FREQUENT if frequent else SEEN_CATEGORY)
-    why = "ambiguous name: " + "; ".join(ambiguous)
-    if not factor:
-        return Attribution(False, 0.0, f"{name_part}; {why}; no corroborating evidence")
-    return Attribution(True, round(match.score * factor, 3),
-                       f"{name_part}; {why}; " + "; ".join(reasons))
+    why = "; ".join(["ambiguous name: " + "; ".join(ambiguous)] if ambiguous else [])
+    why = "; ".join(x for x in (why, match.how if needs_evidence else "") if x)
+    if factor:
+        return Attribution(True, round(max(match.score, SEEN_CATEGORY) * factor, 3),
+                           f"{name_part}; {why}; " + "; ".join(reasons))
+    if fit or seen:
+        return Attribution(True, LEAD, f"{name_part}; {why}; " + "; ".join(reasons)
+                           + "; nothing about the person")
+    return Attribution(False, 0.0, f"{name_part}; {why}; no corroborating evidence")
 
 
 # ------------------------------------------------------------------------------- namesakes

@@ -14,7 +14,13 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from crawler.check import CheckResult, NameNotUsable, SeveralProfessors, check_professor
+from crawler.check import (
+    CheckedPaper,
+    CheckResult,
+    NameNotUsable,
+    SeveralProfessors,
+    check_professor,
+)
 from profscout.cli.options import build_settings, db_option, name_callback, source_options
 from profscout.core.errors import UserError
 
@@ -24,8 +30,18 @@ def _coauthors(names: list[str], limit: int = 4) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-def render(result: CheckResult, today: date, console: Console) -> None:
-    """Human-readable answer."""
+def _paper(p: CheckedPaper, console: Console, *, why: bool = False) -> None:
+    console.print(f"\n{p.published}  arXiv:{p.arxiv_id}  {escape(p.title)}")
+    console.print(f"            {p.url} · {', '.join(p.categories)}"
+                  + (f" · with {escape(_coauthors(p.coauthors))}" if p.coauthors else "")
+                  + (f" · confidence {p.confidence:.2f}" if p.confidence < 1 else ""))
+    if why:
+        console.print(f"            why: {escape(p.evidence)}")
+
+
+def render(result: CheckResult, today: date, console: Console, show_leads: bool = False
+           ) -> None:
+    """Human-readable answer (``show_leads``: the uncertain papers too, with reasons)."""
     where = f" ({result.institution})" if result.institution else ""
     console.print(f"[bold]{escape(result.name)}[/bold]{escape(where)}")
     console.print(f"[bold]{escape(result.verdict(today))}[/bold]")
@@ -35,18 +51,22 @@ def render(result: CheckResult, today: date, console: Console) -> None:
     console.print("name forms queried: " + ", ".join(f'"{f}"' for f in result.name_forms))
     if result.matched_as:
         console.print("matched as: " + ", ".join(escape(m) for m in result.matched_as))
+    console.print(f"papers: {result.confirmed} confirmed, {result.uncertain} uncertain")
     if result.ambiguous:
         console.print(f"[yellow]warning: ambiguous name ({escape('; '.join(result.ambiguous))})"
-                      "; papers are kept only with evidence (areas, co-authors, affiliation)."
-                      + (f" {len(result.leads)} more kept as unconfirmed leads."
+                      "; papers count only with evidence about the person (own publication "
+                      "list, co-authors, affiliation)."
+                      + (f" {len(result.leads)} more kept as unconfirmed leads"
+                         + ("" if show_leads else " (--show-leads lists them).")
                          if result.leads else "")
                       + (f" {result.unconfirmed} matches without evidence were dropped."
                          if result.unconfirmed else "") + "[/yellow]")
     for p in result.papers:
-        console.print(f"\n{p.published}  arXiv:{p.arxiv_id}  {escape(p.title)}")
-        console.print(f"            {p.url} · {', '.join(p.categories)}"
-                      + (f" · with {escape(_coauthors(p.coauthors))}" if p.coauthors else "")
-                      + (f" · confidence {p.confidence:.2f}" if p.confidence < 1 else ""))
+        _paper(p, console)
+    if show_leads and result.leads:
+        console.print(f"\n[bold]uncertain ({len(result.leads)}): not counted[/bold]")
+        for p in result.leads:
+            _paper(p, console, why=True)
 
 
 @click.command("check")
@@ -58,11 +78,13 @@ def render(result: CheckResult, today: date, console: Console) -> None:
 @click.option("--area", "areas", multiple=True, metavar="AREA",
               help="The person's CSRankings area(s): evidence for ambiguous names.")
 @click.option("--refresh", is_flag=True, help="Ask arXiv even when the store has an answer.")
+@click.option("--show-leads", is_flag=True,
+              help="Also list the uncertain papers (not counted), with the reasons.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @db_option
 @source_options
 def check(name: str, institution: str | None, months: int, areas: tuple[str, ...],
-          refresh: bool, as_json: bool, **options: Any) -> None:
+          refresh: bool, show_leads: bool, as_json: bool, **options: Any) -> None:
     """Has this professor published recently, and on what? (arXiv, last MONTHS months)"""
     settings = build_settings(**options)
     codes: tuple[str, ...] = ()
@@ -81,4 +103,4 @@ def check(name: str, institution: str | None, months: int, areas: tuple[str, ...
     if as_json:
         click.echo(json.dumps(result.to_dict(today), indent=2, ensure_ascii=False))
     else:
-        render(result, today, Console(highlight=False, soft_wrap=True))
+        render(result, today, Console(highlight=False, soft_wrap=True), show_leads)

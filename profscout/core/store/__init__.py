@@ -29,6 +29,8 @@ homepage_emails    (v4) every address the homepage crawl read, best first, with 
                    institutional; ``homepages`` gains ``note`` (e.g. a redirect to another
                    host), ``email_evidence``, ``recruiting_url`` and ``sources_json`` (fact
                    -> the URL of the page that gave it)
+listed_publications (v5) titles and arXiv ids listed on a professor's own pages (kind
+                   ``title`` or ``arxiv_id``), per source page
 
 Reads and writes are named functions in the modules of this package, one per table group
 (:mod:`profscout.core.store.selection`: selecting professors and exporting them). Migrations
@@ -241,7 +243,20 @@ ALTER TABLE homepages ADD COLUMN sources_json TEXT NOT NULL DEFAULT '{}'
 # MIGRATIONS[i] upgrades a store at version i to version i + 1.
 DROP_ACTIVITY = "DROP TABLE IF EXISTS activity"
 
-MIGRATIONS: list[str] = [SCHEMA_V1, DROP_ACTIVITY, CAMPAIGN_TABLES, HOMEPAGES_AND_EVIDENCE]
+# Version 5: what a professor's own publication pages list (titles, arXiv ids).
+LISTED_PUBLICATIONS = """
+CREATE TABLE listed_publications (
+    professor_id INTEGER NOT NULL REFERENCES professors(id) ON DELETE CASCADE,
+    source_url   TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    value        TEXT NOT NULL,
+    seen_at      TEXT NOT NULL,
+    PRIMARY KEY (professor_id, source_url, kind, value)
+);
+"""
+
+MIGRATIONS: list[str] = [SCHEMA_V1, DROP_ACTIVITY, CAMPAIGN_TABLES, HOMEPAGES_AND_EVIDENCE,
+                       LISTED_PUBLICATIONS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

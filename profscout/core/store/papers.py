@@ -8,6 +8,8 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from profscout.core.store import IDS, id_list
+
 
 @dataclass(frozen=True)
 class ProfessorRow:
@@ -224,3 +226,55 @@ def mark_unconfirmed(conn: sqlite3.Connection, professor_id: int) -> None:
     """Turn an ``ok`` sync status into ``unconfirmed`` (caller commits)."""
     conn.execute("UPDATE arxiv_sync SET status = 'unconfirmed' WHERE professor_id = ? "
                  "AND status = 'ok'", (professor_id,))
+
+
+def professor_ids_by_alias(conn: sqlite3.Connection, alias: str) -> list[int]:
+    """Professors with this exact CSRankings/DBLP name (``Wei Wang 0028``), key or alias."""
+    return [int(r[0]) for r in conn.execute(
+        "SELECT id FROM professors WHERE key = ? UNION "
+        "SELECT professor_id FROM professor_aliases WHERE alias = ? ORDER BY 1",
+        (alias, alias))]
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """One name a professor is known by: the professor's key, display name, institution."""
+
+    professor_id: int
+    key: str
+    name: str
+    institution: str
+    alias: str
+    display: str
+
+
+def professor_directory(conn: sqlite3.Connection) -> list[DirectoryEntry]:
+    """Every professor once per alias (and once under the key itself), for name look-ups."""
+    return [DirectoryEntry(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]))
+            for r in conn.execute(
+                "SELECT p.id, p.key, p.name, p.institution, a.alias, a.display "
+                "FROM professors p JOIN professor_aliases a ON a.professor_id = p.id UNION "
+                "SELECT id, key, name, institution, key, name FROM professors ORDER BY 1")]
+
+
+@dataclass(frozen=True)
+class AttributionCounts:
+    """How sure the store is of a professor's papers: counted ones and uncertain leads."""
+
+    confirmed: int
+    uncertain: int
+
+
+def attribution_counts(conn: sqlite3.Connection, professor_ids: Sequence[int],
+                       min_confidence: float, since: str | None = None
+                       ) -> dict[int, AttributionCounts]:
+    """Per professor, authorships at or above ``min_confidence`` (confirmed) and below it
+    (uncertain leads), of papers published after ``since`` (ISO date) when given."""
+    counts = {int(pid): AttributionCounts(0, 0) for pid in professor_ids}
+    for pid, confirmed, uncertain in conn.execute(
+            "SELECT a.professor_id, SUM(a.confidence >= ?), SUM(a.confidence < ?) "
+            "FROM authorships a JOIN papers p USING (arxiv_id) "
+            f"WHERE a.professor_id IN {IDS} AND p.published > ? GROUP BY a.professor_id",
+            (min_confidence, min_confidence, id_list(professor_ids), since or "")):
+        counts[int(pid)] = AttributionCounts(int(confirmed or 0), int(uncertain or 0))
+    return counts

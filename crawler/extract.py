@@ -1286,6 +1286,8 @@ class PageFacts:
     links: dict[str, str] = field(default_factory=dict)
     candidates: list[str] = field(default_factory=list)
     email_evidence: list[EmailEvidence] = field(default_factory=list)
+    listed_titles: list[str] = field(default_factory=list)  # publications the page lists
+    listed_arxiv_ids: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ class HomepageItem(scrapy.Item):
     ``url`` is the homepage that gave the facts (or the first one, when none worked);
     ``note`` says what a reader should know (a redirect to another host, an earlier homepage
     that failed); ``email_records`` / ``email_doubts`` are the extraction's records as dicts;
-    ``sources`` maps a fact to the URL of the page that gave it.
+    ``sources`` maps a fact to the URL of the page that gave it; ``listed_publications``
+    holds, per page, the titles and arXiv ids it lists (``{"url", "titles", "arxiv_ids"}``).
 
     Yielded once per professor when all its requests have ended, so the pipeline writes the
     homepage row and its fetch log together in one transaction.
@@ -36,6 +37,7 @@ class HomepageItem(scrapy.Item):
     email_records = scrapy.Field()
     email_doubts = scrapy.Field()
     sources = scrapy.Field()
+    listed_publications = scrapy.Field()
     interests = scrapy.Field()
     keyphrases = scrapy.Field()
     lab_name = scrapy.Field()

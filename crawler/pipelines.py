@@ -105,6 +105,12 @@ def email_evidence(records: list[EmailRecord], doubts: list[dict[str, Any]]) -> 
     return " | ".join(line.replace("\n", " ") for line in lines)
 
 
+def listed_pages(item: Any) -> list[tuple[str, list[str], list[str]]]:
+    """``(page url, titles, arXiv ids)`` of the publications a homepage item's pages list."""
+    return [(str(p["url"]), list(p["titles"]), list(p["arxiv_ids"]))
+            for p in item.get("listed_publications") or []]
+
+
 def is_busy(exc: BaseException) -> bool:
     """Whether a store error means another writer holds the store (worth retrying)."""
     if isinstance(exc, StoreBusyError):
@@ -148,7 +154,7 @@ class HomepagePipeline:
             try:
                 if self.conn is None:
                     self.conn = connect(self.db_path, timeout=self.busy_timeout)
-                save_homepage(self.conn, record, fetches)
+                save_homepage(self.conn, record, fetches, listed=listed_pages(item))
                 break
             except (sqlite3.Error, OSError) as exc:
                 if is_busy(exc) and attempt < self.retries:

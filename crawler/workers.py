@@ -18,6 +18,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import date
 
 from crawler.extract import PageFacts, decode_html, extract_page
+from crawler.publications import extract_publications
 
 
 def exit_with_parent(parent_pid: int) -> None:
@@ -36,8 +37,11 @@ def extract_response(body: bytes, content_type: str | None, url: str, name: str,
     """Decode and extract one page (runs in a worker). ``as_of``: the date the crawl reads
     the page as of; the day it runs when not given (pages are read as they are served)."""
     text, _ = decode_html(body, content_type)
-    return extract_page(text, url, name, is_homepage=homepage, max_candidates=0,
-                        as_of=as_of or date.today())
+    facts = extract_page(text, url, name, is_homepage=homepage, max_candidates=0,
+                         as_of=as_of or date.today())
+    listed = extract_publications(text)  # the person's own list: attribution evidence
+    facts.listed_titles, facts.listed_arxiv_ids = listed.titles, listed.arxiv_ids
+    return facts
 
 
 def peak_rss_mb() -> float:

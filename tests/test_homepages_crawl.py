@@ -36,7 +36,10 @@ SITES: dict[str, dict[str, tuple[int, str, bytes]]] = {
         "/": (200, "text/html", (PAGES / "profile.html").read_bytes().replace(
             b'href="group/"', b'href="private/group.html"')),
         "/research.html": (200, "text/html", b"<html><body><h2>Research</h2><p>Scenes.</p>"
-                                             b"</body></html>"),
+                                             b"<h3>Publications</h3><ul><li>D. Whitfield. "
+                                             b"<b>Learning robust scene graphs from noisy 3D "
+                                             b"scans</b>. CVPR 2025. arXiv:2501.01234</li>"
+                                             b"</ul></body></html>"),
         "/join.html": (200, "text/html", b"<html><body><p>We are hiring postdocs in 3D "
                                          b"vision for 2026.</p></body></html>"),
         "/contact.html": (200, "text/html; charset=utf-8",
@@ -187,6 +190,11 @@ def test_extracted_facts_are_stored(crawled) -> None:
     assert row["recruiting"] == "yes"
     assert "3D scene understanding" in row["keyphrases"].split(";")
     assert row["pages_fetched"] == 4  # homepage, join, contact, research (group: disallowed)
+    listed = {(r["kind"], r["value"]) for r in conn.execute(
+        "SELECT kind, value FROM listed_publications WHERE professor_id = ? AND source_url "
+        "LIKE '%/research.html'", (ids["Dana Whitfield"],))}
+    assert ("arxiv_id", "2501.01234") in listed  # the person's own list, kept as evidence
+    assert ("title", "Learning robust scene graphs from noisy 3D scans") in listed
     mara = conn.execute("SELECT emails FROM homepages WHERE professor_id = ?",
                         (ids["Mara Lind"],)).fetchone()
     assert mara["emails"] == "mara.lind@cs.northfield.edu"

@@ -278,7 +278,7 @@ def test_migration_keeps_existing_homepages(tmp_path: Path) -> None:
     raw.commit()
     raw.close()
     conn = connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert [tuple(r) for r in conn.execute("SELECT * FROM professor_homepages")] == [
         (1, 0, "http://a.example.edu/")]
     row = conn.execute("SELECT note, email_evidence, sources_json FROM homepages").fetchone()

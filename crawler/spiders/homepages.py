@@ -361,6 +361,9 @@ class HomepagesSpider(scrapy.Spider):
             recruiting_evidence=facts.recruiting_evidence if facts else "",
             links=dict(facts.links) if facts else {},
             sources=fact_sources(job.pages, facts) if facts else {},
+            listed_publications=[
+                {"url": p.url, "titles": p.listed_titles, "arxiv_ids": p.listed_arxiv_ids}
+                for p in job.pages if p.listed_titles or p.listed_arxiv_ids],
             pages_fetched=len(job.pages),
             fetches=list(job.fetches),
             fetched_at=now_iso(),

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from profscout.core.store import IDS, id_list, transaction
+from profscout.core.store.publications import save_listed_publications
 
 # Every address read for professor ``p.id`` (comment-only ones left out), ``;``-joined in
 # stored order (institutional first), else the homepage row's chosen address; for reads that
@@ -155,12 +156,16 @@ def homepage_states(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[str, i
 
 
 def save_homepage(conn: sqlite3.Connection, record: HomepageRecord, fetches: Iterable[Fetch],
-                  stage: str = "homepages") -> None:
-    """Write one professor's homepage row, its addresses and its fetch log, in one
-    transaction. The row's ``emails`` holds the chosen address(es) (``record.emails``);
-    ``homepage_emails`` every address, institutional first (see :func:`ordered_emails`)."""
+                  stage: str = "homepages",
+                  listed: Iterable[tuple[str, Sequence[str], Sequence[str]]] = ()) -> None:
+    """Write one professor's homepage row, its addresses, its fetch log and what its pages
+    list (``listed``: ``(page url, titles, arXiv ids)``), in one transaction. The row's
+    ``emails`` holds the chosen address(es) (``record.emails``); ``homepage_emails`` every
+    address, institutional first (see :func:`ordered_emails`)."""
     emails = ordered_emails(record)
     with transaction(conn):
+        for url, titles, arxiv_ids in listed:
+            save_listed_publications(conn, record.professor_id, url, titles, arxiv_ids)
         conn.executemany(
             "INSERT INTO fetch_log(stage, url, professor_id, status, outcome, detail, bytes, "
             "fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -233,3 +233,25 @@ def test_professors_without_a_store_is_one_line(tmp_path):
     assert result.exit_code == 2 and len(result.error_lines) == 1
     assert "no store at" in result.stderr and "profscout crawl" in result.stderr
     assert not (tmp_path / "absent.db").exists() and not (tmp_path / "x.csv").exists()
+
+
+HELP_PROBE = ("import sys, json; sys.argv = ['profscout', *json.loads(sys.argv[1]), '--help'];"
+              "from profscout.cli.app import main\n"
+              "try:\n    main()\nexcept SystemExit:\n    pass\n"
+              "print(json.dumps(sorted(sys.modules)), file=sys.stderr)")
+
+
+@pytest.mark.parametrize("command", ["", "rank", "shortlist", "crawl", "check", "professors",
+                                     "institutions", "campaign", "evaluate-match"])
+def test_help_screens_load_no_heavy_library(command: str) -> None:
+    """`--help` stays quick: the data and model libraries load when a command runs."""
+    import json
+    import subprocess
+    import sys
+
+    args = [command] if command else []
+    done = subprocess.run([sys.executable, "-c", HELP_PROBE, json.dumps(args)],
+                          capture_output=True, text=True, check=True, timeout=60)
+    assert "Usage:" in done.stdout
+    loaded = set(json.loads(done.stderr.strip().splitlines()[-1]))
+    assert not loaded & {"pandas", "sklearn", "scipy", "torch", "arxiv", "scrapy", "numpy"}

@@ -8,21 +8,17 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 from rich.markup import escape
 
-from crawler.check import (
-    CheckedPaper,
-    CheckResult,
-    NameNotUsable,
-    SeveralProfessors,
-    check_professor,
-)
 from profscout.cli.options import build_settings, db_option, name_callback, source_options
 from profscout.core.errors import UserError
+
+if TYPE_CHECKING:  # the arXiv client loads when a check runs, not for --help
+    from crawler.check import CheckedPaper, CheckResult
 
 
 def _coauthors(names: list[str], limit: int = 4) -> str:
@@ -92,6 +88,8 @@ def check(name: str, institution: str | None, months: int, areas: tuple[str, ...
         from profscout.core.areas import resolve_areas
         codes = tuple(resolve_areas(areas))
     today = datetime.now(UTC).date()
+    from crawler.check import NameNotUsable, SeveralProfessors, check_professor
+
     try:
         result = check_professor(name, db_path=settings.db_path, arxiv_url=settings.arxiv_url,
                                  arxiv_delay=settings.arxiv_delay, institution=institution,

@@ -15,7 +15,6 @@ from profscout.core.areas import load_areas, resolve_areas
 from profscout.core.errors import EmptyStoreError, UserError
 from profscout.core.selection import has_area_counts, region_members, resolve_region
 from profscout.core.store import connect
-from ranking.institutions import area_rows, score_institutions
 
 
 @click.command()
@@ -47,6 +46,8 @@ def institutions(areas: tuple[str, ...], regions: tuple[str, ...], since: int | 
     if since is not None and until is not None and since > until:
         raise UserError(f"--since {since} is after --until {until}")
     settings = build_settings(db_path=db_path)
+    from ranking.institutions import area_rows, score_institutions  # loads the ranking stack
+
     try:
         conn = connect(settings.db_path, create=False)
     except FileNotFoundError:

@@ -99,6 +99,43 @@ def counted_papers(conn: sqlite3.Connection, window: PaperWindow,
             if wanted is None or pid in wanted]
 
 
+class PaperColumns(NamedTuple):
+    """Counted papers as parallel columns (one list or array per field), in
+    :func:`counted_papers` order; ``month`` is ``year * 12 + month - 1`` of publication."""
+
+    professor_id: list[int]
+    confidence: list[float]
+    arxiv_id: list[str]
+    title: list[str]
+    abstract: list[str]
+    month: list[int]
+
+
+def counted_paper_columns(conn: sqlite3.Connection, window: PaperWindow,
+                          max_per_professor: int | None = None) -> PaperColumns:
+    """Every counted paper as columns, by professor, newest first (ties by arXiv id), at
+    most ``max_per_professor`` each; one query streamed into the columns."""
+    where, args = window.where()
+    limit = ""
+    if max_per_professor is not None:
+        limit = "WHERE position <= ?"
+        args = (*args, max_per_professor)
+    sql = ("SELECT professor_id, confidence, arxiv_id, title, abstract, month FROM ("
+           "SELECT a.professor_id, a.confidence, p.arxiv_id, p.title, p.abstract, "
+           "CAST(substr(p.published, 1, 4) AS INTEGER) * 12 "
+           "+ CAST(substr(p.published, 6, 2) AS INTEGER) - 1 AS month, "
+           "ROW_NUMBER() OVER (PARTITION BY a.professor_id "
+           "ORDER BY p.published DESC, p.arxiv_id) AS position "
+           f"FROM authorships a JOIN papers p USING (arxiv_id) WHERE {where}) {limit} "
+           "ORDER BY professor_id, position")
+    columns: PaperColumns = PaperColumns([], [], [], [], [], [])
+    cursor = conn.execute(sql, args)
+    while rows := cursor.fetchmany(10_000):
+        for column, values in zip(columns, zip(*rows, strict=True), strict=True):
+            column.extend(values)
+    return columns
+
+
 def homepage_interests(conn: sqlite3.Connection,
                        professor_ids: Collection[int] | None = None) -> dict[int, str]:
     """Non-empty homepage interests text by professor."""

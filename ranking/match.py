@@ -54,6 +54,7 @@ HASH_SPACE = 2**31 - 1  # the largest HashingVectorizer allows: a term's column 
 ARRAYS_FORMAT = 2  # version of the layout written by ``to_arrays``
 BOUNDED_FROM_DOCUMENTS = 50_000  # larger indexes drop the terms of a single document
 LARGE_MIN_DF = 2
+DOCUMENT_ROWS_KEPT = 256  # profiles whose recomputed document rows are kept (explanations)
 
 
 @lru_cache(maxsize=1)
@@ -155,6 +156,7 @@ class TfidfMatcher(Matcher):
                                     doc_ids=columns.doc_ids)
         self.profile_keys_ = columns.keys
         self.source_: Sequence[Profile] | None = profiles
+        self.__dict__.pop("_document_rows", None)
         blend = self.aggregation == "blend"
         doc_rows: list[sp.csr_matrix] = []
         profile_rows: list[sp.csr_matrix] = []
@@ -209,6 +211,7 @@ class TfidfMatcher(Matcher):
         """Give an index loaded from the cache the profiles it was fitted on: their
         documents are re-read, one profile at a time, to explain matches."""
         self.source_ = profiles
+        self.__dict__.pop("_document_rows", None)
 
     def _profile_documents(self, profile: int) -> sp.csr_matrix:
         """The TF-IDF rows of one profile's documents."""
@@ -217,11 +220,16 @@ class TfidfMatcher(Matcher):
             return self.doc_matrix_[lo:hi]
         if self.source_ is None or hi <= lo:
             return sp.csr_matrix((hi - lo, len(self.terms_)), dtype=np.float32)
-        texts = profile_columns([self.source_[profile]]).texts
-        rows = self._tfidf_rows(count_batch(texts))
-        if rows.shape[0] != hi - lo:  # the store changed since the index was fitted
-            return sp.csr_matrix((hi - lo, len(self.terms_)), dtype=np.float32)
-        return rows
+        memo: dict[int, sp.csr_matrix] = self.__dict__.setdefault("_document_rows", {})
+        if profile not in memo:
+            if len(memo) >= DOCUMENT_ROWS_KEPT:
+                memo.clear()
+            texts = profile_columns([self.source_[profile]]).texts
+            rows = self._tfidf_rows(count_batch(texts))
+            if rows.shape[0] != hi - lo:  # the store changed since the index was fitted
+                rows = sp.csr_matrix((hi - lo, len(self.terms_)), dtype=np.float32)
+            memo[profile] = rows
+        return memo[profile]
 
     def _all_documents(self) -> sp.csr_matrix:
         """Every document's TF-IDF row (recomputed from the profiles for ``blend``)."""

@@ -20,7 +20,7 @@ from ranking.base import Document, Profile
 from ranking.cache import dump_arrays, fitted_matcher, load_arrays
 from ranking.match import BOUNDED_FROM_DOCUMENTS, LARGE_MIN_DF, TfidfMatcher
 from ranking.profiles import StoreProfiles, profile_columns
-from ranking.terms import SEPARATOR, count_batch, murmurhash3_32
+from ranking.terms import count_batch, murmurhash3_32
 from tests.ranking_store import AS_OF, build_store
 
 TEXTS = [
@@ -30,7 +30,7 @@ TEXTS = [
     "x y z",  # one-letter words are no tokens
     "Ünïcode Straße, ÉCOLE naïve façade — İstanbul ǅ ﬁne 𝔘𝔫𝔦 𝓌𝑜𝓇𝒹𝓈 日本語の論文",
     "snake_case 3D 12 ab-cd e.g. it's  C++ /path/to-file.py",
-    f"a text that says {SEPARATOR} and {SEPARATOR.lower()} itself",
+    "a text that says PROFSCOUTSEPARATOR and profscoutseparator \x00 itself",
     "robot robot robot manipulation robot",
     "\n\t  spaced\u00a0out\u2003words  \n",
 ]
@@ -170,4 +170,26 @@ def test_store_columns_equal_the_built_profiles(tmp_path: Path):
         assert np.array_equal(got.indptr, want.indptr)
         assert np.array_equal(got.weights, want.weights)
         assert np.array_equal(count_batch(got.texts).terms, count_batch(want.texts).terms)
+    conn.close()
+
+
+def test_store_key_follows_every_profile_source(tmp_path: Path):
+    store = build_store(tmp_path / "store.db")
+    conn = connect(store)
+
+    def key() -> str:
+        return StoreProfiles(conn, AS_OF).store_key
+
+    first = key()
+    assert key() == first  # nothing changed: the same key
+    seen = {first}
+    for edit in ("UPDATE papers SET abstract = abstract || ' more' WHERE rowid = 1",
+                 "UPDATE authorships SET confidence = 0.99 WHERE rowid = 1",
+                 "UPDATE homepages SET interests = 'quantum error correction' "
+                 "WHERE interests != '' AND rowid = (SELECT min(rowid) FROM homepages "
+                 "WHERE interests != '')"):
+        with conn:
+            assert conn.execute(edit).rowcount == 1
+        assert key() not in seen
+        seen.add(key())
     conn.close()

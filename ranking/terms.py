@@ -111,9 +111,8 @@ class BatchCounts:
 @lru_cache(maxsize=1)
 def _word_characters() -> np.ndarray:
     """Whether each code point of the Basic Multilingual Plane is a regex word character."""
-    word = re.compile(r"\w")
-    return np.fromiter((word.match(chr(c)) is not None for c in range(0x10000)),
-                       dtype=bool, count=0x10000)
+    plane = re.sub(r"\W", "\0", "".join(map(chr, range(0x10000))))  # non-word -> NUL
+    return np.frombuffer(plane.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) != 0
 
 
 def _is_word(points: np.ndarray) -> np.ndarray:

@@ -157,6 +157,7 @@ class TfidfMatcher(Matcher):
         self.profile_keys_ = columns.keys
         self.source_: Sequence[Profile] | None = profiles
         self.__dict__.pop("_document_rows", None)
+        self.__dict__.pop("_every_document", None)
         blend = self.aggregation == "blend"
         doc_rows: list[sp.csr_matrix] = []
         profile_rows: list[sp.csr_matrix] = []
@@ -212,6 +213,7 @@ class TfidfMatcher(Matcher):
         documents are re-read, one profile at a time, to explain matches."""
         self.source_ = profiles
         self.__dict__.pop("_document_rows", None)
+        self.__dict__.pop("_every_document", None)
 
     def _profile_documents(self, profile: int) -> sp.csr_matrix:
         """The TF-IDF rows of one profile's documents."""
@@ -237,11 +239,15 @@ class TfidfMatcher(Matcher):
             return self.doc_matrix_
         if self.source_ is None:
             raise ValueError("the documents of this index are not available")
-        texts = profile_columns(self.source_).texts
-        spans = _profile_batches(self.index_.indptr, BATCH_DOCUMENTS)
-        return sp.vstack([self._tfidf_rows(count_batch(
-            texts[self.index_.indptr[lo]:self.index_.indptr[hi]])) for lo, hi in spans],
-            format="csr")
+        every = self.__dict__.get("_every_document")
+        if every is None:  # computed once, kept (as an index fitted with them would)
+            texts = profile_columns(self.source_).texts
+            spans = _profile_batches(self.index_.indptr, BATCH_DOCUMENTS)
+            every = sp.vstack([self._tfidf_rows(count_batch(
+                texts[self.index_.indptr[lo]:self.index_.indptr[hi]])) for lo, hi in spans],
+                format="csr")
+            self.__dict__["_every_document"] = every
+        return every
 
     # -- plain-array state (for the store's cache) -----------------------------------------
     def to_arrays(self) -> dict[str, np.ndarray]:
@@ -290,24 +296,24 @@ class TfidfMatcher(Matcher):
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """TF-IDF rows of ``texts`` over the fitted terms, scaled to unit length over all
         of each text's terms (a text of known terms only has unit length)."""
-        check_is_fitted(self, "idf_")
-        counts = _hashing_vectorizer().transform(list(texts)).tocsr()
-        columns = np.searchsorted(self.terms_, counts.indices)
-        known = columns < len(self.terms_)
-        known[known] = self.terms_[columns[known]] == counts.indices[known]
-        idf = np.full(len(columns), self.unseen_idf_, dtype=np.float64)
-        idf[known] = self.idf_[columns[known]]
+        if not hasattr(self, "idf_"):
+            check_is_fitted(self, "idf_")
+        counts = _hashing_vectorizer().transform(texts)
+        hashes = counts.indices
+        n_terms, n_rows = len(self.terms_), counts.shape[0]
+        columns = np.minimum(np.searchsorted(self.terms_, hashes), max(n_terms - 1, 0))
+        known = self.terms_[columns] == hashes if n_terms else np.zeros(len(hashes), bool)
+        idf = np.where(known, self.idf_[columns].astype(np.float64), self.unseen_idf_)
         weights = (1.0 + np.log(counts.data.astype(np.float64))) * idf
-        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
-        norms = np.sqrt(np.bincount(rows, weights=weights * weights,
-                                    minlength=counts.shape[0]))
+        rows = np.repeat(np.arange(n_rows), np.diff(counts.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=weights * weights, minlength=n_rows))
         weights = weights / np.where(norms > 0, norms, 1.0)[rows]
         # hashes and vocabulary positions sort alike: each row's columns stay sorted
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[known],
-                                                            minlength=counts.shape[0]))])
+        indptr = np.zeros(n_rows + 1, dtype=np.int32)
+        np.cumsum(np.bincount(rows[known], minlength=n_rows), out=indptr[1:])
         return sp.csr_matrix(
             (weights[known].astype(np.float32), columns[known].astype(np.int32), indptr),
-            shape=(counts.shape[0], len(self.terms_)),
+            shape=(n_rows, n_terms),
         )
 
     def _term_columns(self, text: str) -> dict[int, str]:

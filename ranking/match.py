@@ -146,9 +146,14 @@ class TfidfMatcher(Matcher):
         batches = [count_batch(columns.texts[columns.indptr[lo]:columns.indptr[hi]])
                    for lo, hi in spans]
         hashes = np.concatenate([b.terms for b in batches])
-        terms, df = np.unique(hashes, return_counts=True)
+        terms, where, df = np.unique(hashes, return_inverse=True, return_counts=True)
         del hashes
         keep = df >= max(1, int(self.effective_min_df(n_docs)))
+        # each entry's column in the kept vocabulary (-1: dropped), batch by batch
+        column_of = np.where(keep, np.cumsum(keep) - 1, -1).astype(np.int32)[where.reshape(-1)]
+        del where
+        entry_columns = np.split(column_of, np.cumsum([len(b.terms) for b in batches])[:-1])
+        del column_of
         self.terms_ = terms[keep].astype(np.int32)
         self.idf_ = smooth_idf(df[keep], n_docs)
         self.unseen_idf_ = float(np.log(n_docs + 1.0) + 1.0)  # smooth IDF at df = 0
@@ -161,8 +166,8 @@ class TfidfMatcher(Matcher):
         blend = self.aggregation == "blend"
         doc_rows: list[sp.csr_matrix] = []
         profile_rows: list[sp.csr_matrix] = []
-        for (lo, hi), batch in zip(spans, batches, strict=True):
-            rows = self._tfidf_rows(batch)
+        for (lo, hi), batch, batch_columns in zip(spans, batches, entry_columns, strict=True):
+            rows = self._tfidf_rows(batch, batch_columns)
             if blend:
                 first = int(columns.indptr[lo])
                 mixer = _mixer(columns.indptr[lo:hi + 1] - first,
@@ -187,12 +192,17 @@ class TfidfMatcher(Matcher):
             return int(self.min_df)
         return LARGE_MIN_DF if n_documents > BOUNDED_FROM_DOCUMENTS else 1
 
-    def _tfidf_rows(self, batch: BatchCounts) -> sp.csr_matrix:
+    def _tfidf_rows(self, batch: BatchCounts, columns: np.ndarray | None = None
+                    ) -> sp.csr_matrix:
         """L2-normalised sublinear TF-IDF rows (float32) of counted documents, over the
-        fitted terms (terms outside the vocabulary dropped before normalising)."""
-        columns = np.searchsorted(self.terms_, batch.terms)
-        known = columns < len(self.terms_)
-        known[known] = self.terms_[columns[known]] == batch.terms[known]
+        fitted terms (terms outside the vocabulary dropped before normalising);
+        ``columns``: each entry's vocabulary column (-1: none), when already known."""
+        if columns is None:
+            columns = np.searchsorted(self.terms_, batch.terms)
+            known = columns < len(self.terms_)
+            known[known] = self.terms_[columns[known]] == batch.terms[known]
+        else:
+            known = columns >= 0
         n_rows = len(batch.indptr) - 1
         if known.all():
             indptr = batch.indptr

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Self
 
@@ -142,18 +142,31 @@ class TfidfMatcher(Matcher):
         if not columns.texts:
             raise ValueError("nothing to index: the profiles hold no text")
         n_docs = len(columns.texts)
+        texts, columns = columns.texts, replace(columns, texts=[])  # texts freed once counted
         spans = _profile_batches(columns.indptr, BATCH_DOCUMENTS)
-        batches = [count_batch(columns.texts[columns.indptr[lo]:columns.indptr[hi]])
-                   for lo, hi in spans]
-        hashes = np.concatenate([b.terms for b in batches])
-        terms, where, df = np.unique(hashes, return_inverse=True, return_counts=True)
-        del hashes
+        # per batch: its counts, each entry's term as a number among the batch's distinct
+        # terms, and those terms' hashes and document frequencies in the batch
+        batches: list[BatchCounts] = []
+        distinct: list[np.ndarray] = []
+        batch_df: list[np.ndarray] = []
+        for lo, hi in spans:
+            counted = count_batch(texts[columns.indptr[lo]:columns.indptr[hi]])
+            hashes, local, df = np.unique(counted.terms, return_inverse=True,
+                                          return_counts=True)
+            distinct.append(hashes)
+            batch_df.append(df)
+            narrow = np.uint16 if counted.counts.max(initial=0) <= 0xFFFF else np.int32
+            batches.append(BatchCounts(counted.indptr, local.reshape(-1).astype(np.int32),
+                                       counted.counts.astype(narrow)))
+        del texts
+        terms, where = np.unique(np.concatenate(distinct), return_inverse=True)
+        df = np.bincount(where.reshape(-1), weights=np.concatenate(batch_df)).astype(np.int64)
         keep = df >= max(1, int(self.effective_min_df(n_docs)))
-        # each entry's column in the kept vocabulary (-1: dropped), batch by batch
+        # each batch term's column in the kept vocabulary (-1: dropped)
         column_of = np.where(keep, np.cumsum(keep) - 1, -1).astype(np.int32)[where.reshape(-1)]
-        del where
-        entry_columns = np.split(column_of, np.cumsum([len(b.terms) for b in batches])[:-1])
-        del column_of
+        del where, batch_df
+        entry_columns = np.split(column_of, np.cumsum([len(d) for d in distinct])[:-1])
+        del column_of, distinct
         self.terms_ = terms[keep].astype(np.int32)
         self.idf_ = smooth_idf(df[keep], n_docs)
         self.unseen_idf_ = float(np.log(n_docs + 1.0) + 1.0)  # smooth IDF at df = 0
@@ -167,7 +180,7 @@ class TfidfMatcher(Matcher):
         doc_rows: list[sp.csr_matrix] = []
         profile_rows: list[sp.csr_matrix] = []
         for (lo, hi), batch, batch_columns in zip(spans, batches, entry_columns, strict=True):
-            rows = self._tfidf_rows(batch, batch_columns)
+            rows = self._tfidf_rows(batch, batch_columns[batch.terms])
             if blend:
                 first = int(columns.indptr[lo])
                 mixer = _mixer(columns.indptr[lo:hi + 1] - first,
@@ -178,10 +191,12 @@ class TfidfMatcher(Matcher):
         batches.clear()
         self.doc_matrix_: sp.csr_matrix | None = (None if blend else
                                                   sp.vstack(doc_rows, format="csr"))
-        # stored transposed (terms x profiles, CSR): a query touches only its terms' rows
-        self.profile_matrix_: sp.csr_matrix | None = (
-            sp.vstack(profile_rows, format="csr").astype(np.float32).T.tocsr()
-            if blend else None)
+        self.profile_matrix_: sp.csr_matrix | None = None
+        if blend:
+            stacked = sp.vstack(profile_rows, format="csr").astype(np.float32, copy=False)
+            profile_rows.clear()
+            # stored transposed (terms x profiles, CSR): a query touches only its terms' rows
+            self.profile_matrix_ = stacked.T.tocsr()
         return self
 
     def effective_min_df(self, n_documents: int) -> int:

@@ -155,8 +155,7 @@ def store_profile_columns(conn: sqlite3.Connection, as_of: date,
     interests = {pid: text for pid, text in with_interests.items() if text}
     now = as_of.year * 12 + as_of.month - 1
     owners = np.asarray(papers.professor_id, dtype=np.int64)
-    texts = [f"{t or ''}\n{a or ''}" for t, a in zip(papers.title, papers.abstract,
-                                                      strict=True)]
+    texts = papers.text
     nonempty = np.fromiter((bool(t.strip()) for t in texts), dtype=bool, count=len(texts))
     ages = np.maximum(0, now - np.asarray(papers.month, dtype=np.int64))
     confidence = np.minimum(1.0, np.asarray(papers.confidence, dtype=np.float64))

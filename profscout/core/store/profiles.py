@@ -106,8 +106,7 @@ class PaperColumns(NamedTuple):
     professor_id: list[int]
     confidence: list[float]
     arxiv_id: list[str]
-    title: list[str]
-    abstract: list[str]
+    text: list[str]  # title, a line break, abstract
     month: list[int]
 
 
@@ -120,15 +119,16 @@ def counted_paper_columns(conn: sqlite3.Connection, window: PaperWindow,
     if max_per_professor is not None:
         limit = "WHERE position <= ?"
         args = (*args, max_per_professor)
-    sql = ("SELECT professor_id, confidence, arxiv_id, title, abstract, month FROM ("
-           "SELECT a.professor_id, a.confidence, p.arxiv_id, p.title, p.abstract, "
+    sql = ("SELECT professor_id, confidence, arxiv_id, text, month FROM ("
+           "SELECT a.professor_id, a.confidence, p.arxiv_id, "
+           "coalesce(p.title, '') || char(10) || coalesce(p.abstract, '') AS text, "
            "CAST(substr(p.published, 1, 4) AS INTEGER) * 12 "
            "+ CAST(substr(p.published, 6, 2) AS INTEGER) - 1 AS month, "
            "ROW_NUMBER() OVER (PARTITION BY a.professor_id "
            "ORDER BY p.published DESC, p.arxiv_id) AS position "
            f"FROM authorships a JOIN papers p USING (arxiv_id) WHERE {where}) {limit} "
            "ORDER BY professor_id, position")
-    lists: tuple[list[Any], ...] = ([], [], [], [], [], [])
+    lists: tuple[list[Any], ...] = ([], [], [], [], [])
     cursor = conn.execute(sql, args)
     while rows := cursor.fetchmany(10_000):
         for column, values in zip(lists, zip(*rows, strict=True), strict=True):

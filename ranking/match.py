@@ -10,6 +10,14 @@ hash with odds of about one in 400 at five million terms) with their IDF from a
 The whole fitted state is plain arrays (:meth:`TfidfMatcher.to_arrays`), which
 :mod:`ranking.cache` stores without pickling.
 
+Documents are counted in batches of whole profiles by :mod:`ranking.terms` (the same counts as
+the ``HashingVectorizer``, without analysing one text at a time in Python). With ``blend`` the
+index keeps only the (terms x profiles) matrix; the document rows of a profile, needed only to
+explain a shown match, are recomputed from its documents when asked for. Indexes of more than
+:data:`BOUNDED_FROM_DOCUMENTS` documents drop the terms of a single document
+(:meth:`TfidfMatcher.effective_min_df`), which bounds the vocabulary of a large store; smaller
+indexes keep every term.
+
 A query is transformed the same way, but its length is measured over *all* its terms, known
 to the index or not, so that the cosine is the cosine in the full term space: a query whose
 words are mostly unknown to the index scores lower than one the index fully covers

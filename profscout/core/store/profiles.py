@@ -205,11 +205,15 @@ def attributed_paper_dates(conn: sqlite3.Connection, min_confidence: float
     """Publication days of each professor's papers attributed with at least
     ``min_confidence``."""
     out: dict[int, list[date]] = {}
+    days: dict[str, date] = {}  # each distinct day parsed once
     for pid, published in conn.execute(
-        "SELECT a.professor_id, p.published FROM authorships a JOIN papers p USING (arxiv_id) "
-        "WHERE a.confidence >= ?", (min_confidence,)
+        "SELECT a.professor_id, substr(p.published, 1, 10) FROM authorships a "
+        "JOIN papers p USING (arxiv_id) WHERE a.confidence >= ?", (min_confidence,)
     ):
-        out.setdefault(pid, []).append(_day(published))
+        day = days.get(published)
+        if day is None:
+            day = days[published] = _day(published)
+        out.setdefault(pid, []).append(day)
     return out
 
 

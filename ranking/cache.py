@@ -59,7 +59,7 @@ def _narrowest(array: np.ndarray) -> np.dtype:
     return array.dtype
 
 
-def _encode(array: np.ndarray) -> tuple[bytes, dict[str, Any]]:
+def _encode(array: np.ndarray) -> tuple[bytes | memoryview, dict[str, Any]]:
     """An array's stored bytes and how to read them back. Integer arrays are narrowed to
     the smallest unsigned type their values fit, stored as differences of consecutive
     values (wrapping; small for the sorted columns, offsets and hashes of an index) and
@@ -72,7 +72,7 @@ def _encode(array: np.ndarray) -> tuple[bytes, dict[str, Any]]:
         deltas = np.diff(narrow, prepend=np.zeros(1, dtype=stored)).astype(stored)
         return zlib.compress(deltas.tobytes(), COMPRESSION), {"codec": "delta-zlib",
                                                               "stored": stored.str}
-    return array.tobytes(), {"codec": "raw"}
+    return array.data.cast("B"), {"codec": "raw"}  # no copy until the payload
 
 
 def _decode(raw: memoryview | bytes, entry: dict[str, Any]) -> np.ndarray:
@@ -96,18 +96,19 @@ def dump_arrays(arrays: dict[str, np.ndarray]) -> bytes:
     shape, codec, offset, size), then each array's stored bytes (:func:`_encode`), 64-byte
     aligned."""
     toc: list[dict[str, Any]] = []
-    chunks: list[bytes] = []
+    chunks: list[bytes | memoryview] = []
     offset = 0
     for name, value in arrays.items():
         array = np.ascontiguousarray(value)
         if array.dtype.hasobject:
             raise ValueError(f"array {name!r} holds Python objects")
         raw, how = _encode(array.reshape(-1))
+        size = raw.nbytes if isinstance(raw, memoryview) else len(raw)
         toc.append({"name": name, "dtype": array.dtype.str, "shape": list(array.shape),
-                    "offset": offset, "size": len(raw), **how})
-        pad = -len(raw) % ALIGN
-        chunks.append(raw + b"\0" * pad)
-        offset += len(raw) + pad
+                    "offset": offset, "size": size, **how})
+        pad = -size % ALIGN
+        chunks += [raw, b"\0" * pad]
+        offset += size + pad
     header = json.dumps(toc).encode()
     header += b" " * (-(len(MAGIC) + 8 + len(header)) % ALIGN)
     return b"".join([MAGIC, len(header).to_bytes(8, "little"), header, *chunks])

@@ -95,6 +95,12 @@ def dump_arrays(arrays: dict[str, np.ndarray]) -> bytes:
     """Named arrays as one payload: a magic line, a JSON table of contents (name, dtype,
     shape, codec, offset, size), then each array's stored bytes (:func:`_encode`), 64-byte
     aligned."""
+    return b"".join(dump_array_pieces(arrays))
+
+
+def dump_array_pieces(arrays: dict[str, np.ndarray]) -> list[bytes | memoryview]:
+    """The payload of :func:`dump_arrays` as consecutive pieces (raw arrays as views of the
+    arrays themselves: nothing copied)."""
     toc: list[dict[str, Any]] = []
     chunks: list[bytes | memoryview] = []
     offset = 0
@@ -111,7 +117,7 @@ def dump_arrays(arrays: dict[str, np.ndarray]) -> bytes:
         offset += size + pad
     header = json.dumps(toc).encode()
     header += b" " * (-(len(MAGIC) + 8 + len(header)) % ALIGN)
-    return b"".join([MAGIC, len(header).to_bytes(8, "little"), header, *chunks])
+    return [MAGIC, len(header).to_bytes(8, "little"), header, *chunks]
 
 
 def load_arrays(payload: bytes) -> dict[str, np.ndarray]:
@@ -170,7 +176,7 @@ def fitted_matcher(
             attach(profiles)
         return loaded, True
     matcher.fit(profiles)
-    store_payload(conn, key, dump_arrays(matcher.to_arrays()), prefix=f"{name}:",
+    store_payload(conn, key, dump_array_pieces(matcher.to_arrays()), prefix=f"{name}:",
                   keep=KEEP_PER_MATCHER)
     return matcher, False
 

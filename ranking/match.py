@@ -168,10 +168,12 @@ class TfidfMatcher(Matcher):
                                        counted.counts.astype(narrow)))
         del texts
         terms, where = np.unique(np.concatenate(distinct), return_inverse=True)
-        df = np.bincount(where.reshape(-1), weights=np.concatenate(batch_df)).astype(np.int64)
+        where = where.reshape(-1).astype(np.int32)
+        df = np.zeros(len(terms), dtype=np.int64)
+        np.add.at(df, where, np.concatenate(batch_df))
         keep = df >= max(1, int(self.effective_min_df(n_docs)))
         # each batch term's column in the kept vocabulary (-1: dropped)
-        column_of = np.where(keep, np.cumsum(keep) - 1, -1).astype(np.int32)[where.reshape(-1)]
+        column_of = np.where(keep, np.cumsum(keep) - 1, -1).astype(np.int32)[where]
         del where, batch_df
         entry_columns = np.split(column_of, np.cumsum([len(d) for d in distinct])[:-1])
         del column_of, distinct

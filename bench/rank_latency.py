@@ -1,24 +1,28 @@
-"""How fast is one query over every professor of the replay world?
+"""How fast, and in how little memory, is the ranking index over every professor of a store?
 
 Builds (or reuses) a store holding every CSRankings professor of the replay world with the
 world's arXiv papers they wrote: CSRankings through ``profscout crawl --stages csrankings``,
 papers through the world's arXiv API in month windows of 2,000 results per call (the world is
-local, so no delay), attributed by exact folded name. Then it reads the cache key from the
-store (timed), fits the index (timed, and cached in the store), loads it back from the cache
-(timed), times one query against one bare sparse matrix-vector product over the same index,
-and one whole shortlist from the cached index. Peak memory is the process's max RSS.
+local, so no delay), attributed by exact folded name. Then, for this checkout (and any other
+checkout given with ``--compare``, e.g. the release before), with the store's cache cleared:
 
-    .venv/bin/python bench/rank_latency.py                      # world on 127.0.0.1:8765
-    .venv/bin/python bench/rank_latency.py --db /tmp/bench.db --base http://127.0.0.1:8765
+* ``rank`` through the CLI in a fresh process, twice: the first builds and caches the index
+  (build time, peak RSS of the process tree), the second ranks from the cache (end to end,
+  from the command's start to the file written);
+* the cached payload's bytes;
+* in this process (this checkout only): one query against one bare sparse matrix-vector
+  product over the same index.
 
-Target: query time <= 3x the bare product.
+Each figure is printed next to its bound.
+
+    .venv/bin/python bench/rank_latency.py --db /tmp/world.db
+    .venv/bin/python bench/rank_latency.py --db /tmp/world.db --compare /tmp/release
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -41,12 +45,23 @@ from profscout.core.store import (  # noqa: E402
 )
 from ranking.cache import fitted_matcher  # noqa: E402
 from ranking.profiles import StoreProfiles  # noqa: E402
-from ranking.shortlist import ShortlistRequest, build_shortlist  # noqa: E402
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
 QUERY = "deep reinforcement learning for robot manipulation"
+BOUNDS = {"build_s": 20.0, "peak_mb": 1024.0, "cache_mb": 150.0, "cached_rank_s": 2.0,
+          "query_ratio": 3.0}
+# runs a command, then prints its wall time, CPU time and the peak RSS of its process tree
+TIMED = """
+import json, resource, subprocess, sys, time
+t0 = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+wall = time.perf_counter() - t0
+use = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"code": code, "wall_s": wall, "cpu_s": use.ru_utime + use.ru_stime,
+                  "peak_mb": use.ru_maxrss / 1024}))
+"""
 
 
 def months(start: date, end: date) -> list[tuple[str, str]]:
@@ -134,53 +149,81 @@ def best_of(func, repeat: int) -> float:
     return statistics.median(times)
 
 
+def timed_rank(root: Path, db: Path, out: Path, as_of: date) -> dict[str, float]:
+    """``profscout rank`` of checkout ``root`` in a fresh process: wall and CPU seconds,
+    peak RSS (MB) of its process tree (the largest of its processes)."""
+    command = [sys.executable, "-m", "profscout", "rank", QUERY, "--matcher", "tfidf",
+               "--as-of", as_of.isoformat(), "--db", str(db), "-o", str(out)]
+    done = subprocess.run([sys.executable, "-c", TIMED, *command], cwd=root, check=True,
+                          capture_output=True, text=True,
+                          env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+    result = json.loads(done.stdout)
+    if result["code"] != 0:
+        raise SystemExit(f"rank failed in {root}")
+    return result
+
+
+def shown(value: float, bound: str, unit: str) -> str:
+    limit = BOUNDS[bound]
+    mark = "ok" if value <= limit else "OVER"
+    return f"{value:.2f} {unit} (bound {limit:g} {unit}: {mark})"
+
+
+def checkout_figures(root: Path, db: Path, as_of: date) -> None:
+    """Build, cache and cached-rank figures of one checkout, each next to its bound."""
+    conn = connect(db)
+    ranking_cache.clear(conn)
+    conn.close()
+    out = Path(f"/tmp/profscout-bench-{root.name}.csv")
+    first = timed_rank(root, db, out, as_of)
+    conn = connect(db)
+    cache_mb = ranking_cache.payload_bytes(conn) / 2**20
+    conn.close()
+    second = timed_rank(root, db, out, as_of)
+    print(f"[{root}]")
+    print(f"  first rank (build + cache + shortlist): {shown(first['wall_s'], 'build_s', 's')}"
+          f"; CPU {first['cpu_s']:.2f} s")
+    print(f"  peak RSS, process tree: {shown(first['peak_mb'], 'peak_mb', 'MB')}")
+    print(f"  cached index in the store: {shown(cache_mb, 'cache_mb', 'MB')}")
+    print(f"  cached rank, CLI start to file written: "
+          f"{shown(second['wall_s'], 'cached_rank_s', 's')}; CPU {second['cpu_s']:.2f} s; "
+          f"peak RSS {second['peak_mb']:.0f} MB")
+
+
+def query_figures(db: Path, as_of: date, repeat: int) -> None:
+    """This checkout's query time against one bare sparse mat-vec over the same index."""
+    conn = connect(db)
+    t0 = time.perf_counter()
+    profiles = StoreProfiles(conn, as_of)
+    matcher, hit = fitted_matcher(conn, "tfidf", profiles)
+    t_load = time.perf_counter() - t0
+    index = matcher.profile_matrix_
+    q = matcher.transform([QUERY])  # 1 x terms, CSR
+    t_query = best_of(lambda: matcher.score([QUERY]), repeat)
+    t_bare = best_of(lambda: q @ index, repeat)
+    conn.close()
+    print(f"  index: {len(profiles)} professors, {int(matcher.index_.indptr[-1])} papers, "
+          f"{index.shape[0]} terms, {index.nnz} non-zeros; loaded from the cache "
+          f"({'hit' if hit else 'miss'}) in {t_load:.2f} s")
+    print(f"  one query (transform + score) {t_query * 1e3:.3f} ms, bare mat-vec "
+          f"{t_bare * 1e3:.3f} ms: ratio {shown(t_query / t_bare, 'query_ratio', 'x')}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", default="http://127.0.0.1:8765", help="replay world URL")
     parser.add_argument("--db", type=Path, default=Path("/tmp/profscout-bench.db"))
     parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--as-of", type=date.fromisoformat,
+                        default=datetime.now(UTC).date())
+    parser.add_argument("--compare", type=Path, action="append", default=[],
+                        help="another checkout to measure the same way first (repeatable)")
     args = parser.parse_args()
     if not args.db.exists():
         build_store(args.db, args.base)
-    conn = connect(args.db)
-    ranking_cache.clear(conn)
-    as_of = datetime.now(UTC).date()
-    t0 = time.perf_counter()
-    profiles = StoreProfiles(conn, as_of)
-    key = profiles.store_key
-    t_key = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    matcher, _ = fitted_matcher(conn, "tfidf", profiles)  # builds every profile, fits
-    t_fit = time.perf_counter() - t0
-    n_docs = int(matcher.index_.indptr[-1])
-    payload_mb = ranking_cache.payload_bytes(conn) / 2**20
-    t0 = time.perf_counter()
-    again = StoreProfiles(conn, as_of)
-    cached, hit = fitted_matcher(conn, "tfidf", again)
-    t_load = time.perf_counter() - t0
-    assert hit and again.store_key == key
-
-    index = matcher.profile_matrix_
-    q = matcher.transform([QUERY])  # 1 x terms, CSR
-    t_query = best_of(lambda: matcher.score([QUERY]), args.repeat)
-    t_bare = best_of(lambda: q @ index, args.repeat)
-    t0 = time.perf_counter()
-    result = build_shortlist(conn, ShortlistRequest(query=QUERY, as_of=as_of))
-    t_shortlist = time.perf_counter() - t0
-    conn.close()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-    print(f"index: {len(profiles)} professors, {n_docs} papers, "
-          f"{index.shape[0]} terms, {index.nnz} non-zeros (profile matrix), "
-          f"{matcher.doc_matrix_.nnz} non-zeros (paper matrix)")
-    print(f"cache key from the store: {t_key:.2f} s; index build (profiles + fit + cache "
-          f"write): {t_fit:.2f} s; cached payload {payload_mb:.0f} MB; load from the store's "
-          f"cache (key + read): {t_load:.2f} s")
-    print(f"one query (transform + score): {t_query * 1e3:.3f} ms; bare sparse mat-vec: "
-          f"{t_bare * 1e3:.3f} ms; ratio {t_query / t_bare:.2f}x (target <= 3x)")
-    print(f"whole shortlist from the cached index (profiles, activity, explanations): "
-          f"{t_shortlist:.2f} s; top: {', '.join(result.frame['name'].head(5))}")
-    print(f"peak memory (max RSS): {peak_mb:.0f} MB")
+    for root in [*args.compare, ROOT]:
+        checkout_figures(root.resolve(), args.db, args.as_of)
+    query_figures(args.db, args.as_of, args.repeat)
 
 
 if __name__ == "__main__":

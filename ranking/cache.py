@@ -8,9 +8,10 @@ weights and order. Any change to papers, authorships or interests, or a new mont
 weights), makes a new key.
 
 Only matchers that declare ``cache_fitted = True`` (and so describe their fitted state as
-plain numpy arrays, ``to_arrays()`` / ``from_arrays()``) are cached, as one payload of raw
-array bytes behind a JSON table of contents (:func:`dump_arrays`), read back as views of the
-blob without a copy: nothing in the store is ever unpickled.
+plain numpy arrays, ``to_arrays()`` / ``from_arrays()``) are cached, as one payload of
+array bytes behind a JSON table of contents (:func:`dump_arrays`): integer arrays narrowed,
+delta-coded and compressed, floats raw (read back as views of the blob): nothing in the store
+is ever unpickled.
 Others (e.g. embedding matchers, whose embeddings are cached instead) are fitted each time.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,7 +34,8 @@ from ranking.matchers import matcher_class
 from ranking.profiles import StoreProfiles, fingerprint
 
 KEEP_PER_MATCHER = 2  # cached indexes kept per matcher name (the newest)
-MAGIC = b"profscout-arrays 1\n"
+MAGIC = b"profscout-arrays 2\n"
+COMPRESSION = 1  # zlib level: fast, and most of the gain
 ALIGN = 64
 
 
@@ -45,43 +48,92 @@ def cache_key(name: str, params: dict[str, Any], profiles: Sequence[Profile]) ->
     return f"{name}:p{fingerprint(profiles, *extra)}"
 
 
+def _narrowest(array: np.ndarray) -> np.dtype:
+    """The smallest unsigned dtype that holds the integer ``array``'s values (or its own)."""
+    if array.size and (int(array.min()) < 0 or array.dtype.kind not in "iu"):
+        return array.dtype
+    top = int(array.max()) if array.size else 0
+    for candidate in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(candidate).max:
+            return np.dtype(candidate)
+    return array.dtype
+
+
+def _encode(array: np.ndarray) -> tuple[bytes | memoryview, dict[str, Any]]:
+    """An array's stored bytes and how to read them back. Integer arrays are narrowed to
+    the smallest unsigned type their values fit, stored as differences of consecutive
+    values (wrapping; small for the sorted columns, offsets and hashes of an index) and
+    compressed; text (bytes, uint8) is compressed; floats are stored raw."""
+    if array.dtype == np.uint8:
+        return zlib.compress(array.tobytes(), COMPRESSION), {"codec": "zlib"}
+    if array.dtype.kind in "iu" and array.size:
+        stored = _narrowest(array)
+        narrow = array.astype(stored, copy=False)
+        deltas = np.diff(narrow, prepend=np.zeros(1, dtype=stored)).astype(stored)
+        return zlib.compress(deltas.tobytes(), COMPRESSION), {"codec": "delta-zlib",
+                                                              "stored": stored.str}
+    return array.data.cast("B"), {"codec": "raw"}  # no copy until the payload
+
+
+def _decode(raw: memoryview | bytes, entry: dict[str, Any]) -> np.ndarray:
+    dtype = np.dtype(entry["dtype"])
+    shape = tuple(int(n) for n in entry["shape"])
+    codec = entry.get("codec", "raw")
+    if codec == "raw":
+        return np.frombuffer(raw, dtype=dtype).reshape(shape)
+    data = zlib.decompress(raw)
+    if codec == "zlib":
+        return np.frombuffer(data, dtype=dtype).reshape(shape)
+    if codec == "delta-zlib":
+        stored = np.dtype(entry["stored"])
+        values = np.cumsum(np.frombuffer(data, dtype=stored), dtype=stored)
+        return values.astype(dtype, copy=False).reshape(shape)
+    raise ValueError(f"unknown array codec {codec!r}")
+
+
 def dump_arrays(arrays: dict[str, np.ndarray]) -> bytes:
     """Named arrays as one payload: a magic line, a JSON table of contents (name, dtype,
-    shape, offset), then each array's raw bytes, 64-byte aligned."""
+    shape, codec, offset, size), then each array's stored bytes (:func:`_encode`), 64-byte
+    aligned."""
+    return b"".join(dump_array_pieces(arrays))
+
+
+def dump_array_pieces(arrays: dict[str, np.ndarray]) -> list[bytes | memoryview]:
+    """The payload of :func:`dump_arrays` as consecutive pieces (raw arrays as views of the
+    arrays themselves: nothing copied)."""
     toc: list[dict[str, Any]] = []
-    chunks: list[bytes] = []
+    chunks: list[bytes | memoryview] = []
     offset = 0
     for name, value in arrays.items():
         array = np.ascontiguousarray(value)
         if array.dtype.hasobject:
             raise ValueError(f"array {name!r} holds Python objects")
+        raw, how = _encode(array.reshape(-1))
+        size = raw.nbytes if isinstance(raw, memoryview) else len(raw)
         toc.append({"name": name, "dtype": array.dtype.str, "shape": list(array.shape),
-                    "offset": offset})
-        raw = array.tobytes()
-        pad = -len(raw) % ALIGN
-        chunks.append(raw + b"\0" * pad)
-        offset += len(raw) + pad
+                    "offset": offset, "size": size, **how})
+        pad = -size % ALIGN
+        chunks += [raw, b"\0" * pad]
+        offset += size + pad
     header = json.dumps(toc).encode()
     header += b" " * (-(len(MAGIC) + 8 + len(header)) % ALIGN)
-    return b"".join([MAGIC, len(header).to_bytes(8, "little"), header, *chunks])
+    return [MAGIC, len(header).to_bytes(8, "little"), header, *chunks]
 
 
 def load_arrays(payload: bytes) -> dict[str, np.ndarray]:
-    """The arrays :func:`dump_arrays` wrote, as read-only views of ``payload`` (no copy, no
-    unpickling); ValueError when it is not such a payload."""
+    """The arrays :func:`dump_arrays` wrote (raw ones as read-only views of ``payload``;
+    nothing unpickled); ValueError when it is not such a payload."""
     if not payload.startswith(MAGIC):
         raise ValueError("not a profscout array payload")
     size = int.from_bytes(payload[len(MAGIC):len(MAGIC) + 8], "little")
     start = len(MAGIC) + 8 + size
+    view = memoryview(payload)
     out: dict[str, np.ndarray] = {}
     for entry in json.loads(payload[len(MAGIC) + 8:start]):
-        dtype = np.dtype(entry["dtype"])
-        if dtype.hasobject:
+        if np.dtype(entry["dtype"]).hasobject:
             raise ValueError("object arrays are not loaded")
-        shape = tuple(int(n) for n in entry["shape"])
-        count = int(np.prod(shape, dtype=np.int64))
-        out[entry["name"]] = np.frombuffer(payload, dtype=dtype, count=count,
-                                           offset=start + int(entry["offset"])).reshape(shape)
+        first = start + int(entry["offset"])
+        out[entry["name"]] = _decode(view[first:first + int(entry["size"])], entry)
     return out
 
 
@@ -119,9 +171,12 @@ def fitted_matcher(
     expected = (list(map(str, profiles.ids)) if isinstance(profiles, StoreProfiles)
                 else None)
     if loaded is not None and (expected is None or loaded.profile_keys_ == expected):
+        attach = getattr(loaded, "attach_profiles", None)
+        if attach is not None:  # documents re-read from the profiles to explain matches
+            attach(profiles)
         return loaded, True
     matcher.fit(profiles)
-    store_payload(conn, key, dump_arrays(matcher.to_arrays()), prefix=f"{name}:",
+    store_payload(conn, key, dump_array_pieces(matcher.to_arrays()), prefix=f"{name}:",
                   keep=KEEP_PER_MATCHER)
     return matcher, False
 

@@ -10,6 +10,14 @@ hash with odds of about one in 400 at five million terms) with their IDF from a
 The whole fitted state is plain arrays (:meth:`TfidfMatcher.to_arrays`), which
 :mod:`ranking.cache` stores without pickling.
 
+Documents are counted in batches of whole profiles by :mod:`ranking.terms` (the same counts as
+the ``HashingVectorizer``, without analysing one text at a time in Python). With ``blend`` the
+index keeps only the (terms x profiles) matrix; the document rows of a profile, needed only to
+explain a shown match, are recomputed from its documents when asked for. Indexes of more than
+:data:`BOUNDED_FROM_DOCUMENTS` documents drop the terms of a single document
+(:meth:`TfidfMatcher.effective_min_df`), which bounds the vocabulary of a large store; smaller
+indexes keep every term.
+
 A query is transformed the same way, but its length is measured over *all* its terms, known
 to the index or not, so that the cosine is the cosine in the full term space: a query whose
 words are mostly unknown to the index scores lower than one the index fully covers
@@ -33,23 +41,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Self
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction import FeatureHasher
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
 from ranking.base import Matcher, Profile
+from ranking.profiles import profile_columns
+from ranking.terms import BATCH_DOCUMENTS, BatchCounts, count_batch
 
 AGGREGATIONS = ("max", "topk", "mean", "softmax", "blend")
 DEFAULT_AGGREGATION = "blend"
 HASH_SPACE = 2**31 - 1  # the largest HashingVectorizer allows: a term's column is its hash
-ARRAYS_FORMAT = 1  # version of the layout written by ``to_arrays``
+ARRAYS_FORMAT = 2  # version of the layout written by ``to_arrays``
+BOUNDED_FROM_DOCUMENTS = 50_000  # larger indexes drop the terms of a single document
+LARGE_MIN_DF = 2
+DOCUMENT_ROWS_KEPT = 256  # profiles whose recomputed document rows are kept (explanations)
 
 
 @lru_cache(maxsize=1)
@@ -114,7 +127,7 @@ class TfidfMatcher(Matcher):
         aggregation: str = DEFAULT_AGGREGATION,
         top_k: int = 3,
         temperature: float = 0.05,
-        min_df: int = 1,
+        min_df: int | None = None,
     ) -> None:
         self.aggregation = aggregation
         self.top_k = top_k
@@ -123,63 +136,153 @@ class TfidfMatcher(Matcher):
 
     # -- fitting -----------------------------------------------------------------------
     def fit(self, profiles: Sequence[Profile], y: object = None) -> Self:
-        """Learn the hashed vocabulary and IDF from the profiles' documents and index them."""
+        """Learn the hashed vocabulary and IDF from the profiles' documents and index them.
+
+        Documents are counted in batches of whole profiles (:mod:`ranking.terms`); with the
+        ``blend`` aggregation only the profile matrix is kept, and a profile's document
+        vectors (for explanations) are recomputed from ``profiles`` when asked for.
+        """
         if self.aggregation not in AGGREGATIONS:
             raise ValueError(
                 f"unknown aggregation {self.aggregation!r}; choose from {AGGREGATIONS}"
             )
-        texts: list[str] = []
-        weights: list[float] = []
-        doc_ids: list[str] = []
-        indptr = [0]
-        keys: list[str] = []
-        for profile in profiles:
-            keys.append(profile.key)
-            for doc in profile.documents:
-                if doc.text.strip():
-                    texts.append(doc.text)
-                    weights.append(float(doc.weight))
-                    doc_ids.append(doc.id)
-            if profile.interests.strip():
-                texts.append(profile.interests)
-                weights.append(1.0)
-                doc_ids.append("")
-            indptr.append(len(texts))
-        if not texts:
+        columns = profile_columns(profiles)
+        if not columns.texts:
             raise ValueError("nothing to index: the profiles hold no text")
-        counts = _hashing_vectorizer().transform(texts).tocsr()
+        n_docs = len(columns.texts)
+        texts, columns = columns.texts, replace(columns, texts=[])  # texts freed once counted
+        spans = _profile_batches(columns.indptr, BATCH_DOCUMENTS)
+        # per batch: its counts, each entry's term as a number among the batch's distinct
+        # terms, and those terms' hashes and document frequencies in the batch
+        batches: list[BatchCounts] = []
+        distinct: list[np.ndarray] = []
+        batch_df: list[np.ndarray] = []
+        for lo, hi in spans:
+            counted = count_batch(texts[columns.indptr[lo]:columns.indptr[hi]])
+            hashes, local, df = np.unique(counted.terms, return_inverse=True,
+                                          return_counts=True)
+            distinct.append(hashes)
+            batch_df.append(df)
+            narrow = np.uint16 if counted.counts.max(initial=0) <= 0xFFFF else np.int32
+            batches.append(BatchCounts(counted.indptr, local.reshape(-1).astype(np.int32),
+                                       counted.counts.astype(narrow)))
         del texts
-        terms, df = np.unique(counts.indices, return_counts=True)
-        terms = terms[df >= max(1, int(self.min_df))].astype(np.int64)
-        columns = np.searchsorted(terms, counts.indices)
-        known = columns < len(terms)
-        known[known] = terms[columns[known]] == counts.indices[known]
-        counts = _compact(counts, columns, known, len(terms))
-        transformer = TfidfTransformer(sublinear_tf=True)
-        self.doc_matrix_ = transformer.fit_transform(counts).astype(np.float32).tocsr()
-        del counts
-        self.terms_ = terms
-        self.idf_ = transformer.idf_.astype(np.float32)
-        self.unseen_idf_ = float(np.log(len(doc_ids) + 1.0) + 1.0)  # smooth IDF at df = 0
-        self.index_ = DocumentIndex(
-            indptr=np.asarray(indptr, dtype=np.int64),
-            weights=np.asarray(weights, dtype=np.float32),
-            doc_ids=doc_ids,
-        )
-        self.profile_keys_ = keys
-        self.profile_matrix_ = self._blend_matrix() if self.aggregation == "blend" else None
+        terms, where = np.unique(np.concatenate(distinct), return_inverse=True)
+        where = where.reshape(-1).astype(np.int32)
+        df = np.zeros(len(terms), dtype=np.int64)
+        np.add.at(df, where, np.concatenate(batch_df))
+        keep = df >= max(1, int(self.effective_min_df(n_docs)))
+        # each batch term's column in the kept vocabulary (-1: dropped)
+        column_of = np.where(keep, np.cumsum(keep) - 1, -1).astype(np.int32)[where]
+        del where, batch_df
+        entry_columns = np.split(column_of, np.cumsum([len(d) for d in distinct])[:-1])
+        del column_of, distinct
+        self.terms_ = terms[keep].astype(np.int32)
+        self.idf_ = smooth_idf(df[keep], n_docs)
+        self.unseen_idf_ = float(np.log(n_docs + 1.0) + 1.0)  # smooth IDF at df = 0
+        self.index_ = DocumentIndex(indptr=columns.indptr, weights=columns.weights,
+                                    doc_ids=columns.doc_ids)
+        self.profile_keys_ = columns.keys
+        self.source_: Sequence[Profile] | None = profiles
+        self.__dict__.pop("_document_rows", None)
+        self.__dict__.pop("_every_document", None)
+        blend = self.aggregation == "blend"
+        doc_rows: list[sp.csr_matrix] = []
+        profile_rows: list[sp.csr_matrix] = []
+        for (lo, hi), batch, batch_columns in zip(spans, batches, entry_columns, strict=True):
+            rows = self._tfidf_rows(batch, batch_columns[batch.terms])
+            if blend:
+                first = int(columns.indptr[lo])
+                mixer = _mixer(columns.indptr[lo:hi + 1] - first,
+                               columns.weights[first:int(columns.indptr[hi])])
+                profile_rows.append(normalize(mixer @ rows))
+            else:
+                doc_rows.append(rows)
+        batches.clear()
+        self.doc_matrix_: sp.csr_matrix | None = (None if blend else
+                                                  sp.vstack(doc_rows, format="csr"))
+        self.profile_matrix_: sp.csr_matrix | None = None
+        if blend:
+            stacked = sp.vstack(profile_rows, format="csr").astype(np.float32, copy=False)
+            profile_rows.clear()
+            # stored transposed (terms x profiles, CSR): a query touches only its terms' rows
+            self.profile_matrix_ = stacked.T.tocsr()
         return self
 
-    def _blend_matrix(self) -> sp.csr_matrix:
-        """Rows: each profile's weighted centroid of document vectors, L2-normalised."""
-        owner = self.index_.owner
-        n_profiles = len(self.index_.indptr) - 1
-        mixer = sp.csr_matrix(
-            (self.index_.weights, (owner, np.arange(len(owner)))),
-            shape=(n_profiles, len(owner)),
-        )
-        # stored transposed (terms x profiles, CSR): a query touches only its terms' rows
-        return normalize(mixer @ self.doc_matrix_).astype(np.float32).T.tocsr()
+    def effective_min_df(self, n_documents: int) -> int:
+        """The document-frequency floor for an index of ``n_documents``: ``min_df`` when
+        given, else 1 (every term) up to :data:`BOUNDED_FROM_DOCUMENTS` documents and
+        :data:`LARGE_MIN_DF` above (terms of a single paper dropped from large indexes)."""
+        if self.min_df is not None:
+            return int(self.min_df)
+        return LARGE_MIN_DF if n_documents > BOUNDED_FROM_DOCUMENTS else 1
+
+    def _tfidf_rows(self, batch: BatchCounts, columns: np.ndarray | None = None
+                    ) -> sp.csr_matrix:
+        """L2-normalised sublinear TF-IDF rows (float32) of counted documents, over the
+        fitted terms (terms outside the vocabulary dropped before normalising);
+        ``columns``: each entry's vocabulary column (-1: none), when already known."""
+        if columns is None:
+            columns = np.searchsorted(self.terms_, batch.terms)
+            known = columns < len(self.terms_)
+            known[known] = self.terms_[columns[known]] == batch.terms[known]
+        else:
+            known = columns >= 0
+        n_rows = len(batch.indptr) - 1
+        if known.all():
+            indptr = batch.indptr
+        else:
+            rows = np.repeat(np.arange(n_rows), np.diff(batch.indptr))
+            indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[known],
+                                                                minlength=n_rows))])
+        data = batch.counts[known].astype(np.float32)
+        np.log(data, data)
+        data += 1.0
+        columns = columns[known].astype(np.int32)
+        data *= self.idf_[columns]
+        matrix = sp.csr_matrix((data, columns, indptr), shape=(n_rows, len(self.terms_)))
+        return normalize(matrix, copy=False)
+
+    def attach_profiles(self, profiles: Sequence[Profile]) -> None:
+        """Give an index loaded from the cache the profiles it was fitted on: their
+        documents are re-read, one profile at a time, to explain matches."""
+        self.source_ = profiles
+        self.__dict__.pop("_document_rows", None)
+        self.__dict__.pop("_every_document", None)
+
+    def _profile_documents(self, profile: int) -> sp.csr_matrix:
+        """The TF-IDF rows of one profile's documents."""
+        lo, hi = int(self.index_.indptr[profile]), int(self.index_.indptr[profile + 1])
+        if self.doc_matrix_ is not None:
+            return self.doc_matrix_[lo:hi]
+        if self.source_ is None or hi <= lo:
+            return sp.csr_matrix((hi - lo, len(self.terms_)), dtype=np.float32)
+        memo: dict[int, sp.csr_matrix] = self.__dict__.setdefault("_document_rows", {})
+        if profile not in memo:
+            if len(memo) >= DOCUMENT_ROWS_KEPT:
+                memo.clear()
+            texts = profile_columns([self.source_[profile]]).texts
+            rows = self._tfidf_rows(count_batch(texts))
+            if rows.shape[0] != hi - lo:  # the store changed since the index was fitted
+                rows = sp.csr_matrix((hi - lo, len(self.terms_)), dtype=np.float32)
+            memo[profile] = rows
+        return memo[profile]
+
+    def _all_documents(self) -> sp.csr_matrix:
+        """Every document's TF-IDF row (recomputed from the profiles for ``blend``)."""
+        if self.doc_matrix_ is not None:
+            return self.doc_matrix_
+        if self.source_ is None:
+            raise ValueError("the documents of this index are not available")
+        every = self.__dict__.get("_every_document")
+        if every is None:  # computed once, kept (as an index fitted with them would)
+            texts = profile_columns(self.source_).texts
+            spans = _profile_batches(self.index_.indptr, BATCH_DOCUMENTS)
+            every = sp.vstack([self._tfidf_rows(count_batch(
+                texts[self.index_.indptr[lo]:self.index_.indptr[hi]])) for lo, hi in spans],
+                format="csr")
+            self.__dict__["_every_document"] = every
+        return every
 
     # -- plain-array state (for the store's cache) -----------------------------------------
     def to_arrays(self) -> dict[str, np.ndarray]:
@@ -196,7 +299,8 @@ class TfidfMatcher(Matcher):
             "doc_ids": _encode_strings(self.index_.doc_ids),
             "profile_keys": _encode_strings(self.profile_keys_),
         }
-        arrays.update(_csr_arrays("doc", self.doc_matrix_))
+        if self.doc_matrix_ is not None:
+            arrays.update(_csr_arrays("doc", self.doc_matrix_))
         if self.profile_matrix_ is not None:
             arrays.update(_csr_arrays("profile", self.profile_matrix_))
         return arrays
@@ -216,7 +320,9 @@ class TfidfMatcher(Matcher):
         matcher.index_ = DocumentIndex(indptr=indptr, weights=arrays["index_weights"],
                                        doc_ids=_decode_strings(arrays["doc_ids"], n_docs))
         matcher.profile_keys_ = _decode_strings(arrays["profile_keys"], len(indptr) - 1)
-        matcher.doc_matrix_ = _csr_from_arrays("doc", arrays)
+        matcher.doc_matrix_ = (_csr_from_arrays("doc", arrays) if "doc_data" in arrays
+                               else None)
+        matcher.source_ = None
         matcher.profile_matrix_ = (_csr_from_arrays("profile", arrays)
                                    if "profile_data" in arrays else None)
         return matcher
@@ -225,24 +331,24 @@ class TfidfMatcher(Matcher):
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """TF-IDF rows of ``texts`` over the fitted terms, scaled to unit length over all
         of each text's terms (a text of known terms only has unit length)."""
-        check_is_fitted(self, "idf_")
-        counts = _hashing_vectorizer().transform(list(texts)).tocsr()
-        columns = np.searchsorted(self.terms_, counts.indices)
-        known = columns < len(self.terms_)
-        known[known] = self.terms_[columns[known]] == counts.indices[known]
-        idf = np.full(len(columns), self.unseen_idf_, dtype=np.float64)
-        idf[known] = self.idf_[columns[known]]
+        if not hasattr(self, "idf_"):
+            check_is_fitted(self, "idf_")
+        counts = _hashing_vectorizer().transform(texts)
+        hashes = counts.indices
+        n_terms, n_rows = len(self.terms_), counts.shape[0]
+        columns = np.minimum(np.searchsorted(self.terms_, hashes), max(n_terms - 1, 0))
+        known = self.terms_[columns] == hashes if n_terms else np.zeros(len(hashes), bool)
+        idf = np.where(known, self.idf_[columns].astype(np.float64), self.unseen_idf_)
         weights = (1.0 + np.log(counts.data.astype(np.float64))) * idf
-        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
-        norms = np.sqrt(np.bincount(rows, weights=weights * weights,
-                                    minlength=counts.shape[0]))
+        rows = np.repeat(np.arange(n_rows), np.diff(counts.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=weights * weights, minlength=n_rows))
         weights = weights / np.where(norms > 0, norms, 1.0)[rows]
         # hashes and vocabulary positions sort alike: each row's columns stay sorted
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[known],
-                                                            minlength=counts.shape[0]))])
+        indptr = np.zeros(n_rows + 1, dtype=np.int32)
+        np.cumsum(np.bincount(rows[known], minlength=n_rows), out=indptr[1:])
         return sp.csr_matrix(
             (weights[known].astype(np.float32), columns[known].astype(np.int32), indptr),
-            shape=(counts.shape[0], len(self.terms_)),
+            shape=(n_rows, n_terms),
         )
 
     def _term_columns(self, text: str) -> dict[int, str]:
@@ -263,7 +369,7 @@ class TfidfMatcher(Matcher):
 
     def document_similarities(self, queries: Sequence[str]) -> np.ndarray:
         """(n_documents, n_queries) cosine similarity times document weight."""
-        sims = (self.doc_matrix_ @ self.transform(queries).T).toarray()
+        sims = (self._all_documents() @ self.transform(queries).T).toarray()
         return sims * self.index_.weights[:, None]
 
     def score(self, queries: Sequence[str]) -> np.ndarray:
@@ -316,7 +422,7 @@ class TfidfMatcher(Matcher):
         """The weighted similarity of each document of one profile to ``query``."""
         lo, hi = self.index_.indptr[profile], self.index_.indptr[profile + 1]
         q = self.transform([query])
-        rows, columns, products = _query_products(self.doc_matrix_[lo:hi], q)
+        rows, columns, products = _query_products(self._profile_documents(profile), q)
         sims = np.bincount(rows, weights=products, minlength=hi - lo)
         return sims * self.index_.weights[lo:hi]
 
@@ -330,7 +436,7 @@ class TfidfMatcher(Matcher):
         if hi <= lo:
             return []
         q = self.transform([query])
-        rows, columns, products = _query_products(self.doc_matrix_[lo:hi], q)
+        rows, columns, products = _query_products(self._profile_documents(profile), q)
         if len(products) == 0:
             return []
         weighted = products * self.index_.weights[lo:hi][rows]
@@ -368,16 +474,35 @@ def _query_products(docs: sp.csr_matrix, query: sp.csr_matrix
     return rows[hit], docs.indices[hit].astype(np.int64), products
 
 
-def _compact(counts: sp.csr_matrix, columns: np.ndarray, known: np.ndarray,
-             n_terms: int) -> sp.csr_matrix:
-    """``counts`` with hashed columns replaced by their position in the vocabulary; entries of
-    terms outside it (below ``min_df``) dropped."""
-    if known.all():
-        return sp.csr_matrix((counts.data, columns, counts.indptr),
-                             shape=(counts.shape[0], n_terms))
-    rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
-    return sp.csr_matrix((counts.data[known], (rows[known], columns[known])),
-                         shape=(counts.shape[0], n_terms))
+def smooth_idf(df: np.ndarray, n_documents: int) -> np.ndarray:
+    """``log((1 + n) / (1 + df)) + 1`` in float32, as ``TfidfTransformer`` computes it."""
+    smoothed = df.astype(np.float32) + np.float32(1.0)
+    idf = np.full_like(smoothed, fill_value=n_documents + 1, dtype=np.float32)
+    idf /= smoothed
+    np.log(idf, out=idf)
+    idf += 1.0
+    return idf
+
+
+def _profile_batches(indptr: np.ndarray, size: int) -> list[tuple[int, int]]:
+    """Runs of whole profiles ``(first, end)`` holding about ``size`` documents each."""
+    spans: list[tuple[int, int]] = []
+    first = 0
+    n = len(indptr) - 1
+    while first < n:
+        end = int(np.searchsorted(indptr, indptr[first] + size, side="left"))
+        end = min(max(end, first + 1), n)
+        spans.append((first, end))
+        first = end
+    return spans
+
+
+def _mixer(indptr: np.ndarray, weights: np.ndarray) -> sp.csr_matrix:
+    """(profiles x documents) weights: row ``p`` holds its documents' weights."""
+    counts = np.diff(indptr)
+    owner = np.repeat(np.arange(len(counts)), counts)
+    return sp.csr_matrix((weights, (owner, np.arange(len(owner)))),
+                         shape=(len(counts), len(owner)))
 
 
 def _csr_arrays(prefix: str, matrix: sp.csr_matrix) -> dict[str, np.ndarray]:

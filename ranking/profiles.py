@@ -20,6 +20,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 
+import numpy as np
+
 from profscout.core.activity import MIN_CONFIDENCE
 from profscout.core.store import profiles as store_profiles
 from profscout.core.store.profiles import CountedPaper, PaperWindow
@@ -98,6 +100,95 @@ def assemble_profiles(papers: Iterable[CountedPaper], interests: dict[int, str],
     return ids, profiles
 
 
+@dataclass(frozen=True)
+class ProfileColumns:
+    """Profiles as flat columns, what an index is fitted on: the non-empty document texts
+    of all profiles in order (each profile's papers, then its interests), their weights and
+    ids (``""`` for interests), and ``indptr``: profile ``p`` owns documents
+    ``indptr[p]:indptr[p + 1]``."""
+
+    keys: list[str]
+    texts: list[str]
+    weights: np.ndarray  # float32
+    doc_ids: list[str]
+    indptr: np.ndarray  # int64
+
+
+def profile_columns(profiles: Sequence[Profile]) -> ProfileColumns:
+    """The columns of ``profiles``: read in one pass from the store for
+    :class:`StoreProfiles` (no profile built), else gathered from the profiles."""
+    if isinstance(profiles, StoreProfiles):
+        return profiles.columns()
+    texts: list[str] = []
+    weights: list[float] = []
+    doc_ids: list[str] = []
+    indptr = [0]
+    keys: list[str] = []
+    for profile in profiles:
+        keys.append(profile.key)
+        for doc in profile.documents:
+            if doc.text.strip():
+                texts.append(doc.text)
+                weights.append(float(doc.weight))
+                doc_ids.append(doc.id)
+        if profile.interests.strip():
+            texts.append(profile.interests)
+            weights.append(1.0)
+            doc_ids.append("")
+        indptr.append(len(texts))
+    return ProfileColumns(keys, texts, np.asarray(weights, dtype=np.float32), doc_ids,
+                          np.asarray(indptr, dtype=np.int64))
+
+
+def store_profile_columns(conn: sqlite3.Connection, as_of: date,
+                          options: ProfileOptions | None = None) -> tuple[list[int],
+                                                                          ProfileColumns]:
+    """``(professor ids, columns)`` of :func:`build_profiles`' profiles, without building
+    them: one streamed read of the counted papers, weights computed once per distinct
+    (age, confidence). A paper's text is its title and abstract (the same words as
+    :func:`paper_text`, whose whitespace the tokeniser ignores)."""
+    options = options or ProfileOptions()
+    papers = store_profiles.counted_paper_columns(conn, paper_window(as_of, options),
+                                                  options.max_papers)
+    with_interests = {pid: " ".join(text.split())
+                      for pid, text in store_profiles.homepage_interests(conn).items()}
+    interests = {pid: text for pid, text in with_interests.items() if text}
+    now = as_of.year * 12 + as_of.month - 1
+    owners = np.asarray(papers.professor_id, dtype=np.int64)
+    texts = papers.text
+    nonempty = np.fromiter((bool(t.strip()) for t in texts), dtype=bool, count=len(texts))
+    ages = np.maximum(0, now - np.asarray(papers.month, dtype=np.int64))
+    confidence = np.minimum(1.0, np.asarray(papers.confidence, dtype=np.float64))
+    pairs, where = np.unique(np.stack([ages.astype(np.float64), confidence]), axis=1,
+                             return_inverse=True)
+    weight_of = [round(0.5 ** (int(age) / options.half_life_months) * float(conf), 4)
+                 for age, conf in pairs.T]
+    weights = np.asarray(weight_of, dtype=np.float64)[where.reshape(-1)]
+    ids = sorted(set(np.unique(owners).tolist()) | set(with_interests))
+    # per professor: its non-empty papers (already newest first), then its interests
+    kept = np.flatnonzero(nonempty)
+    id_array = np.asarray(ids, dtype=np.int64)
+    paper_counts = np.bincount(np.searchsorted(id_array, owners[kept]), minlength=len(ids))
+    has_interests = np.asarray([pid in interests for pid in ids], dtype=np.int64)
+    indptr = np.concatenate([[0], np.cumsum(paper_counts + has_interests)]).astype(np.int64)
+    n_docs = int(indptr[-1])
+    is_interest = np.zeros(n_docs, dtype=bool)
+    is_interest[indptr[1:][has_interests.astype(bool)] - 1] = True
+    out_texts: list[str] = [""] * n_docs
+    out_ids: list[str] = [""] * n_docs
+    out_weights = np.ones(n_docs, dtype=np.float32)
+    paper_rows = np.flatnonzero(~is_interest)
+    for row, k in zip(paper_rows.tolist(), kept.tolist(), strict=True):
+        out_texts[row] = texts[k]
+        out_ids[row] = papers.arxiv_id[k]
+    out_weights[paper_rows] = weights[kept].astype(np.float32)
+    for row, pid in zip(np.flatnonzero(is_interest).tolist(),
+                        [pid for pid in ids if pid in interests], strict=True):
+        out_texts[row] = interests[pid]
+    return ids, ProfileColumns([str(pid) for pid in ids], out_texts, out_weights, out_ids,
+                               indptr)
+
+
 def fingerprint(profiles: Sequence[Profile], *extra: object) -> str:
     """A hash of everything a fitted index depends on: texts, weights, order, ``extra``."""
     digest = hashlib.sha256()
@@ -166,6 +257,15 @@ class StoreProfiles(Sequence[Profile]):
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def columns(self) -> ProfileColumns:
+        """All profiles as :class:`ProfileColumns`, read in one pass (none built)."""
+        ids, columns = store_profile_columns(self.conn, self.as_of, self.options)
+        if ids != self.ids:  # the store changed since the ids were read
+            self.ids = ids
+            self._one.clear()
+            self._all = None
+        return columns
 
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):

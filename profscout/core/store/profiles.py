@@ -12,7 +12,7 @@ import zlib
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from profscout.core.store.homepages import ALL_EMAILS_SQL
 from profscout.core.store.institutions import COUNTRY_SQL, REGION_SQL
@@ -100,6 +100,43 @@ def counted_papers(conn: sqlite3.Connection, window: PaperWindow,
             if wanted is None or pid in wanted]
 
 
+class PaperColumns(NamedTuple):
+    """Counted papers as parallel columns (one list or array per field), in
+    :func:`counted_papers` order; ``month`` is ``year * 12 + month - 1`` of publication."""
+
+    professor_id: list[int]
+    confidence: list[float]
+    arxiv_id: list[str]
+    text: list[str]  # title, a line break, abstract
+    month: list[int]
+
+
+def counted_paper_columns(conn: sqlite3.Connection, window: PaperWindow,
+                          max_per_professor: int | None = None) -> PaperColumns:
+    """Every counted paper as columns, by professor, newest first (ties by arXiv id), at
+    most ``max_per_professor`` each; one query streamed into the columns."""
+    where, args = window.where()
+    limit = ""
+    if max_per_professor is not None:
+        limit = "WHERE position <= ?"
+        args = (*args, max_per_professor)
+    sql = ("SELECT professor_id, confidence, arxiv_id, text, month FROM ("
+           "SELECT a.professor_id, a.confidence, p.arxiv_id, "
+           "coalesce(p.title, '') || char(10) || coalesce(p.abstract, '') AS text, "
+           "CAST(substr(p.published, 1, 4) AS INTEGER) * 12 "
+           "+ CAST(substr(p.published, 6, 2) AS INTEGER) - 1 AS month, "
+           "ROW_NUMBER() OVER (PARTITION BY a.professor_id "
+           "ORDER BY p.published DESC, p.arxiv_id) AS position "
+           f"FROM authorships a JOIN papers p USING (arxiv_id) WHERE {where}) {limit} "
+           "ORDER BY professor_id, position")
+    lists: tuple[list[Any], ...] = ([], [], [], [], [])
+    cursor = conn.execute(sql, args)
+    while rows := cursor.fetchmany(10_000):
+        for column, values in zip(lists, zip(*rows, strict=True), strict=True):
+            column.extend(values)
+    return PaperColumns(*lists)
+
+
 def homepage_interests(conn: sqlite3.Connection,
                        professor_ids: Collection[int] | None = None) -> dict[int, str]:
     """Non-empty homepage interests text by professor."""
@@ -120,8 +157,7 @@ def profiled_professor_ids(conn: sqlite3.Connection, window: PaperWindow) -> lis
     return sorted(pid for (pid,) in rows)
 
 
-def _row_crc(row: str) -> int:
-    return zlib.crc32(row.encode("utf-8", "surrogatepass"))
+CHECKSUM_CHUNK_ROWS = 512  # rows whose texts are checksummed together
 
 
 def _joined(*columns: str) -> str:
@@ -129,26 +165,40 @@ def _joined(*columns: str) -> str:
     return " || char(31) || ".join(f"coalesce({c}, '')" for c in columns)
 
 
+def _chunked_checksum(conn: sqlite3.Connection, row_sql: str, table: str, where: str,
+                      args: Sequence[object]) -> tuple[int, int]:
+    """``(row count, sum of chunk checksums)`` of the rows of ``table`` matching ``where``,
+    each row as the text ``row_sql``: rows are joined in SQL in runs of consecutive rowids
+    (:data:`CHECKSUM_CHUNK_ROWS`) and each run's text checksummed once (CRC-32)."""
+    count = total = 0
+    for rows, text in conn.execute(
+        f"SELECT count(*), group_concat(row, char(30)) FROM (SELECT rowid / "
+        f"{CHECKSUM_CHUNK_ROWS} AS chunk, {row_sql} AS row FROM {table} WHERE {where} "
+        "ORDER BY rowid) GROUP BY chunk ORDER BY chunk", args,
+    ):
+        count += rows
+        total += zlib.crc32(text.encode("utf-8", "surrogatepass"))
+    return count, total
+
+
 def profile_source_summary(conn: sqlite3.Connection, window: PaperWindow
-                           ) -> list[tuple[int, int | None]]:
-    """``(row count, sum of row checksums)`` of the counted papers (id, date, title,
-    abstract; by the window's dates), the authorships at the confidence floor (professor,
-    paper, confidence) and the non-empty homepage interests: any insert, delete or edit of
-    those rows changes it (but for a 1 in 2**32 checksum coincidence)."""
-    conn.create_function("profscout_crc", 1, _row_crc, deterministic=True)
+                           ) -> list[tuple[int, int]]:
+    """``(row count, checksum)`` of the counted papers (id, date, title, abstract; by the
+    window's dates), the authorships at the confidence floor (professor, paper, confidence)
+    and the non-empty homepage interests: any insert, delete or edit of those rows changes
+    it (but for a 1 in 2**32 checksum coincidence). Rows are checksummed in runs of
+    rowids, in SQL, so the summary costs little more than reading the texts once."""
     where, args = window.where()
     paper_where = where.split(" AND ", 1)[1]  # the date bounds, without the confidence
-    queries: list[tuple[str, Sequence[object]]] = [
-        ("SELECT count(*), sum(profscout_crc("
-         f"{_joined('arxiv_id', 'published', 'title', 'abstract')})) "
-         f"FROM papers p WHERE {paper_where}", args[1:]),
-        (f"SELECT count(*), sum(profscout_crc({_joined('professor_id', 'arxiv_id')} "
-         "|| char(31) || quote(confidence))) FROM authorships a WHERE a.confidence >= ?",
-         (window.min_confidence,)),
-        ("SELECT count(*), sum(profscout_crc("
-         f"{_joined('professor_id', 'interests')})) FROM homepages WHERE interests != ''", ()),
+    return [
+        _chunked_checksum(conn, _joined("arxiv_id", "published", "title", "abstract"),
+                          "papers p", paper_where, args[1:]),
+        _chunked_checksum(conn, f"{_joined('professor_id', 'arxiv_id')} || char(31) || "
+                          "quote(confidence)", "authorships a", "a.confidence >= ?",
+                          (window.min_confidence,)),
+        _chunked_checksum(conn, _joined("professor_id", "interests"), "homepages",
+                          "interests != ''", ()),
     ]
-    return [tuple(conn.execute(sql, sql_args).fetchone()) for sql, sql_args in queries]
 
 
 def attributed_paper_dates(conn: sqlite3.Connection, min_confidence: float
@@ -156,11 +206,15 @@ def attributed_paper_dates(conn: sqlite3.Connection, min_confidence: float
     """Publication days of each professor's papers attributed with at least
     ``min_confidence``."""
     out: dict[int, list[date]] = {}
+    days: dict[str, date] = {}  # each distinct day parsed once
     for pid, published in conn.execute(
-        "SELECT a.professor_id, p.published FROM authorships a JOIN papers p USING (arxiv_id) "
-        "WHERE a.confidence >= ?", (min_confidence,)
+        "SELECT a.professor_id, substr(p.published, 1, 10) FROM authorships a "
+        "JOIN papers p USING (arxiv_id) WHERE a.confidence >= ?", (min_confidence,)
     ):
-        out.setdefault(pid, []).append(_day(published))
+        day = days.get(published)
+        if day is None:
+            day = days[published] = _day(published)
+        out.setdefault(pid, []).append(day)
     return out
 
 

@@ -6,6 +6,7 @@ Keys are ``"<matcher name>:<digest>"``; the newest few entries per matcher name 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from profscout.core.store import transaction
@@ -17,15 +18,23 @@ def cached_payload(conn: sqlite3.Connection, key: str) -> bytes | None:
     return None if row is None else bytes(row[0])
 
 
-def store_payload(conn: sqlite3.Connection, key: str, payload: bytes, *, prefix: str,
+def store_payload(conn: sqlite3.Connection, key: str,
+                  payload: bytes | Sequence[bytes | memoryview], *, prefix: str,
                   keep: int) -> None:
-    """Store ``payload`` under ``key`` (replacing it), then keep only the ``keep`` newest
-    entries whose key starts with ``prefix``; one transaction."""
+    """Store ``payload`` (bytes, or pieces to be stored one after another) under ``key``
+    (replacing it), then keep only the ``keep`` newest entries whose key starts with
+    ``prefix``; one transaction. Pieces are written into the stored blob in place, so a
+    large payload is never copied whole."""
+    pieces = [payload] if isinstance(payload, bytes | bytearray | memoryview) else payload
+    size = sum(memoryview(piece).nbytes for piece in pieces)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     with transaction(conn):
         conn.execute("DELETE FROM ranking_cache WHERE key = ?", (key,))
-        conn.execute("INSERT INTO ranking_cache (key, created_at, payload) VALUES (?, ?, ?)",
-                     (key, now, payload))
+        row = conn.execute("INSERT INTO ranking_cache (key, created_at, payload) "
+                           "VALUES (?, ?, zeroblob(?))", (key, now, size)).lastrowid
+        with conn.blobopen("ranking_cache", "payload", int(row or 0)) as blob:
+            for piece in pieces:
+                blob.write(piece)
         stale = conn.execute(
             "SELECT key FROM ranking_cache WHERE key LIKE ? ORDER BY rowid DESC",
             (f"{prefix}%",),

@@ -1,0 +1,204 @@
+"""Hashed term counts of many texts at once, equal to scikit-learn's ``HashingVectorizer``.
+
+The vectoriser the TF-IDF index uses (lower case, ``(?u)\\b\\w\\w+\\b`` tokens, English stop
+words dropped, word uni- and bigrams, each term's column its 31-bit MurmurHash3) analyses one
+text at a time in Python. Here a batch of texts is analysed as arrays: the batch's code points
+are classified as word characters or not (a table of the regex ``\\w``), tokens are the runs of
+two or more, each token occurrence is hashed from its UTF-8 bytes by a vectorised MurmurHash3
+(:func:`murmurhash3_32_seeds`; two seeds give a 64-bit identity that numbers the distinct
+words and finds the stop words), bigrams are pairs of consecutive word numbers and each
+*distinct* bigram of the batch is hashed once. The counts are the same, column for column, as
+the vectoriser's (tests/test_lean_index.py compares them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+HASH_SPACE = 2**31 - 1
+BATCH_DOCUMENTS = 4000  # texts analysed together (bounds the memory of one batch)
+
+_C1, _C2 = np.uint32(0xCC9E2D51), np.uint32(0x1B873593)
+
+
+def _rotl(x: np.ndarray, r: int) -> np.ndarray:
+    return (x << np.uint32(r)) | (x >> np.uint32(32 - r))
+
+
+def murmurhash3_32(buffer: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
+                   seed: int = 0) -> np.ndarray:
+    """Signed 32-bit MurmurHash3 (x86, as ``sklearn.utils.murmurhash3_32``) of each byte
+    string ``buffer[starts[i]:starts[i] + lengths[i]]``."""
+    return murmurhash3_32_seeds(buffer, starts, lengths, (seed,))[0]
+
+
+def murmurhash3_32_seeds(buffer: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
+                         seeds: Sequence[int]) -> list[np.ndarray]:
+    """:func:`murmurhash3_32` of the same strings with each of ``seeds`` (one pass)."""
+    n = len(starts)
+    buf = np.concatenate([np.asarray(buffer, dtype=np.uint8), np.zeros(4, dtype=np.uint8)])
+    starts = np.asarray(starts, dtype=np.int64)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    blocks = lengths // 4
+    order = np.argsort(-blocks, kind="stable")  # the longest first: active rows are a prefix
+    s_starts, s_blocks = starts[order], blocks[order]
+    hs = [np.full(n, seed, dtype=np.uint32) for seed in seeds]
+    active_counts = np.searchsorted(-s_blocks, -np.arange(1, int(s_blocks.max(initial=0)) + 1),
+                                    side="right")
+    out: list[np.ndarray] = []
+    with np.errstate(over="ignore"):
+        for k, active in enumerate(active_counts.tolist()):
+            pos = s_starts[:active] + 4 * k
+            k1 = (buf[pos].astype(np.uint32) | (buf[pos + 1].astype(np.uint32) << np.uint32(8))
+                  | (buf[pos + 2].astype(np.uint32) << np.uint32(16))
+                  | (buf[pos + 3].astype(np.uint32) << np.uint32(24)))
+            k1 = _rotl(k1 * _C1, 15) * _C2
+            for h in hs:
+                hh = _rotl(h[:active] ^ k1, 13)
+                h[:active] = hh * np.uint32(5) + np.uint32(0xE6546B64)
+        tail = lengths & 3
+        base = starts + blocks * 4
+        k1 = np.zeros(n, dtype=np.uint32)
+        k1 ^= np.where(tail >= 3, buf[base + 2], 0).astype(np.uint32) << np.uint32(16)
+        k1 ^= np.where(tail >= 2, buf[base + 1], 0).astype(np.uint32) << np.uint32(8)
+        k1 ^= np.where(tail >= 1, buf[base], 0).astype(np.uint32)
+        k1 = _rotl(k1 * _C1, 15) * _C2
+        for sorted_h in hs:
+            h = np.empty(n, dtype=np.uint32)
+            h[order] = sorted_h
+            h = np.where(tail > 0, h ^ k1, h)
+            h ^= lengths.astype(np.uint32)
+            h ^= h >> np.uint32(16)
+            h *= np.uint32(0x85EBCA6B)
+            h ^= h >> np.uint32(13)
+            h *= np.uint32(0xC2B2AE35)
+            h ^= h >> np.uint32(16)
+            out.append(h.view(np.int32))
+    return out
+
+
+def hashed_columns(hashes: np.ndarray) -> np.ndarray:
+    """The ``HashingVectorizer`` column (non-negative, unsigned features) of signed hashes."""
+    h = hashes.astype(np.int64)
+    return np.where(h == -(2**31), (2**31 - 1 - (HASH_SPACE - 1)) % HASH_SPACE,
+                    np.abs(h) % HASH_SPACE).astype(np.int32)
+
+
+def _segments(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Flat positions ``starts[i] + 0 .. lengths[i] - 1``, segment after segment."""
+    total = int(lengths.sum())
+    offsets = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return np.repeat(starts, lengths) + (np.arange(total) - offsets)
+
+
+@dataclass(frozen=True)
+class BatchCounts:
+    """Term counts of one batch of texts: row ``r`` (a text of the batch) holds
+    ``counts[indptr[r]:indptr[r + 1]]`` of the terms ``terms[indptr[r]:indptr[r + 1]]``
+    (ascending hashed columns, int32)."""
+
+    indptr: np.ndarray
+    terms: np.ndarray
+    counts: np.ndarray
+
+
+@lru_cache(maxsize=1)
+def _word_characters() -> np.ndarray:
+    """Whether each code point of the Basic Multilingual Plane is a regex word character."""
+    plane = re.sub(r"\W", "\0", "".join(map(chr, range(0x10000))))  # non-word -> NUL
+    return np.frombuffer(plane.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) != 0
+
+
+def _is_word(points: np.ndarray) -> np.ndarray:
+    table = _word_characters()
+    word = table[np.minimum(points, 0xFFFF)]
+    astral = points > 0xFFFF
+    if astral.any():
+        pattern = re.compile(r"\w")
+        found = np.unique(points[astral])
+        hits = np.fromiter((pattern.match(chr(int(c))) is not None for c in found),
+                           dtype=bool, count=len(found))
+        word[astral] = hits[np.searchsorted(found, points[astral])]
+    return word
+
+
+def _identity(h0: np.ndarray, h1: np.ndarray) -> np.ndarray:
+    """A 64-bit identity of a term from its hashes with two seeds."""
+    return (h0.view(np.uint32).astype(np.uint64) << np.uint64(32)) | h1.view(np.uint32)
+
+
+@lru_cache(maxsize=1)
+def _stop_identities() -> np.ndarray:
+    encoded = [w.encode("utf-8") for w in sorted(ENGLISH_STOP_WORDS)]
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    starts = np.cumsum(lengths) - lengths
+    buffer = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    return np.unique(_identity(*murmurhash3_32_seeds(buffer, starts, lengths, (0, 1))))
+
+
+def count_batch(texts: Sequence[str]) -> BatchCounts:
+    """Hashed uni- and bigram counts of ``texts`` (see the module docstring)."""
+    n = len(texts)
+    if n == 0:
+        return BatchCounts(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32))
+    lowered = [t.lower() for t in texts]
+    lengths = np.fromiter(map(len, lowered), dtype=np.int64, count=n)
+    joined = "\0".join(lowered)  # a non-word character between texts
+    del lowered
+    points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    utf8 = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
+    del joined
+    byte_offset = np.zeros(len(points) + 1, dtype=np.int64)
+    np.cumsum(1 + (points >= 0x80).astype(np.int64) + (points >= 0x800)
+              + (points >= 0x10000), out=byte_offset[1:])
+    edges = np.diff(_is_word(points).view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    del points
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    del edges
+    long_enough = ends - starts >= 2
+    starts, ends = starts[long_enough], ends[long_enough]
+    text_ends = np.cumsum(lengths + 1)
+    row = np.searchsorted(text_ends, starts, side="right")
+    byte_start = byte_offset[starts]
+    byte_len = byte_offset[ends] - byte_start
+    del byte_offset
+    h0, h1 = murmurhash3_32_seeds(utf8, byte_start, byte_len, (0, 1))
+    words, first, codes = np.unique(_identity(h0, h1), return_index=True, return_inverse=True)
+    codes = codes.reshape(-1)
+    keep = ~np.isin(words, _stop_identities())[codes]
+    codes, row = codes[keep].astype(np.int64), row[keep]
+    word_hash = hashed_columns(h0[first])
+    word_start, word_len = byte_start[first], byte_len[first]
+    same_row = row[1:] == row[:-1]
+    pair_code = codes[:-1][same_row] * len(words) + codes[1:][same_row]
+    pairs, pair_of = np.unique(pair_code, return_inverse=True)
+    left, right = pairs // len(words), pairs % len(words)
+    pair_len = word_len[left] + 1 + word_len[right]
+    pair_start = np.cumsum(pair_len) - pair_len
+    pair_bytes = np.full(int(pair_len.sum()), ord(" "), dtype=np.uint8)
+    pair_bytes[_segments(pair_start, word_len[left])] = utf8[
+        _segments(word_start[left], word_len[left])]
+    pair_bytes[_segments(pair_start + word_len[left] + 1, word_len[right])] = utf8[
+        _segments(word_start[right], word_len[right])]
+    pair_hash = hashed_columns(murmurhash3_32(pair_bytes, pair_start, pair_len))
+    term_row = np.concatenate([row, row[:-1][same_row]])
+    term_hash = np.concatenate([word_hash[codes], pair_hash[pair_of.reshape(-1)]])
+    keys, counts = np.unique(term_row * HASH_SPACE + term_hash, return_counts=True)
+    rows = keys // HASH_SPACE
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
+    return BatchCounts(indptr.astype(np.int64), (keys % HASH_SPACE).astype(np.int32),
+                       counts.astype(np.int32))
+
+
+def count_batches(texts: Sequence[str], batch: int = BATCH_DOCUMENTS
+                  ) -> Iterator[BatchCounts]:
+    """:func:`count_batch` of ``texts``, ``batch`` texts at a time."""
+    for start in range(0, len(texts), batch):
+        yield count_batch(texts[start:start + batch])

@@ -1,0 +1,195 @@
+"""The lean TF-IDF index: batch term counting equal to scikit-learn's, the fit equal to the
+reference TF-IDF, the compact cache payload, explanations recomputed for a cached index, and
+profiles read as columns from a real store."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.preprocessing import normalize
+from sklearn.utils import murmurhash3_32 as sklearn_murmur
+
+from profscout.core.store import connect
+from profscout.core.store.ranking_cache import cached_keys
+from ranking.base import Document, Profile
+from ranking.cache import dump_arrays, fitted_matcher, load_arrays
+from ranking.match import BOUNDED_FROM_DOCUMENTS, LARGE_MIN_DF, TfidfMatcher
+from ranking.profiles import StoreProfiles, profile_columns
+from ranking.terms import count_batch, murmurhash3_32
+from tests.ranking_store import AS_OF, build_store
+
+TEXTS = [
+    "Deep reinforcement learning for robot manipulation and grasping.",
+    "The and of a an",  # stop words only
+    "",
+    "x y z",  # one-letter words are no tokens
+    "Ünïcode Straße, ÉCOLE naïve façade — İstanbul ǅ ﬁne 𝔘𝔫𝔦 𝓌𝑜𝓇𝒹𝓈 日本語の論文",
+    "snake_case 3D 12 ab-cd e.g. it's  C++ /path/to-file.py",
+    "a text that says PROFSCOUTSEPARATOR and profscoutseparator \x00 itself",
+    "robot robot robot manipulation robot",
+    "\n\t  spaced\u00a0out\u2003words  \n",
+]
+
+
+def reference_counts(texts: list[str]) -> sp.csr_matrix:
+    vectorizer = HashingVectorizer(n_features=2**31 - 1, alternate_sign=False, norm=None,
+                                   stop_words="english", ngram_range=(1, 2),
+                                   dtype=np.float32)
+    counts = vectorizer.transform(texts).tocsr()
+    counts.sort_indices()
+    return counts
+
+
+def test_vectorised_murmurhash_equals_scikit_learn():
+    words = ["", "a", "ab", "abc", "abcd", "abcde", "reinforcement learning", "日本語",
+             "naïve façade", "x" * 37, "𝔘𝔫𝔦"]
+    encoded = [w.encode("utf-8") for w in words]
+    lengths = np.array([len(e) for e in encoded])
+    starts = np.cumsum(lengths) - lengths
+    buffer = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    for seed in (0, 7):
+        got = murmurhash3_32(buffer, starts, lengths, seed=seed)
+        assert got.tolist() == [sklearn_murmur(e, seed=seed) for e in encoded]
+
+
+def test_batch_counts_equal_the_hashing_vectorizer():
+    got = count_batch(TEXTS)
+    want = reference_counts(TEXTS)
+    assert np.array_equal(got.indptr, want.indptr)
+    assert np.array_equal(got.terms, want.indices)
+    assert np.array_equal(got.counts, want.data.astype(np.int32))
+
+
+def profiles() -> list[Profile]:
+    rng = np.random.default_rng(3)
+    out = []
+    for p in range(12):
+        docs = [Document(f"{p}.{d}", TEXTS[(p + d) % len(TEXTS)] + f" topic{p % 4} item{d}",
+                         float(rng.choice([1.0, 0.5, 0.25])))
+                for d in range(p % 5)]
+        out.append(Profile(str(p), docs, interests="robots and vision" if p % 3 == 0 else ""))
+    return out
+
+
+def reference_profile_matrix(profs: list[Profile]) -> sp.csr_matrix:
+    """The index as the release before computed it (scikit-learn's vectoriser and TF-IDF)."""
+    columns = profile_columns(profs)
+    counts = reference_counts(columns.texts)
+    terms = np.unique(counts.indices)
+    counts = sp.csr_matrix((counts.data, np.searchsorted(terms, counts.indices),
+                            counts.indptr), shape=(counts.shape[0], len(terms)))
+    docs = TfidfTransformer(sublinear_tf=True).fit_transform(counts).astype(np.float32).tocsr()
+    owner = np.repeat(np.arange(len(profs)), np.diff(columns.indptr))
+    mixer = sp.csr_matrix((columns.weights, (owner, np.arange(len(owner)))),
+                          shape=(len(profs), len(owner)))
+    return normalize(mixer @ docs).astype(np.float32).T.tocsr()
+
+
+def test_fit_equals_the_reference_tfidf_bit_for_bit():
+    profs = profiles()
+    matcher = TfidfMatcher().fit(profs)
+    want = reference_profile_matrix(profs)
+    got = matcher.profile_matrix_
+    assert matcher.doc_matrix_ is None  # blend keeps only the profile matrix
+    assert got.shape == want.shape
+    assert np.array_equal(got.indptr, want.indptr)
+    assert np.array_equal(got.indices, want.indices)
+    assert np.array_equal(got.data, want.data)
+
+
+def test_blend_explanations_equal_those_of_a_kept_document_matrix():
+    profs = profiles()
+    lean = TfidfMatcher().fit(profs)
+    kept = TfidfMatcher(aggregation="max").fit(profs)  # keeps every document row
+    query = "robot manipulation topic1 and vision"
+    for p in range(len(profs)):
+        assert np.array_equal(lean.profile_document_scores(query, p),
+                              kept.profile_document_scores(query, p))
+        assert lean.shared_terms(query, p) == kept.shared_terms(query, p)
+    every = lean.document_scores(query)
+    assert all(np.array_equal(a, b) for a, b in zip(every, kept.document_scores(query),
+                                                    strict=True))
+
+
+def test_vocabulary_is_bounded_only_for_large_indexes():
+    assert TfidfMatcher().effective_min_df(BOUNDED_FROM_DOCUMENTS) == 1
+    assert TfidfMatcher().effective_min_df(BOUNDED_FROM_DOCUMENTS + 1) == LARGE_MIN_DF
+    assert TfidfMatcher(min_df=3).effective_min_df(10) == 3
+    profs = [Profile("a", [Document("1", "robot grasping zebra", 1.0)]),
+             Profile("b", [Document("2", "robot grasping", 1.0)])]
+    bounded = TfidfMatcher(min_df=2).fit(profs)
+    assert bounded.known_terms("zebra robot") == ["robot"]
+    # a document is normalised over the terms kept: both documents are the same vector
+    assert np.allclose(bounded.profile_document_scores("robot grasping", 0),
+                       bounded.profile_document_scores("robot grasping", 1))
+
+
+@pytest.mark.parametrize("array", [
+    np.array([3, 1, 2**20, 0], dtype=np.int64),
+    np.array([-5, 7, -(2**40)], dtype=np.int64),
+    np.arange(70_000, dtype=np.int32),
+    np.array([0.25, -1.5], dtype=np.float32),
+    np.frombuffer("naïve\nwords".encode(), dtype=np.uint8),
+    np.zeros(0, dtype=np.int32),
+])
+def test_payload_round_trip_is_exact(array):
+    back = load_arrays(dump_arrays({"x": array}))["x"]
+    assert back.dtype == array.dtype and np.array_equal(back, array)
+
+
+def test_cached_index_is_small_and_explains_like_a_fresh_one(tmp_path: Path):
+    store = build_store(tmp_path / "store.db")
+    conn = connect(store)
+    fresh, hit = fitted_matcher(conn, "tfidf", StoreProfiles(conn, AS_OF))
+    assert not hit and len(cached_keys(conn)) == 1
+    cached, hit = fitted_matcher(conn, "tfidf", StoreProfiles(conn, AS_OF))
+    assert hit and cached.doc_matrix_ is None
+    query = "deep reinforcement learning for robot manipulation"
+    assert np.array_equal(fresh.score([query]), cached.score([query]))
+    for p in range(len(fresh.profile_keys_)):
+        assert np.array_equal(fresh.profile_document_scores(query, p),
+                              cached.profile_document_scores(query, p))
+        assert fresh.shared_terms(query, p) == cached.shared_terms(query, p)
+    conn.close()
+
+
+def test_store_columns_equal_the_built_profiles(tmp_path: Path):
+    store = build_store(tmp_path / "store.db")
+    conn = connect(store)
+    for as_of in (AS_OF, date(2030, 1, 15)):
+        lazy = StoreProfiles(conn, as_of)
+        got = lazy.columns()
+        want = profile_columns(list(StoreProfiles(conn, as_of)))
+        assert got.keys == want.keys == [str(i) for i in lazy.ids]
+        assert got.doc_ids == want.doc_ids
+        assert np.array_equal(got.indptr, want.indptr)
+        assert np.array_equal(got.weights, want.weights)
+        assert np.array_equal(count_batch(got.texts).terms, count_batch(want.texts).terms)
+    conn.close()
+
+
+def test_store_key_follows_every_profile_source(tmp_path: Path):
+    store = build_store(tmp_path / "store.db")
+    conn = connect(store)
+
+    def key() -> str:
+        return StoreProfiles(conn, AS_OF).store_key
+
+    first = key()
+    assert key() == first  # nothing changed: the same key
+    seen = {first}
+    for edit in ("UPDATE papers SET abstract = abstract || ' more' WHERE rowid = 1",
+                 "UPDATE authorships SET confidence = 0.99 WHERE rowid = 1",
+                 "UPDATE homepages SET interests = 'quantum error correction' "
+                 "WHERE interests != '' AND rowid = (SELECT min(rowid) FROM homepages "
+                 "WHERE interests != '')"):
+        with conn:
+            assert conn.execute(edit).rowcount == 1
+        assert key() not in seen
+        seen.add(key())
+    conn.close()

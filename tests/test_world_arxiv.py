@@ -32,19 +32,22 @@ def _world_people(world, count: int) -> list[tuple[str, str]]:
     return list(chosen.items())[:count]
 
 
-def _stage(db, world, people, delay: float):
+def _stage(db, world, people, delay: float, **options):
     conn = connect(db)
     with transaction(conn):
         ids = [add_professor(conn, name, inst) for name, inst in people]
     ctx = StageContext(conn, Settings(arxiv_url=world.arxiv_url, arxiv_delay=delay),
-                       Console(quiet=True), ids, {"months": 24}, show_progress=False)
+                       Console(quiet=True), ids, {"months": 24, **options},
+                       show_progress=False)
     return conn, ids, ctx
 
 
 def test_faulty_world_every_professor_accounted_for(faulty_world, tmp_path):
     people = _world_people(faulty_world, 80) + [("Sergey Levine",
                                                    "Univ. of California - Berkeley")]
-    conn, ids, ctx = _stage(tmp_path / "f.db", faulty_world, people, delay=0.05)
+    # batches of at most 20 names, so faults meet several batches (81 people fit in one)
+    conn, ids, ctx = _stage(tmp_path / "f.db", faulty_world, people, delay=0.05,
+                            arxiv_max_names=20)
     report = run(ctx).to_dict()
     statuses = dict(conn.execute("SELECT professor_id, status FROM arxiv_sync").fetchall())
     assert sorted(statuses) == sorted(ids)

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from profscout.core.activity import months_ago
+from profscout.core.activity import MIN_CONFIDENCE, months_ago
 from profscout.core.config import (
     RANK_ACTIVITY_WEIGHT,
     RANK_MATCH_WEIGHT,
@@ -40,6 +40,7 @@ from profscout.core.selection import Filters, select
 from profscout.core.store import connect
 from profscout.core.store.campaign import contacted_professor_ids
 from profscout.core.store.embeddings import EmbeddingTable
+from profscout.core.store.papers import AttributionCounts, attribution_counts
 from profscout.core.store.profiles import (
     ProfessorFacts,
     has_professors,
@@ -59,7 +60,7 @@ COLUMNS = [
     "rank", "name", "institution", "region", "country", "homepage", "email", "lab",
     "recruiting", "recruiting_evidence", "score", "match", "activity", "papers_12m",
     "papers_24m", "latest_paper", "top_papers", "why", "scholar", "dblp", "send_time",
-    "relevance", "match_strength",
+    "relevance", "match_strength", "papers_confirmed", "papers_uncertain",
 ]
 DEFAULT_TOP = RANK_TOP
 DEFAULT_PER_INSTITUTION = RANK_PER_INSTITUTION
@@ -281,11 +282,12 @@ def explain_match(terms: Sequence[str], titles: Sequence[str]) -> str:
 
 def format_row(rank: int, facts: ProfessorFacts, activity: ActivityRow, score: float,
                match: float, papers: Sequence[tuple[str, str]], terms: Sequence[str],
-               as_of: date, by_papers: bool = False, relevance_value: float = 0.0
-               ) -> dict[str, object]:
+               as_of: date, by_papers: bool = False, relevance_value: float = 0.0,
+               attribution: AttributionCounts | None = None) -> dict[str, object]:
     """One shortlist row (:data:`COLUMNS`); ``papers`` are ``(arxiv id, title)``, best
     match first; ``by_papers``: the matcher explains by its best-matching papers;
-    ``relevance_value`` the calibrated absolute match."""
+    ``relevance_value`` the calibrated absolute match; ``attribution`` how many of the
+    last 24 months' papers are confirmed as theirs and how many are uncertain leads."""
     links = _links(facts.links_json)
     return {
         "rank": rank,
@@ -311,6 +313,8 @@ def format_row(rank: int, facts: ProfessorFacts, activity: ActivityRow, score: f
         "send_time": suggest_send_time(facts.latitude, facts.longitude, facts.country, as_of),
         "relevance": round(relevance_value, 4),
         "match_strength": strength(relevance_value),
+        "papers_confirmed": attribution.confirmed if attribution else 0,
+        "papers_uncertain": attribution.uncertain if attribution else 0,
     }
 
 
@@ -387,6 +391,8 @@ def build_shortlist(conn: sqlite3.Connection, request: ShortlistRequest,
     titles = paper_titles(conn, [a for v in picks.values() for a in v])
     embeddings.save()
 
+    sure = attribution_counts(conn, [ids[p] for p in shown], MIN_CONFIDENCE,
+                              since=months_ago(as_of, 24).isoformat())
     rows = []
     for rank, j in enumerate(kept, start=1):
         p = int(scored.positions[j])
@@ -394,7 +400,8 @@ def build_shortlist(conn: sqlite3.Connection, request: ShortlistRequest,
             rank, facts[ids[p]], activity.get(ids[p], NO_ACTIVITY), float(scored.score[j]),
             float(scored.match[j]), [(a, titles.get(a, a)) for a in picks[j]],
             explainer.shared_terms(request.text, p, WHY_TERMS), as_of,
-            by_papers=matcher.explains_by_documents, relevance_value=float(relevances[p])))
+            by_papers=matcher.explains_by_documents, relevance_value=float(relevances[p]),
+            attribution=sure[ids[p]]))
     return ShortlistResult(pd.DataFrame(rows, columns=COLUMNS), request.matcher, cached,
                            len(profiles), len(candidates), warnings)
 

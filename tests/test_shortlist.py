@@ -163,3 +163,19 @@ def test_send_time_from_coordinates_or_country():
     assert suggest_send_time(None, None, "cn", date(2026, 1, 15)) == \
         "Tue-Thu 09:30 Asia/Shanghai (01:30 UTC)"
     assert suggest_send_time(None, None, "", date(2026, 1, 15)) == ""
+
+
+def test_rows_say_how_sure_the_papers_are(store):
+    """Confirmed papers count; an uncertain lead (below the confidence threshold) is shown
+    apart, and only papers of the last 24 months are counted."""
+    conn = connect(store)
+    (alice,) = conn.execute("SELECT id FROM professors WHERE name = 'Alice Roboto'").fetchone()
+    conn.execute("UPDATE authorships SET confidence = 0.3 WHERE professor_id = ? AND arxiv_id ="
+                 " (SELECT arxiv_id FROM papers WHERE title LIKE 'Tactile%')", (alice,))
+    conn.close()
+    frame = ranking.shortlist(store, QUERY, as_of=AS_OF, matcher="tfidf")
+    rows = {r["name"]: r for _, r in frame.iterrows()}
+    assert (rows["Alice Roboto"]["papers_confirmed"], rows["Alice Roboto"]["papers_uncertain"]) \
+        == (3, 1)
+    assert (rows["Frank Oldbot"]["papers_confirmed"], rows["Frank Oldbot"]["papers_uncertain"]) \
+        == (0, 0)  # his one paper is 1500 days old

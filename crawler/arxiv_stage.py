@@ -431,7 +431,11 @@ def save_lookup(conn: sqlite3.Connection, result: PersonResult, window: date) ->
 
 # ------------------------------------------------------------------------------- the stage
 def run(ctx: StageContext) -> StageReport:
-    """Fill papers, authorships and arxiv_sync for ``ctx.professor_ids``."""
+    """Fill papers, authorships and arxiv_sync for ``ctx.professor_ids``.
+
+    A failed batch raises SourceError at the end (after saving every batch that succeeded)
+    unless ``ctx.options["keep_going"]``, which returns the report with its errors.
+    """
     months = int(ctx.options.get("months") or DEFAULT_MONTHS)
     today = ctx.options.get("today") or datetime.now(UTC).date()
     window = months_ago(today, months)
@@ -501,7 +505,17 @@ def run(ctx: StageContext) -> StageReport:
     if report.errors and failures >= MAX_FAILED_BATCHES and not counts["professors_with_papers"] \
             and not counts["professors_without_papers"]:
         raise SourceError(report.errors[0].split(": ", 1)[1])
+    if report.errors and not ctx.options.get("keep_going"):
+        raise SourceError(failed_batches_message(report, len(batches)))
     return report
+
+
+def failed_batches_message(report: StageReport, batches: int) -> str:
+    """One line for a run with failed batches (what succeeded is already saved)."""
+    first = report.errors[0].split(": ", 1)[-1]
+    return (f"arXiv: {len(report.errors)} of {batches} batches failed ({first}); the "
+            f"{report.counts.get('professors_failed', 0)} professors of those are marked "
+            "'error', what succeeded is saved; run again to ask for them")
 
 
 class _Progress:

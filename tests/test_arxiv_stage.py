@@ -72,7 +72,8 @@ def test_a_failing_batch_is_recorded_and_asked_again_next_time(tmp_path):
         grace = add_professor(conn, "Grace Hopper", "Navy U")
     with LocalArxiv(CORPUS) as server:
         server.script = [None, "html"]  # the second batch gets a maintenance page
-        report = run(_ctx(conn, server, [ada, grace], arxiv_max_names=1)).to_dict()
+        report = run(_ctx(conn, server, [ada, grace], arxiv_max_names=1,
+                          keep_going=True)).to_dict()
         assert report["batches"] == 2 and report["professors_failed"] == 1
         assert "HTML page" in report["errors"][0]
         status = dict(conn.execute("SELECT professor_id, status FROM arxiv_sync").fetchall())

@@ -1,0 +1,102 @@
+"""The arXiv stage never silently wrong: failed batches, deadlines, incremental reruns."""
+
+from __future__ import annotations
+
+import socket
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from rich.console import Console
+
+from crawler.arxiv_client import get_client
+from crawler.arxiv_stage import run
+from crawler.stages import StageContext
+from profscout.core.config import Settings
+from profscout.core.errors import SourceError
+from profscout.core.store import connect, transaction
+from tests.helpers import invoke, table_rows
+from tests.local_arxiv import Entry, LocalArxiv, add_professor
+
+TODAY = datetime.now(UTC).date()
+
+
+def _day(n: int) -> str:
+    return (TODAY - timedelta(days=n)).isoformat()
+
+
+CORPUS = [
+    Entry("2601.00001", "Paper A", ["Ada Lovelace", "Grace Hopper"], _day(10)),
+    Entry("2601.00002", "Paper B", ["Ada Lovelace"], _day(100)),
+    Entry("2601.00003", "Paper C", ["Grace Hopper"], _day(200)),
+]
+
+
+def _closed_port_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/api/query"
+
+
+def _store(path, names=("Ada Lovelace", "Grace Hopper")):
+    conn = connect(path)
+    with transaction(conn):
+        ids = [add_professor(conn, name, f"U{i}") for i, name in enumerate(names)]
+    return conn, ids
+
+
+def _ctx(conn, url, ids, **options):
+    return StageContext(conn, Settings(arxiv_url=url, arxiv_delay=0.0), Console(quiet=True),
+                        ids, {"months": 24, **options}, show_progress=False)
+
+
+def test_one_failed_batch_makes_the_stage_fail_after_saving_the_rest(tmp_path):
+    conn, ids = _store(tmp_path / "s.db")
+    with LocalArxiv(CORPUS) as server:
+        server.script = [None, "html"]  # the second of two batches fails
+        with pytest.raises(SourceError, match=r"1 of 2 batches failed"):
+            run(_ctx(conn, server.url, ids, arxiv_max_names=1))
+        status = dict(conn.execute("SELECT professor_id, status FROM arxiv_sync").fetchall())
+        assert sorted(status.values()) == ["error", "ok"]  # the first batch was saved
+        server.script = [None, "html"]
+        report = run(_ctx(conn, server.url, ids, arxiv_max_names=1, keep_going=True))
+        assert report.errors and report.counts["professors_failed"] == 1
+
+
+def test_unreachable_arxiv_fails_the_crawl_in_one_line_unless_keep_going(tmp_path):
+    db = tmp_path / "s.db"
+    _store(db)[0].close()
+    url = _closed_port_url()
+    get_client(url, 0.0, backoff=0.01, max_retries=1)  # the process's client: quick retries
+    args = ["crawl", "--stages", "arxiv", "--db", str(db), "--arxiv-url", url,
+            "--arxiv-delay", "0"]
+    failed = invoke(*args)
+    assert failed.exit_code != 0
+    errors = [line for line in failed.error_lines if line.startswith("Error:")]
+    assert len(errors) == 1 and "1 of 1 batches failed" in errors[0]
+    assert {r[0] for r in table_rows(db, "SELECT status FROM arxiv_sync")} == {"error"}
+    going = invoke(*args, "--keep-going")
+    assert going.exit_code == 0, going.stderr
+
+
+def test_rank_says_how_old_the_arxiv_data_of_the_ranked_professors_is(tmp_path):
+    from profscout.core.store.papers import save_sync, set_sync_status
+    from tests.ranking_store import build_store
+
+    db = build_store(tmp_path / "r.db")
+    out = tmp_path / "list.csv"
+    args = ["rank", "deep reinforcement learning for robot manipulation", "--db", str(db),
+            "-o", str(out)]
+    unchecked = invoke(*args)
+    assert unchecked.exit_code == 0, unchecked.stderr
+    assert "none of the ranked professors has been checked on arXiv" in unchecked.stderr
+    conn = connect(db)
+    two_days = (datetime.now(UTC) - timedelta(days=2, hours=1)).isoformat(timespec="seconds")
+    with transaction(conn):
+        save_sync(conn, 1, two_days, None, _day(700), "ok")
+        set_sync_status(conn, 2, datetime.now(UTC).isoformat(), "error")  # failed: not counted
+    conn.close()
+    dated = invoke(*args)
+    assert dated.exit_code == 0, dated.stderr
+    assert f"arXiv data checked {two_days[:10]}, 2 days old" in dated.stderr
+    assert "arXiv data" not in dated.stdout  # the age goes to stderr only

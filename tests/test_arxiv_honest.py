@@ -100,3 +100,37 @@ def test_rank_says_how_old_the_arxiv_data_of_the_ranked_professors_is(tmp_path):
     assert dated.exit_code == 0, dated.stderr
     assert f"arXiv data checked {two_days[:10]}, 2 days old" in dated.stderr
     assert "arXiv data" not in dated.stdout  # the age goes to stderr only
+
+
+def test_a_trickling_server_is_cut_off_at_the_deadline_and_retried(tmp_path):
+    import time
+
+    from crawler.arxiv_client import ArxivClient
+
+    with LocalArxiv(CORPUS) as server:
+        client = ArxivClient(server.url, 0.0, backoff=0.01, max_retries=1, deadline=0.5)
+        server.script = ["trickle:0.05"]  # the first attempt trickles; the retry answers
+        started = time.monotonic()
+        result = client.search_groups([["Ada Lovelace"]], TODAY - timedelta(days=365), TODAY)
+        assert time.monotonic() - started < 5
+        assert {p.arxiv_id for p in result.papers} == {"2601.00001", "2601.00002"}
+        assert client.session.retries == 1 and len(server.requests) == 2
+
+        server.script = ["trickle:0.05", "trickle:0.05"]  # every attempt trickles
+        started = time.monotonic()
+        with pytest.raises(SourceError, match="within 0.5 s"):
+            client.search_groups([["Grace Hopper"]], TODAY - timedelta(days=365), TODAY)
+        assert time.monotonic() - started < 5
+
+
+def test_a_trickling_arxiv_ends_the_crawl_in_one_line(tmp_path):
+    db = tmp_path / "s.db"
+    _store(db)[0].close()
+    with LocalArxiv(CORPUS) as server:
+        get_client(server.url, 0.0, backoff=0.01, max_retries=1, deadline=0.5)
+        server.script = ["trickle:0.05", "trickle:0.05"]
+        result = invoke("crawl", "--stages", "arxiv", "--db", str(db), "--arxiv-url",
+                        server.url, "--arxiv-delay", "0")
+        errors = [line for line in result.error_lines if line.startswith("Error:")]
+        assert result.exit_code == 1 and len(errors) == 1
+        assert "no complete answer within 0.5 s" in errors[0]

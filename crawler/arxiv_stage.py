@@ -336,6 +336,12 @@ def sync_covers(sync: ArxivSync | None, window: date) -> bool:
                 and sync.window_start and sync.window_start <= window.isoformat())
 
 
+def checked_today(sync: ArxivSync | None, window: date, today: date) -> bool:
+    """Whether arXiv already answered for the professor back to ``window`` on ``today``
+    (UTC): a rerun of the day need not ask again."""
+    return bool(sync_covers(sync, window) and sync and sync.checked_at[:10] >= today.isoformat())
+
+
 def _paper_record(p: Paper) -> PaperRecord:
     return PaperRecord(p.arxiv_id, p.title, p.abstract, list(p.authors), list(p.categories),
                        p.primary_category, p.published.date().isoformat(),
@@ -364,6 +370,11 @@ def save_results(conn: sqlite3.Connection, results: Sequence[PersonResult], wind
         state = status
         if status == "ok" and not counted:
             state = "unconfirmed" if (res.rejected or newest) else "no_papers"
+        if state == "no_papers" and res.person.since and res.person.since > window:
+            # asked only for newer papers: what an earlier, wider ask left unconfirmed stays so
+            previous = papers_store.arxiv_sync(conn, pid)
+            if previous is not None and previous.status == "unconfirmed":
+                state = "unconfirmed"
         papers_store.save_sync(conn, pid, now, newest, window.isoformat(), state)
     resolve_namesakes(conn, {f.paper.arxiv_id for res in results for f in res.kept})
     return added
@@ -433,7 +444,9 @@ def save_lookup(conn: sqlite3.Connection, result: PersonResult, window: date) ->
 def run(ctx: StageContext) -> StageReport:
     """Fill papers, authorships and arxiv_sync for ``ctx.professor_ids``.
 
-    A failed batch raises SourceError at the end (after saving every batch that succeeded)
+    Professors arXiv already answered for today (back to the window) are not asked again
+    (``ctx.options["arxiv_refresh"]`` asks them anyway). A failed batch raises SourceError
+    at the end (after saving every batch that succeeded)
     unless ``ctx.options["keep_going"]``, which returns the report with its errors.
     """
     months = int(ctx.options.get("months") or DEFAULT_MONTHS)
@@ -443,6 +456,10 @@ def run(ctx: StageContext) -> StageReport:
     calls_before, retries_before = client.calls, client.session.retries
     people = load_people(ctx.conn, ctx.professor_ids, window,
                          tuple(ctx.options.get("areas") or ()))
+    asked = len(people)
+    if not ctx.options.get("arxiv_refresh"):  # answered today already: nothing to ask
+        people = [p for p in people if p.professor_id is None or not checked_today(
+            papers_store.arxiv_sync(ctx.conn, p.professor_id), window, today)]
     unnamed = [p for p in people if not p.forms]
     max_names = ctx.options.get("arxiv_max_names")
     batches = plan_lookup(client, people, window, int(max_names) if max_names else None, today,
@@ -458,6 +475,7 @@ def run(ctx: StageContext) -> StageReport:
     with transaction(ctx.conn):
         mark_status(ctx.conn, unnamed, "no_name_forms")
     report.skipped["no_name_forms"] = len(unnamed)
+    report.skipped["checked_today"] = asked - len(people)
     paper_ids: set[str] = set()
     failures = 0
     progress = _Progress(ctx, len(batches), client.delay) if ctx.show_progress else None

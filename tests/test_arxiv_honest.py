@@ -53,14 +53,16 @@ def _ctx(conn, url, ids, **options):
 def test_one_failed_batch_makes_the_stage_fail_after_saving_the_rest(tmp_path):
     conn, ids = _store(tmp_path / "s.db")
     with LocalArxiv(CORPUS) as server:
+        get_client(server.url, 0.0, backoff=0.01, max_retries=1)  # quick retries
         server.script = [None, "html"]  # the second of two batches fails
         with pytest.raises(SourceError, match=r"1 of 2 batches failed"):
             run(_ctx(conn, server.url, ids, arxiv_max_names=1))
         status = dict(conn.execute("SELECT professor_id, status FROM arxiv_sync").fetchall())
         assert sorted(status.values()) == ["error", "ok"]  # the first batch was saved
-        server.script = [None, "html"]
+        server.script = ["500", "500"]  # the rerun asks only the failed one: it fails again
         report = run(_ctx(conn, server.url, ids, arxiv_max_names=1, keep_going=True))
         assert report.errors and report.counts["professors_failed"] == 1
+        assert report.skipped["checked_today"] == 1
 
 
 def test_unreachable_arxiv_fails_the_crawl_in_one_line_unless_keep_going(tmp_path):
@@ -134,3 +136,50 @@ def test_a_trickling_arxiv_ends_the_crawl_in_one_line(tmp_path):
         errors = [line for line in result.error_lines if line.startswith("Error:")]
         assert result.exit_code == 1 and len(errors) == 1
         assert "no complete answer within 0.5 s" in errors[0]
+
+
+MANY = [Entry(f"2601.1{i:04d}", f"Paper {i}", [f"Author{chr(97 + i)} Person{chr(97 + i)}"],
+              _day(20 + i)) for i in range(6)]
+
+
+def _statuses(conn):
+    return dict(conn.execute("SELECT professor_id, status FROM arxiv_sync").fetchall())
+
+
+def test_a_rerun_after_an_interruption_asks_only_the_rest_then_nothing(tmp_path):
+    names = [f"Author{chr(97 + i)} Person{chr(97 + i)}" for i in range(6)] + ["Zyx Qwvut"]
+    conn, ids = _store(tmp_path / "s.db", names)
+    with LocalArxiv(MANY) as server:
+        server.script = [None, None, "html", "html", "html"]  # breaks after 2 good calls
+        with pytest.raises(SourceError):
+            run(_ctx(conn, server.url, ids, arxiv_max_names=1))
+        first = len(server.requests)
+        assert first == 5
+        assert sorted(_statuses(conn).values()).count("ok") == 2
+        rerun = run(_ctx(conn, server.url, ids, arxiv_max_names=1)).to_dict()
+        assert len(server.requests) - first == 5 == rerun["arxiv_calls"]  # the 5 not done
+        assert rerun["skipped"]["checked_today"] == 2
+        statuses = _statuses(conn)
+        assert sorted(statuses.values()) == ["no_papers"] + ["ok"] * 6
+        again = run(_ctx(conn, server.url, ids, arxiv_max_names=1)).to_dict()
+        assert again["arxiv_calls"] == 0 and len(server.requests) == first + 5
+        assert _statuses(conn) == statuses
+
+
+def test_an_unconfirmed_professor_stays_unconfirmed_when_a_later_rerun_asks_a_narrower_window(
+        tmp_path):
+    conn = connect(tmp_path / "s.db")
+    with transaction(conn):
+        ucla = add_professor(conn, "Wei Wang 0010", "UCLA", areas=("mod",))
+        nanjing = add_professor(conn, "Wei Wang 0002", "Nanjing University", areas=("bio",))
+    corpus = [Entry(f"2605.{i:05d}", f"Vision {i}", ["Wei Wang", f"Other {chr(97 + i)}"],
+                    _day(30 + i), ["cs.CV"]) for i in range(3)]
+    with LocalArxiv(corpus) as server:
+        report = run(_ctx(conn, server.url, [ucla, nanjing])).to_dict()
+        assert report["rejected_ambiguous"] > 0
+        before = _statuses(conn)
+        assert before == {ucla: "unconfirmed", nanjing: "unconfirmed"}
+        later = TODAY + timedelta(days=3)  # a plain rerun days later asks only newer papers
+        again = run(_ctx(conn, server.url, [ucla, nanjing], today=later)).to_dict()
+        assert again["arxiv_calls"] == 1 and again["incremental"] == 2
+        assert _statuses(conn) == before

@@ -444,6 +444,10 @@ def save_lookup(conn: sqlite3.Connection, result: PersonResult, window: date) ->
 def run(ctx: StageContext) -> StageReport:
     """Fill papers, authorships and arxiv_sync for ``ctx.professor_ids``.
 
+    Counts: ``papers_returned`` (results arXiv sent), ``papers_matched`` (distinct papers
+    attributed to someone this run), ``papers_new`` (of those, new to the store;
+    ``papers_found`` is the same figure).
+
     Professors arXiv already answered for today (back to the window) are not asked again
     (``ctx.options["arxiv_refresh"]`` asks them anyway). A failed batch raises SourceError
     at the end (after saving every batch that succeeded)
@@ -467,7 +471,8 @@ def run(ctx: StageContext) -> StageReport:
     report = StageReport("arxiv")
     counts = {"professors": len(people), "batches": len(batches), "arxiv_calls": 0,
               "arxiv_retries": 0,
-              "papers_found": 0, "papers_returned": 0, "authorships": 0,
+              "papers_found": 0, "papers_new": 0, "papers_matched": 0, "papers_returned": 0,
+              "authorships": 0,
               "professors_with_papers": 0, "professors_without_papers": 0, "ambiguous": 0,
               "rejected_ambiguous": 0, "professors_failed": 0,
               "incremental": sum(1 for p in people if p.since and p.since > window),
@@ -476,7 +481,8 @@ def run(ctx: StageContext) -> StageReport:
         mark_status(ctx.conn, unnamed, "no_name_forms")
     report.skipped["no_name_forms"] = len(unnamed)
     report.skipped["checked_today"] = asked - len(people)
-    paper_ids: set[str] = set()
+    paper_ids: set[str] = set()  # matched to someone in this run
+    new_ids: set[str] = set()  # of those, not in the store before
     failures = 0
     progress = _Progress(ctx, len(batches), client.delay) if ctx.show_progress else None
     try:
@@ -502,7 +508,9 @@ def run(ctx: StageContext) -> StageReport:
                     progress.advance(0, time.monotonic() - started)
                 continue
             failures = 0
+            kept_ids = {f.paper.arxiv_id for res in results for f in res.kept}
             with transaction(ctx.conn):
+                new_ids.update(kept_ids - papers_store.stored_paper_ids(ctx.conn, kept_ids))
                 counts["authorships"] += save_results(ctx.conn, results, window)
             counts["papers_returned"] += returned
             for res in results:
@@ -518,7 +526,8 @@ def run(ctx: StageContext) -> StageReport:
             progress.stop()
         counts["arxiv_calls"] = client.calls - calls_before
         counts["arxiv_retries"] = client.session.retries - retries_before
-        counts["papers_found"] = len(paper_ids)
+        counts["papers_matched"] = len(paper_ids)
+        counts["papers_new"] = counts["papers_found"] = len(new_ids)
         report.counts = counts
     if report.errors and failures >= MAX_FAILED_BATCHES and not counts["professors_with_papers"] \
             and not counts["professors_without_papers"]:

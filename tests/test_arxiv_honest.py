@@ -183,3 +183,31 @@ def test_an_unconfirmed_professor_stays_unconfirmed_when_a_later_rerun_asks_a_na
         again = run(_ctx(conn, server.url, [ucla, nanjing], today=later)).to_dict()
         assert again["arxiv_calls"] == 1 and again["incremental"] == 2
         assert _statuses(conn) == before
+
+
+def test_an_incremental_rerun_reports_only_papers_new_to_the_store(tmp_path):
+    from crawler.crawl import CrawlSummary
+    from profscout.cli.render import render_summary
+
+    conn, ids = _store(tmp_path / "s.db")
+    with LocalArxiv(CORPUS) as server:
+        first = run(_ctx(conn, server.url, ids)).to_dict()
+        assert first["papers_new"] == first["papers_found"] == first["papers_matched"] == 3
+        papers = conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
+        tomorrow = TODAY + timedelta(days=1)  # asks again from the newest stored paper on
+        again_report = run(_ctx(conn, server.url, ids, today=tomorrow))
+        again = again_report.to_dict()
+        assert again["papers_returned"] >= 1 and again["papers_matched"] >= 1
+        assert again["papers_new"] == again["papers_found"] == 0
+        assert conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == papers
+        server.entries.insert(0, Entry("2601.00009", "Fresh", ["Ada Lovelace"],
+                                       tomorrow.isoformat()))
+        later = run(_ctx(conn, server.url, ids, today=tomorrow + timedelta(days=1),
+                         arxiv_refresh=True)).to_dict()
+        assert later["papers_new"] == 1 and later["papers_matched"] >= 2
+    console = Console(record=True, width=200)
+    render_summary(CrawlSummary(db="s.db", reports={"arxiv": again_report}), console)
+    text = console.export_text()
+    assert (f"0 new papers ({again['papers_matched']} matched of "
+            f"{again['papers_returned']} returned) in 1 API calls") in text
+

@@ -155,6 +155,16 @@ def newest_published(conn: sqlite3.Connection, professor_id: int) -> str | None:
     return str(value) if value is not None else None
 
 
+def stored_paper_ids(conn: sqlite3.Connection, arxiv_ids: Iterable[str]) -> set[str]:
+    """Those of ``arxiv_ids`` the store already holds."""
+    ids = sorted(set(arxiv_ids))
+    if not ids:
+        return set()
+    rows = conn.execute("SELECT arxiv_id FROM papers WHERE arxiv_id IN "
+                        "(SELECT value FROM json_each(?))", (json.dumps(ids),)).fetchall()
+    return {row[0] for row in rows}
+
+
 def save_paper(conn: sqlite3.Connection, paper: PaperRecord) -> None:
     """Insert or refresh a paper (caller commits)."""
     conn.execute(

@@ -540,9 +540,11 @@ def run(ctx: StageContext) -> StageReport:
 def failed_batches_message(report: StageReport, batches: int) -> str:
     """One line for a run with failed batches (what succeeded is already saved)."""
     first = report.errors[0].split(": ", 1)[-1]
+    skipped = report.skipped.get("not_checked", 0)
+    rest = f" and {skipped} more not asked" if skipped else ""
     return (f"arXiv: {len(report.errors)} of {batches} batches failed ({first}); the "
-            f"{report.counts.get('professors_failed', 0)} professors of those are marked "
-            "'error', what succeeded is saved; run again to ask for them")
+            f"{report.counts.get('professors_failed', 0)} professors of those{rest} are "
+            "marked as such, what succeeded is saved; run again to ask for them")
 
 
 class _Progress:

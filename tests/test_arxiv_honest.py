@@ -211,3 +211,14 @@ def test_an_incremental_rerun_reports_only_papers_new_to_the_store(tmp_path):
     assert (f"0 new papers ({again['papers_matched']} matched of "
             f"{again['papers_returned']} returned) in 1 API calls") in text
 
+
+
+def test_the_failure_line_counts_those_left_unasked_after_repeated_failures(tmp_path):
+    names = [f"Author{chr(97 + i)} Person{chr(97 + i)}" for i in range(6)]
+    conn, ids = _store(tmp_path / "s.db", names)
+    with LocalArxiv(MANY) as server:
+        server.script = [None, "html", "html", "html"]
+        with pytest.raises(SourceError, match=r"3 of 6 batches failed .*the 3 professors of "
+                                              r"those and 2 more not asked"):
+            run(_ctx(conn, server.url, ids, arxiv_max_names=1))
+        assert sorted(_statuses(conn).values()) == ["error"] * 3 + ["not_checked"] * 2 + ["ok"]

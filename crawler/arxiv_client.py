@@ -5,7 +5,8 @@ supplied by :class:`PoliteSession`, the ``requests`` session it is given:
 
 * one call per ``delay`` seconds across the whole process (per host), counted from the end
   of the previous answer; below 3 s is refused for the public ``arxiv.org`` API;
-* a timeout on every HTTP call;
+* a timeout on every HTTP call and a total deadline on each attempt (a server that trickles
+  bytes is cut off and retried);
 * retries with exponential backoff that honour ``Retry-After`` on 429/5xx and on network
   errors (the package's own retries are off: they fire at once and ignore Retry-After);
 * a page that comes back empty in the middle of a result set is asked for again;
@@ -40,6 +41,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import arxiv
 import requests
+import urllib3
 from lxml import etree
 
 from crawler.arxiv_batches import AdaptiveLimits, split_evenly, unique_terms
@@ -52,6 +54,8 @@ log = logging.getLogger(__name__)
 ATOM = "http://www.w3.org/2005/Atom"
 OPENSEARCH = "http://a9.com/-/spec/opensearch/1.1/"
 MAX_URL_LENGTH = 4000
+DEFAULT_DEADLINE = 60.0  # seconds one attempt may take in all, however the bytes trickle
+CHUNK = 65_536
 MAX_PAGE_SIZE = 2000  # the API's limit per call; big pages keep calls per professor low
 MAX_QUERY_RESULTS = 30_000  # the API pages through at most this many results of one query
 EARLIEST = date(1991, 1, 1)  # before arXiv's first paper: the start of an open window
@@ -236,9 +240,10 @@ class PoliteSession(requests.Session):
                  backoff: float = 2.0, max_wait: float = 120.0, user_agent: str = USER_AGENT,
                  sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic,
-                 post_over: int = MAX_URL_LENGTH) -> None:
+                 post_over: int = MAX_URL_LENGTH, deadline: float = DEFAULT_DEADLINE) -> None:
         super().__init__()
         self.delay = delay
+        self.deadline = deadline
         self.post_over = post_over
         self.timeout = timeout
         self.max_retries = max_retries
@@ -262,11 +267,28 @@ class PoliteSession(requests.Session):
         if wait > 0:
             self.sleep(wait)
 
+    def _read_by(self, response: requests.Response, deadline_at: float) -> bytes:
+        """The body of a streamed ``response``, read chunk by chunk; requests.Timeout when
+        it is not complete by ``deadline_at`` (``time.monotonic``), however slowly it comes."""
+        chunks = []
+        try:
+            while chunk := response.raw.read1(CHUNK, decode_content=True):
+                chunks.append(chunk)
+                if time.monotonic() > deadline_at:
+                    raise requests.Timeout(f"no complete answer within {self.deadline:g} s")
+        finally:
+            response.close()
+        content = b"".join(chunks)
+        response._content = content  # what requests keeps for ``response.content``
+        return content
+
     def request(self, method: str, url: str | bytes,
                 *args: Any, **kwargs: Any) -> requests.Response:
         """One logical request: throttled attempts until a valid page or SourceError.
 
-        A GET longer than ``post_over`` is sent as a POST of the same parameters.
+        A GET longer than ``post_over`` is sent as a POST of the same parameters. Each
+        attempt must be answered in full within ``deadline`` seconds (a server trickling
+        bytes is cut off and the attempt retried).
         """
         url = url.decode() if isinstance(url, bytes) else url
         kwargs.setdefault("timeout", self.timeout)
@@ -290,9 +312,12 @@ class PoliteSession(requests.Session):
                 self.calls += 1
                 self.posts += method == "POST"
                 try:
+                    deadline_at = time.monotonic() + self.deadline
+                    kwargs["stream"] = True
                     response = super().request(method, url, *args, **kwargs)
-                    content = response.content
-                except (requests.ConnectionError, requests.Timeout) as exc:
+                    content = self._read_by(response, deadline_at)
+                except (requests.ConnectionError, requests.Timeout,
+                        urllib3.exceptions.HTTPError) as exc:
                     response, content = None, b""
                     last_problem = f"{type(exc).__name__}: {exc}"
                 finally:
@@ -340,7 +365,8 @@ class ArxivClient:
                  max_url_length: int = MAX_URL_LENGTH, user_agent: str = USER_AGENT,
                  sleep: Callable[[float], None] = time.sleep,
                  max_query_results: int = MAX_QUERY_RESULTS,
-                 limits: AdaptiveLimits | None = None) -> None:
+                 limits: AdaptiveLimits | None = None,
+                 deadline: float = DEFAULT_DEADLINE) -> None:
         check_delay(url, delay)
         if not urlsplit(url).scheme.startswith("http") or not urlsplit(url).netloc:
             raise UserError(f"not an http(s) URL for the arXiv API: {url!r}")
@@ -354,7 +380,7 @@ class ArxivClient:
         self.session = PoliteSession(delay, timeout=timeout, max_retries=max_retries,
                                      backoff=backoff, max_wait=max_wait,
                                      user_agent=user_agent, sleep=sleep,
-                                     post_over=max_url_length)
+                                     post_over=max_url_length, deadline=deadline)
         self._client = arxiv.Client(page_size=page_size, delay_seconds=0.0, num_retries=0)
         self._client.query_url_format = url + ("&" if "?" in url else "?") + "{}"
         self._client._session = self.session  # the package exposes no other hook

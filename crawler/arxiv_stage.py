@@ -336,6 +336,12 @@ def sync_covers(sync: ArxivSync | None, window: date) -> bool:
                 and sync.window_start and sync.window_start <= window.isoformat())
 
 
+def checked_today(sync: ArxivSync | None, window: date, today: date) -> bool:
+    """Whether arXiv already answered for the professor back to ``window`` on ``today``
+    (UTC): a rerun of the day need not ask again."""
+    return bool(sync_covers(sync, window) and sync and sync.checked_at[:10] >= today.isoformat())
+
+
 def _paper_record(p: Paper) -> PaperRecord:
     return PaperRecord(p.arxiv_id, p.title, p.abstract, list(p.authors), list(p.categories),
                        p.primary_category, p.published.date().isoformat(),
@@ -364,6 +370,11 @@ def save_results(conn: sqlite3.Connection, results: Sequence[PersonResult], wind
         state = status
         if status == "ok" and not counted:
             state = "unconfirmed" if (res.rejected or newest) else "no_papers"
+        if state == "no_papers" and res.person.since and res.person.since > window:
+            # asked only for newer papers: what an earlier, wider ask left unconfirmed stays so
+            previous = papers_store.arxiv_sync(conn, pid)
+            if previous is not None and previous.status == "unconfirmed":
+                state = "unconfirmed"
         papers_store.save_sync(conn, pid, now, newest, window.isoformat(), state)
     resolve_namesakes(conn, {f.paper.arxiv_id for res in results for f in res.kept})
     return added
@@ -431,7 +442,17 @@ def save_lookup(conn: sqlite3.Connection, result: PersonResult, window: date) ->
 
 # ------------------------------------------------------------------------------- the stage
 def run(ctx: StageContext) -> StageReport:
-    """Fill papers, authorships and arxiv_sync for ``ctx.professor_ids``."""
+    """Fill papers, authorships and arxiv_sync for ``ctx.professor_ids``.
+
+    Counts: ``papers_returned`` (results arXiv sent), ``papers_matched`` (distinct papers
+    attributed to someone this run), ``papers_new`` (of those, new to the store;
+    ``papers_found`` is the same figure).
+
+    Professors arXiv already answered for today (back to the window) are not asked again
+    (``ctx.options["arxiv_refresh"]`` asks them anyway). A failed batch raises SourceError
+    at the end (after saving every batch that succeeded)
+    unless ``ctx.options["keep_going"]``, which returns the report with its errors.
+    """
     months = int(ctx.options.get("months") or DEFAULT_MONTHS)
     today = ctx.options.get("today") or datetime.now(UTC).date()
     window = months_ago(today, months)
@@ -439,6 +460,10 @@ def run(ctx: StageContext) -> StageReport:
     calls_before, retries_before = client.calls, client.session.retries
     people = load_people(ctx.conn, ctx.professor_ids, window,
                          tuple(ctx.options.get("areas") or ()))
+    asked = len(people)
+    if not ctx.options.get("arxiv_refresh"):  # answered today already: nothing to ask
+        people = [p for p in people if p.professor_id is None or not checked_today(
+            papers_store.arxiv_sync(ctx.conn, p.professor_id), window, today)]
     unnamed = [p for p in people if not p.forms]
     max_names = ctx.options.get("arxiv_max_names")
     batches = plan_lookup(client, people, window, int(max_names) if max_names else None, today,
@@ -446,7 +471,8 @@ def run(ctx: StageContext) -> StageReport:
     report = StageReport("arxiv")
     counts = {"professors": len(people), "batches": len(batches), "arxiv_calls": 0,
               "arxiv_retries": 0,
-              "papers_found": 0, "papers_returned": 0, "authorships": 0,
+              "papers_found": 0, "papers_new": 0, "papers_matched": 0, "papers_returned": 0,
+              "authorships": 0,
               "professors_with_papers": 0, "professors_without_papers": 0, "ambiguous": 0,
               "rejected_ambiguous": 0, "professors_failed": 0,
               "incremental": sum(1 for p in people if p.since and p.since > window),
@@ -454,7 +480,9 @@ def run(ctx: StageContext) -> StageReport:
     with transaction(ctx.conn):
         mark_status(ctx.conn, unnamed, "no_name_forms")
     report.skipped["no_name_forms"] = len(unnamed)
-    paper_ids: set[str] = set()
+    report.skipped["checked_today"] = asked - len(people)
+    paper_ids: set[str] = set()  # matched to someone in this run
+    new_ids: set[str] = set()  # of those, not in the store before
     failures = 0
     progress = _Progress(ctx, len(batches), client.delay) if ctx.show_progress else None
     try:
@@ -480,7 +508,9 @@ def run(ctx: StageContext) -> StageReport:
                     progress.advance(0, time.monotonic() - started)
                 continue
             failures = 0
+            kept_ids = {f.paper.arxiv_id for res in results for f in res.kept}
             with transaction(ctx.conn):
+                new_ids.update(kept_ids - papers_store.stored_paper_ids(ctx.conn, kept_ids))
                 counts["authorships"] += save_results(ctx.conn, results, window)
             counts["papers_returned"] += returned
             for res in results:
@@ -496,12 +526,25 @@ def run(ctx: StageContext) -> StageReport:
             progress.stop()
         counts["arxiv_calls"] = client.calls - calls_before
         counts["arxiv_retries"] = client.session.retries - retries_before
-        counts["papers_found"] = len(paper_ids)
+        counts["papers_matched"] = len(paper_ids)
+        counts["papers_new"] = counts["papers_found"] = len(new_ids)
         report.counts = counts
     if report.errors and failures >= MAX_FAILED_BATCHES and not counts["professors_with_papers"] \
             and not counts["professors_without_papers"]:
         raise SourceError(report.errors[0].split(": ", 1)[1])
+    if report.errors and not ctx.options.get("keep_going"):
+        raise SourceError(failed_batches_message(report, len(batches)))
     return report
+
+
+def failed_batches_message(report: StageReport, batches: int) -> str:
+    """One line for a run with failed batches (what succeeded is already saved)."""
+    first = report.errors[0].split(": ", 1)[-1]
+    skipped = report.skipped.get("not_checked", 0)
+    rest = f" and {skipped} more not asked" if skipped else ""
+    return (f"arXiv: {len(report.errors)} of {batches} batches failed ({first}); the "
+            f"{report.counts.get('professors_failed', 0)} professors of those{rest} are "
+            "marked as such, what succeeded is saved; run again to ask for them")
 
 
 class _Progress:

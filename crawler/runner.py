@@ -6,23 +6,35 @@ the store (committing as they go), then it writes the crawl's report (its ``prof
 stats, see :mod:`crawler.report`) as JSON; the parent polls the store to draw progress and
 reads the report at the end.
 
-Child:  python -m crawler.runner SPIDER --report FILE [-a NAME=VALUE]... [-s NAME=VALUE]...
+The child dies with the parent: an interrupted parent (Ctrl-C, SIGTERM) passes the signal on
+and waits :data:`STOP_GRACE` seconds before killing the child; a parent killed outright takes
+the child with it (``PR_SET_PDEATHSIG`` on Linux, and a watch on the parent's pid elsewhere).
+Every store write commits as it goes, so a killed child leaves finished work only.
+
+Child:  python -m crawler.runner SPIDER --report FILE [--parent PID] [-a NAME=VALUE]...
+        [-s NAME=VALUE]...
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from profscout.core.errors import SourceError
+
+STOP_GRACE = 10.0  # seconds an interrupted child gets to stop before it is killed
+PARENT_CHECK = 1.0  # seconds between the child's checks that its parent is alive
 
 
 def run_spider_in_child(
@@ -39,7 +51,8 @@ def run_spider_in_child(
     """
     with tempfile.TemporaryDirectory(prefix="profscout-") as tmp:
         report_path = Path(tmp) / "report.json"
-        cmd = [sys.executable, "-m", "crawler.runner", spider, "--report", str(report_path)]
+        cmd = [sys.executable, "-m", "crawler.runner", spider, "--report", str(report_path),
+               "--parent", str(os.getpid())]
         for key, value in (spider_args or {}).items():
             cmd += ["-a", f"{key}={value}"]
         for key, value in (settings or {}).items():
@@ -52,8 +65,9 @@ def run_spider_in_child(
                     if poll is not None:
                         poll()
                     time.sleep(poll_interval)
-            except KeyboardInterrupt:
-                child.wait()
+            except BaseException as exc:  # Ctrl-C, SIGTERM (Terminated) or a failing poll
+                stop_child(child, signal.SIGINT if type(exc) is KeyboardInterrupt
+                           else signal.SIGTERM)
                 raise
         if poll is not None:
             poll()
@@ -64,6 +78,39 @@ def run_spider_in_child(
         tail = log_path.read_text(errors="replace").strip().splitlines()[-5:]
         raise SourceError(f"the {spider} crawl failed (exit {child.returncode}): "
                           + " | ".join(tail)[-400:])
+
+
+def stop_child(child: subprocess.Popen[Any], signum: int, grace: float = STOP_GRACE) -> None:
+    """Pass ``signum`` to a running ``child``, then kill it if it has not exited in ``grace``
+    seconds."""
+    if child.poll() is not None:
+        return
+    child.send_signal(signum)
+    try:
+        child.wait(grace)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+def die_with_parent(parent: int, interval: float = PARENT_CHECK) -> None:
+    """Child side: end this process when ``parent`` is gone (it is killed with the parent on
+    Linux; elsewhere a daemon thread sees the parent's pid change within ``interval``)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _parse_pairs(pairs: list[str]) -> dict[str, str]:
@@ -86,9 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.runner")
     parser.add_argument("spider")
     parser.add_argument("--report", type=Path, required=True)
+    parser.add_argument("--parent", type=int, default=None,
+                        help="pid of the parent: this process ends when it does")
     parser.add_argument("-a", dest="args", action="append", default=[])
     parser.add_argument("-s", dest="settings", action="append", default=[])
     ns = parser.parse_args(argv)
+    if ns.parent:
+        die_with_parent(ns.parent)
 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     settings = get_project_settings()

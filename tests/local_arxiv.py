@@ -13,7 +13,8 @@ beyond it gets 400, like the API's 30,000-result window); ``refusals`` logs (sta
 
 ``script`` holds actions for the next requests, one per request: ``"503:2"`` (503 with
 Retry-After 2), ``"429:1"``, ``"500"``, ``"empty"`` (200 with no entries), ``"html"``,
-``"error"`` (200 with an arXiv error feed), ``"sleep:S"`` (answer after S seconds), or
+``"error"`` (200 with an arXiv error feed), ``"sleep:S"`` (answer after S seconds),
+``"trickle:S"`` (the normal answer, one byte every S seconds until the client hangs up), or
 ``None`` (answer normally).
 """
 
@@ -204,7 +205,27 @@ class LocalArxiv:
             return self.send(req, 400, error_feed(str(exc)), "application/atom+xml")
         start, size = int(params.get("start", 0)), int(params.get("max_results", 10))
         page = [] if kind == "empty" else hits[start:start + size]
-        self.send(req, 200, atom(page, len(hits), start, query), "application/atom+xml")
+        body = atom(page, len(hits), start, query)
+        if kind == "trickle":
+            return self.trickle(req, body, float(arg))
+        self.send(req, 200, body, "application/atom+xml")
+
+    @staticmethod
+    def trickle(req: BaseHTTPRequestHandler, body: bytes, every: float) -> None:
+        """A 200 answer whose body comes one byte per ``every`` seconds (bounded by its
+        length; stops when the client hangs up)."""
+        req.send_response(200)
+        req.send_header("Content-Type", "application/atom+xml")
+        req.send_header("Content-Length", str(len(body)))
+        req.end_headers()
+        req.wfile.flush()
+        try:
+            for i in range(len(body)):
+                req.wfile.write(body[i:i + 1])
+                req.wfile.flush()
+                time.sleep(every)
+        except OSError:
+            pass  # the client gave up
 
     @staticmethod
     def send(req: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str,

@@ -59,7 +59,9 @@ def test_stage_fills_papers_authorships_and_sync(tmp_path):
         assert low.fetchone()[0] == 0.6  # "Lovelace-Byron" is only part of the surname
 
         # incremental: asked again only for what is newer than the newest stored paper
-        again = run(_ctx(conn, server, [ada, grace, nobody])).to_dict()
+        assert run(_ctx(conn, server, [ada, grace, nobody])).to_dict()["arxiv_calls"] == 0
+        tomorrow = TODAY + timedelta(days=1)  # answered today: asked again from tomorrow on
+        again = run(_ctx(conn, server, [ada, grace, nobody], today=tomorrow)).to_dict()
         query = server.requests[-1][1]["search_query"]
         assert again["incremental"] == 3
         assert f"submittedDate:[{_day(10).replace('-', '')}0000" in query
@@ -72,7 +74,8 @@ def test_a_failing_batch_is_recorded_and_asked_again_next_time(tmp_path):
         grace = add_professor(conn, "Grace Hopper", "Navy U")
     with LocalArxiv(CORPUS) as server:
         server.script = [None, "html"]  # the second batch gets a maintenance page
-        report = run(_ctx(conn, server, [ada, grace], arxiv_max_names=1)).to_dict()
+        report = run(_ctx(conn, server, [ada, grace], arxiv_max_names=1,
+                          keep_going=True)).to_dict()
         assert report["batches"] == 2 and report["professors_failed"] == 1
         assert "HTML page" in report["errors"][0]
         status = dict(conn.execute("SELECT professor_id, status FROM arxiv_sync").fetchall())

@@ -69,6 +69,7 @@ def test_strict_world_refuses_nothing_at_the_default_delay(strict_arxiv_world, t
               ("Aaron C. Courville", "University of Montreal")]
     conn, ids, ctx = _stage(tmp_path / "s.db", strict_arxiv_world, people, delay=3.0)
     first = run(ctx).to_dict()
+    ctx.options["arxiv_refresh"] = True  # asked again the same day (else: not asked at all)
     second = run(ctx).to_dict()  # incremental: only newer than the newest paper stored
     assert first["professors_with_papers"] == 3 and second["incremental"] == 3
     assert second["papers_returned"] * 4 < first["papers_returned"]  # only newer papers

@@ -133,6 +133,9 @@ crawl_options = apply_options([
     click.option("--max-pages", type=click.IntRange(1, config.MAX_PAGES_LIMIT),
                  default=config.DEFAULT_MAX_PAGES, show_default=True,
                  help="Homepages: pages fetched per professor."),
+    click.option("--keep-going", is_flag=True, default=False,
+                 help="arXiv: finish with exit 0 even when some batches failed (their "
+                      "professors are marked 'error' and asked again next time)."),
 ])
 
 

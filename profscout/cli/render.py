@@ -44,6 +44,11 @@ def _headline(report: dict[str, Any]) -> str:
     if "states" in report:
         return (f"{report.get('crawled_now', 0)} homepages crawled; "
                 f"states: {_cell(report.get('states', {}))}")
+    if "papers_new" in report:
+        return (f"{report['papers_new']} new papers ({report.get('papers_matched', 0)} matched "
+                f"of {report.get('papers_returned', 0)} returned) in "
+                f"{report.get('arxiv_calls', 0)} API calls; "
+                f"{report.get('professors_with_papers', 0)} professors with papers")
     if "arxiv_calls" in report:
         return (f"{report.get('papers_found', 0)} papers in {report.get('arxiv_calls', 0)} "
                 f"API calls; {report.get('professors_with_papers', 0)} professors with papers")

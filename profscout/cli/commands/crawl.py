@@ -27,7 +27,8 @@ from profscout.core.selection import Filters
 @db_option
 @click.option("--json", "json_out", is_flag=True,
               help="Print the summary as one JSON object on stdout.")
-def crawl(stages: str, months: int, max_pages: int, json_out: bool, **options: Any) -> None:
+def crawl(stages: str, months: int, max_pages: int, keep_going: bool, json_out: bool,
+          **options: Any) -> None:
     """Crawl CSRankings, homepages and arXiv into the local store.
 
     The csrankings stage imports all of CSRankings; the filters then select the professors
@@ -42,7 +43,8 @@ def crawl(stages: str, months: int, max_pages: int, json_out: bool, **options: A
     settings = build_settings(**options)
     progress = Console(stderr=True)
     summary = run_crawl(settings, stages, Filters.from_options(options),
-                        {"months": months, "max_pages": max_pages}, progress,
+                        {"months": months, "max_pages": max_pages,
+                         "keep_going": keep_going}, progress,
                         on_warning=lambda message: warn(progress, message))
     if json_out:
         click.echo(json.dumps(summary.to_dict(), default=str))

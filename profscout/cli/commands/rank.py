@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +183,7 @@ def _rank_and_write(settings: Any, request: Any, output: Path, fmt: str,
     try:
         with EmbeddingProgress(console) as progress:
             result = build_shortlist(conn, request, use_cache=not read_only, progress=progress)
+        checked = arxiv_checked(conn, request, result.frame)
     except InvalidRequest as exc:
         raise as_cli_error(exc) from None
     finally:
@@ -195,6 +197,25 @@ def _rank_and_write(settings: Any, request: Any, output: Path, fmt: str,
         f"Matcher: {result.matcher} ({index}, {result.indexed} professors indexed, "
         f"{result.candidates} matching the filters). Wrote {len(result.frame)} rows to "
         f"{output}{capped_note(request, result)}", highlight=False)
+    if checked:
+        console.print(checked, highlight=False)
+
+
+def arxiv_checked(conn: Any, request: Any, frame: Any) -> str:
+    """"arXiv data checked DATE, N days old" for the ranked professors when the ranking
+    uses arXiv activity ("" when it does not or none was checked)."""
+    from profscout.core.store.papers import newest_answered_check
+
+    if not (request.activity_weight > 0 or request.active_months) or frame.empty:
+        return ""
+    newest = newest_answered_check(conn, zip(frame["name"], frame["institution"],
+                                             strict=True))
+    if not newest:
+        return "arXiv data: none of the ranked professors has been checked on arXiv"
+    checked = datetime.fromisoformat(newest)
+    checked = checked if checked.tzinfo else checked.replace(tzinfo=UTC)
+    days = (datetime.now(UTC) - checked).days
+    return f"arXiv data checked {checked.date().isoformat()}, {days} day{'s' * (days != 1)} old"
 
 
 def capped_note(request: Any, result: Any) -> str:
@@ -288,8 +309,8 @@ def rank(query: str, output: Path, fmt: str | None, db_path: Path | None,
 @source_options
 @crawl_options
 def shortlist(query: str, output: Path, fmt: str | None, db_path: Path | None, months: int,
-              max_pages: int, stages: str, csrankings_url: str | None, arxiv_url: str | None,
-              arxiv_delay: float | None, **options: Any) -> None:
+              max_pages: int, stages: str, keep_going: bool, csrankings_url: str | None,
+              arxiv_url: str | None, arxiv_delay: float | None, **options: Any) -> None:
     """Crawl what QUERY needs, then rank: the main job.
 
     Areas come from --area, else from the query (e.g. "robot manipulation" -> robotics).
@@ -319,7 +340,7 @@ def shortlist(query: str, output: Path, fmt: str | None, db_path: Path | None, m
         console.print(f"Areas from the query: {', '.join(suggested)} (override with --area)",
                       highlight=False)
     summary = run_crawl(settings, stages, request.filters,
-                        {"months": months, "max_pages": max_pages}, console, False,
-                        command="profscout shortlist")
+                        {"months": months, "max_pages": max_pages, "keep_going": keep_going},
+                        console, False, command="profscout shortlist")
     render_summary(summary, console)
     _rank_and_write(settings, request, output, fmt, console)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from profscout.core.store import IDS, id_list
@@ -155,6 +155,16 @@ def newest_published(conn: sqlite3.Connection, professor_id: int) -> str | None:
     return str(value) if value is not None else None
 
 
+def stored_paper_ids(conn: sqlite3.Connection, arxiv_ids: Iterable[str]) -> set[str]:
+    """Those of ``arxiv_ids`` the store already holds."""
+    ids = sorted(set(arxiv_ids))
+    if not ids:
+        return set()
+    rows = conn.execute("SELECT arxiv_id FROM papers WHERE arxiv_id IN "
+                        "(SELECT value FROM json_each(?))", (json.dumps(ids),)).fetchall()
+    return {row[0] for row in rows}
+
+
 def save_paper(conn: sqlite3.Connection, paper: PaperRecord) -> None:
     """Insert or refresh a paper (caller commits)."""
     conn.execute(
@@ -220,6 +230,25 @@ def set_sync_status(conn: sqlite3.Connection, professor_id: int, checked_at: str
         "INSERT INTO arxiv_sync (professor_id, checked_at, status) VALUES (?, ?, ?) "
         "ON CONFLICT(professor_id) DO UPDATE SET checked_at=excluded.checked_at, "
         "status=excluded.status", (professor_id, checked_at, status))
+
+
+ANSWERED = ("ok", "no_papers", "unconfirmed")  # sync statuses of a lookup arXiv answered
+
+
+def newest_answered_check(conn: sqlite3.Connection,
+                          people: Iterable[tuple[str, str]]) -> str | None:
+    """The newest ``checked_at`` of an answered arXiv lookup among the professors given as
+    (name, institution) pairs (failed or skipped lookups do not count); None when none."""
+    newest: str | None = None
+    marks = ",".join("?" * len(ANSWERED))
+    for name, institution in people:
+        row = conn.execute(
+            "SELECT MAX(s.checked_at) FROM arxiv_sync s JOIN professors p "
+            "ON p.id = s.professor_id WHERE p.name = ? AND p.institution = ? "
+            f"AND s.status IN ({marks})", (name, institution, *ANSWERED)).fetchone()
+        if row and row[0] and (newest is None or row[0] > newest):
+            newest = row[0]
+    return newest
 
 
 def mark_unconfirmed(conn: sqlite3.Connection, professor_id: int) -> None:

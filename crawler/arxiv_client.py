@@ -29,11 +29,15 @@ date range (:meth:`ArxivClient.search_window`), so no result fetched is thrown a
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import logging
+import math
 import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -46,7 +50,12 @@ from lxml import etree
 
 from crawler.arxiv_batches import AdaptiveLimits, split_evenly, unique_terms
 from crawler.retry_after import retry_after_seconds
-from profscout.core.config import DEFAULT_ARXIV_URL, POLITE_ARXIV_DELAY, USER_AGENT
+from profscout.core.config import (
+    DEFAULT_ARXIV_URL,
+    POLITE_ARXIV_DELAY,
+    USER_AGENT,
+    arxiv_turns_dir,
+)
 from profscout.core.errors import SourceError, UserError
 
 log = logging.getLogger(__name__)
@@ -177,6 +186,43 @@ class SearchResult:
 
 
 # ------------------------------------------------------------------------------- HTTP layer
+@contextmanager
+def shared_turn(endpoint: str, delay: float, sleep: Callable[[float], None]) -> Iterator[None]:
+    """One arXiv call at a time to ``endpoint`` across all of this user's processes, each
+    starting at least ``delay`` seconds after the previous one ended.
+
+    The turn is an advisory lock on a small file (in :func:`arxiv_turns_dir`) holding the
+    wall-clock end of the last call; it is held for the whole call. Where that folder cannot
+    be written the spacing holds within this process only.
+    """
+    folder = arxiv_turns_dir()
+    path = folder / f"arxiv-{hashlib.sha1(endpoint.encode()).hexdigest()[:16]}.turn"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+")  # noqa: SIM115 - held across the yield
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            handle.seek(0)
+            try:
+                last = float(handle.read().strip() or "nan")
+            except ValueError:
+                last = math.nan
+            wait = delay - (time.time() - last)
+            if wait > 0 and not math.isnan(wait):
+                sleep(min(wait, delay))
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(repr(time.time()))
+            handle.flush()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 class _Throttle:
     """One call per ``delay`` seconds per host, across threads and client instances."""
 
@@ -307,7 +353,8 @@ class PoliteSession(requests.Session):
         last_problem = ""
         last_status: int | None = None
         for attempt in range(self.max_retries + 1):
-            with throttle.lock:
+            with throttle.lock, shared_turn(f"{parts.scheme}://{parts.netloc}{parts.path}",
+                                            self.delay, self.sleep):
                 self._wait_turn(throttle, wait_before)
                 self.calls += 1
                 self.posts += method == "POST"

@@ -6,6 +6,7 @@ Running commands, stores and servers for tests are in :mod:`tests.helpers`.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 # Test sites and the replay world listen on 127.x: crawls started by tests may reach loopback.
 os.environ.setdefault("PROFSCOUT_ALLOW_LOOPBACK", "1")
+# arXiv turns shared by this test session's processes, not by the user's real crawls
+os.environ.setdefault("PROFSCOUT_ARXIV_TURNS", tempfile.mkdtemp(prefix="profscout-turns-"))
 
 _worlds: dict[tuple[str, ...], WorldServer] = {}
 

@@ -65,6 +65,7 @@ DEFAULT_BUSY_TIMEOUT = 120.0
 # Seconds a crawl waits for another crawl of the same store to finish before giving up.
 DEFAULT_LOCK_WAIT = 30.0
 ENV_MATCHER = "PROFSCOUT_MATCHER"
+ENV_ARXIV_TURNS = "PROFSCOUT_ARXIV_TURNS"
 
 
 def _env(name: str, default: str) -> str:
@@ -92,6 +93,17 @@ def env_seconds(name: str, default: float) -> float:
 def busy_timeout() -> float:
     """Seconds a store write waits for a lock (env ``PROFSCOUT_BUSY_TIMEOUT``)."""
     return env_seconds(ENV_BUSY_TIMEOUT, DEFAULT_BUSY_TIMEOUT)
+
+
+def arxiv_turns_dir() -> Path:
+    """Where every profscout process of this user records its last arXiv call per endpoint,
+    so the polite spacing holds across processes (env ``PROFSCOUT_ARXIV_TURNS``, else the
+    user's cache folder)."""
+    value = os.environ.get(ENV_ARXIV_TURNS, "").strip()
+    if value:
+        return Path(value)
+    cache = os.environ.get("XDG_CACHE_HOME", "").strip() or str(Path.home() / ".cache")
+    return Path(cache) / "profscout"
 
 
 def lock_wait() -> float:

@@ -22,7 +22,7 @@ from crawler.items import CSRankingsSnapshotItem, HomepageItem
 from crawler.report import record
 from crawler.text import clean_value
 from profscout.core.config import Settings
-from profscout.core.store import StoreBusyError, connect
+from profscout.core.store import connect, is_busy
 from profscout.core.store.csrankings import import_snapshot
 from profscout.core.store.homepages import EmailRecord, Fetch, HomepageRecord, save_homepage
 
@@ -109,14 +109,6 @@ def listed_pages(item: Any) -> list[tuple[str, list[str], list[str]]]:
     """``(page url, titles, arXiv ids)`` of the publications a homepage item's pages list."""
     return [(str(p["url"]), list(p["titles"]), list(p["arxiv_ids"]))
             for p in item.get("listed_publications") or []]
-
-
-def is_busy(exc: BaseException) -> bool:
-    """Whether a store error means another writer holds the store (worth retrying)."""
-    if isinstance(exc, StoreBusyError):
-        return True
-    text = str(exc).lower()
-    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
 
 
 class HomepagePipeline:

@@ -393,10 +393,21 @@ def _split_sql(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` means another process held the store's lock (worth retrying)."""
+    if isinstance(exc, StoreBusyError):
+        return True
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc).lower()
+    return name.startswith("SQLITE_BUSY") or "locked" in text or "busy" in text
+
+
 def _write_error(exc: sqlite3.Error) -> StoreError | None:
     """The StoreError a failed write stands for (None: not one we can name)."""
     name = getattr(exc, "sqlite_errorname", "") or ""
-    if name.startswith("SQLITE_BUSY") or "database is locked" in str(exc):
+    if is_busy(exc):
         return StoreBusyError(f"the store stayed locked by another process for more than "
                               f"{busy_timeout():g} s; nothing was saved in this transaction")
     if name.startswith("SQLITE_READONLY") or "readonly database" in str(exc):

@@ -91,7 +91,7 @@ def professors(db_path: Path | None, output: Path, fmt: str | None, **options: A
         raise EmptyStoreError(f"no store at {settings.db_path}") from None
     try:
         ids = select_professors(conn, filters) if filters.any() else None
-        dates = attributed_paper_dates(conn, MIN_CONFIDENCE)
+        dates = attributed_paper_dates(conn, MIN_CONFIDENCE, ids)  # only those exported
         today = datetime.now(UTC).date()
         rows = [export_row(record, compute_activity(dates.get(record.id, []), today))
                 for record in professor_records(conn, ids)]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
+from profscout.core.store import IDS, id_list
 from profscout.core.store.homepages import ALL_EMAILS_SQL
 from profscout.core.store.institutions import COUNTRY_SQL, REGION_SQL
 
@@ -201,16 +202,19 @@ def profile_source_summary(conn: sqlite3.Connection, window: PaperWindow
     ]
 
 
-def attributed_paper_dates(conn: sqlite3.Connection, min_confidence: float
-                           ) -> dict[int, list[date]]:
-    """Publication days of each professor's papers attributed with at least
-    ``min_confidence``."""
+def attributed_paper_dates(conn: sqlite3.Connection, min_confidence: float,
+                           ids: Iterable[int] | None = None) -> dict[int, list[date]]:
+    """Publication days of the papers of professors ``ids`` (all when None) attributed with
+    at least ``min_confidence``."""
     out: dict[int, list[date]] = {}
     days: dict[str, date] = {}  # each distinct day parsed once
-    for pid, published in conn.execute(
-        "SELECT a.professor_id, substr(p.published, 1, 10) FROM authorships a "
-        "JOIN papers p USING (arxiv_id) WHERE a.confidence >= ?", (min_confidence,)
-    ):
+    sql = ("SELECT a.professor_id, substr(p.published, 1, 10) FROM authorships a "
+           "JOIN papers p USING (arxiv_id) WHERE a.confidence >= ?")
+    params: tuple[object, ...] = (min_confidence,)
+    if ids is not None:
+        sql += f" AND a.professor_id IN {IDS}"
+        params += (id_list(ids),)
+    for pid, published in conn.execute(sql, params):
         day = days.get(published)
         if day is None:
             day = days[published] = _day(published)

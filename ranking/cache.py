@@ -1,17 +1,19 @@
 """Fitted matchers cached in the store (``ranking_cache``), so repeated queries do not refit.
 
 The key is the matcher's name and parameters plus what the profiles were made of: for the
-store's own profiles (:class:`ranking.profiles.StoreProfiles`) its ``store_key``, a one-pass
-summary of the papers, authorships and interests read straight from the store (no profile is
-built to look the index up); for any other sequence of profiles a hash of their texts,
-weights and order. Any change to papers, authorships or interests, or a new month (recency
+store's own profiles (:class:`ranking.profiles.StoreProfiles`) its ``store_key``, the
+store's revision of papers, authorships and interests (raised by its triggers) with a
+summary of the window's papers (no profile is built, no row read to look the index up);
+for any other sequence of profiles a hash of their texts, weights and order. Any change to papers, authorships or interests, or a new month (recency
 weights), makes a new key.
 
 Only matchers that declare ``cache_fitted = True`` (and so describe their fitted state as
 plain numpy arrays, ``to_arrays()`` / ``from_arrays()``) are cached, as one payload of
 array bytes behind a JSON table of contents (:func:`dump_arrays`): integer arrays narrowed,
-delta-coded and compressed, floats raw (read back as views of the blob): nothing in the store
-is ever unpickled.
+delta-coded and compressed; large float arrays byte-shuffled (each value's bytes regrouped
+by position, so the exponents' bytes sit together) and compressed; small ones raw. Zstandard
+compresses: at the ratio of zlib it compresses about five times and decompresses about twice
+as fast. Nothing in the store is ever unpickled.
 Others (e.g. embedding matchers, whose embeddings are cached instead) are fitted each time.
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import sys
 import zlib
 from collections.abc import Sequence
 from typing import Any
@@ -33,9 +36,15 @@ from ranking.embedding_cache import EmbeddingCache
 from ranking.matchers import matcher_class
 from ranking.profiles import StoreProfiles, fingerprint
 
+if sys.version_info >= (3, 14):
+    from compression import zstd
+else:  # the same module, as published for older Pythons
+    from backports import zstd
+
 KEEP_PER_MATCHER = 2  # cached indexes kept per matcher name (the newest)
 MAGIC = b"profscout-arrays 2\n"
-COMPRESSION = 1  # zlib level: fast, and most of the gain
+ZSTD_LEVEL = 1  # fast, and nearly all of the gain
+SHUFFLED_FROM = 4096  # float arrays of at least this many values are shuffled and compressed
 ALIGN = 64
 
 
@@ -63,16 +72,26 @@ def _encode(array: np.ndarray) -> tuple[bytes | memoryview, dict[str, Any]]:
     """An array's stored bytes and how to read them back. Integer arrays are narrowed to
     the smallest unsigned type their values fit, stored as differences of consecutive
     values (wrapping; small for the sorted columns, offsets and hashes of an index) and
-    compressed; text (bytes, uint8) is compressed; floats are stored raw."""
+    compressed; text (bytes, uint8) is compressed; float arrays of :data:`SHUFFLED_FROM`
+    values or more are byte-shuffled and compressed, smaller ones stored raw."""
     if array.dtype == np.uint8:
-        return zlib.compress(array.tobytes(), COMPRESSION), {"codec": "zlib"}
+        return zstd.compress(array.tobytes(), ZSTD_LEVEL), {"codec": "zstd"}
     if array.dtype.kind in "iu" and array.size:
         stored = _narrowest(array)
         narrow = array.astype(stored, copy=False)
         deltas = np.diff(narrow, prepend=np.zeros(1, dtype=stored)).astype(stored)
-        return zlib.compress(deltas.tobytes(), COMPRESSION), {"codec": "delta-zlib",
-                                                              "stored": stored.str}
+        return zstd.compress(deltas.tobytes(), ZSTD_LEVEL), {"codec": "delta-zstd",
+                                                             "stored": stored.str}
+    if array.dtype.kind == "f" and array.size >= SHUFFLED_FROM:
+        shuffled = array.view(np.uint8).reshape(-1, array.dtype.itemsize).T.tobytes()
+        return zstd.compress(shuffled, ZSTD_LEVEL), {"codec": "shuffle-zstd"}
     return array.data.cast("B"), {"codec": "raw"}  # no copy until the payload
+
+
+def _decompress(raw: memoryview | bytes, codec: str) -> bytes:
+    """The bytes a ``zstd``/``zlib``-family codec compressed (zlib: caches of earlier
+    releases)."""
+    return zlib.decompress(raw) if codec.endswith("zlib") else zstd.decompress(raw)
 
 
 def _decode(raw: memoryview | bytes, entry: dict[str, Any]) -> np.ndarray:
@@ -81,13 +100,16 @@ def _decode(raw: memoryview | bytes, entry: dict[str, Any]) -> np.ndarray:
     codec = entry.get("codec", "raw")
     if codec == "raw":
         return np.frombuffer(raw, dtype=dtype).reshape(shape)
-    data = zlib.decompress(raw)
-    if codec == "zlib":
+    data = _decompress(raw, codec)
+    if codec in ("zlib", "zstd"):
         return np.frombuffer(data, dtype=dtype).reshape(shape)
-    if codec == "delta-zlib":
+    if codec in ("delta-zlib", "delta-zstd"):
         stored = np.dtype(entry["stored"])
         values = np.cumsum(np.frombuffer(data, dtype=stored), dtype=stored)
         return values.astype(dtype, copy=False).reshape(shape)
+    if codec == "shuffle-zstd":
+        planes = np.frombuffer(data, dtype=np.uint8).reshape(dtype.itemsize, -1)
+        return np.ascontiguousarray(planes.T).view(dtype).reshape(shape)
     raise ValueError(f"unknown array codec {codec!r}")
 
 

@@ -225,9 +225,10 @@ def profile_ids(conn: sqlite3.Connection, as_of: date,
 
 def store_state(conn: sqlite3.Connection, as_of: date,
                 options: ProfileOptions | None = None) -> str:
-    """A digest of everything the profiles of ``as_of`` are made of, read in one pass over
-    the store without building them: the options, ``as_of``'s month (recency weights are
-    whole months) and :func:`profscout.core.store.profiles.profile_source_summary`."""
+    """A digest of everything the profiles of ``as_of`` are made of, read without building
+    them or reading their rows: the options, ``as_of``'s month (recency weights are whole
+    months) and :func:`profscout.core.store.profiles.profile_source_summary` (the store's
+    revision of papers, authorships and interests, and the window's papers)."""
     options = options or ProfileOptions()
     parts: list[object] = [repr(sorted(asdict(options).items())),
                            f"{as_of.year:04d}-{as_of.month:02d}"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from profscout.core.activity import MIN_CONFIDENCE, compute_activity, months_ago, verdict
 from profscout.core.store import connect, transaction
@@ -52,3 +52,30 @@ def test_activity_counts_only_confident_authorships(tmp_path):
     act = compute_activity(counted_published(conn, pid, MIN_CONFIDENCE), TODAY)
     assert (act.papers_6m, act.papers_12m, act.latest) == (1, 2, date(2026, 10, 1))
     assert act.papers_24m == 2
+
+
+def test_activity_rows_equal_activity_row_bit_for_bit():
+    import random
+
+    from ranking.activity import activity_row, activity_rows
+
+    rng = random.Random(3)
+    as_of = date(2026, 6, 1)
+    ids: list[int] = []
+    days: list[str] = []
+    for pid in (7, 3, 11, 5):
+        for _ in range(rng.randint(1, 40)):
+            ids.append(pid)
+            days.append((as_of - timedelta(days=rng.randint(-60, 900))).isoformat())
+    ids.append(9)  # a professor whose only paper is after as_of
+    days.append("2026-07-01")
+    shuffled = list(zip(ids, days, strict=True))
+    rng.shuffle(shuffled)
+    got = activity_rows([p for p, _ in shuffled], [d for _, d in shuffled], as_of)
+    want = {}
+    for pid in dict.fromkeys(ids):
+        want[pid] = activity_row([date.fromisoformat(d) for p, d in zip(ids, days, strict=True)
+                                  if p == pid], as_of)
+    assert got == want  # dataclass equality: exact floats, counts and dates
+    assert got[9].latest is None and got[9].score == 0.0
+    assert activity_rows([], [], as_of) == {}

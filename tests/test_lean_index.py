@@ -193,3 +193,40 @@ def test_store_key_follows_every_profile_source(tmp_path: Path):
         assert key() not in seen
         seen.add(key())
     conn.close()
+
+
+def test_store_key_follows_replaced_rows_deletions_and_the_window(tmp_path: Path):
+    store = build_store(tmp_path / "store.db")
+    conn = connect(store)
+
+    def key(as_of: date = AS_OF) -> str:
+        return StoreProfiles(conn, as_of).store_key
+
+    seen = {key()}
+    pid, interests = conn.execute("SELECT professor_id, interests FROM homepages "
+                                  "WHERE interests != '' LIMIT 1").fetchone()
+    for edit, args in (
+        # an INSERT OR REPLACE deletes without firing delete triggers: the insert counts
+        ("INSERT OR REPLACE INTO homepages (professor_id, state, fetched_at) "
+         "VALUES (?, 'ok', '2026-01-01')", (pid,)),
+        ("DELETE FROM authorships WHERE rowid = (SELECT min(rowid) FROM authorships)", ()),
+        ("DELETE FROM papers WHERE rowid = (SELECT max(rowid) FROM papers)", ()),
+    ):
+        with conn:
+            assert conn.execute(edit, args).rowcount == 1
+        assert key() not in seen
+        seen.add(key())
+    assert interests  # the replaced row had interests; the new one has none
+    # an edit that changes nothing keeps the key
+    unchanged = key()
+    with conn:
+        conn.execute("UPDATE papers SET title = title")
+        conn.execute("UPDATE homepages SET fetched_at = '2030-01-01'")
+    assert key() == unchanged
+    # the same month, a later day: the window takes in a paper published in between
+    with conn:
+        conn.execute("INSERT INTO papers (arxiv_id, title, published) "
+                     "VALUES ('2605.99999', 'A paper of mid-month', '2026-05-15T09:00:00Z')")
+    assert key(date(2026, 5, 14)) != key(date(2026, 5, 16))
+    assert key(date(2026, 5, 16)) == key(date(2026, 5, 17))
+    conn.close()

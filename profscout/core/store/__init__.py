@@ -255,8 +255,52 @@ CREATE TABLE listed_publications (
 );
 """
 
+# Version 6: a revision counter of what ranking profiles are made of (papers, authorships,
+# homepage interests), kept by triggers, so a cached index is looked up without reading the
+# rows. Inserts always count (an INSERT OR REPLACE deletes without firing delete triggers).
+PROFILE_SOURCES_REVISION = """
+CREATE TABLE store_revisions (
+    name     TEXT PRIMARY KEY,
+    revision INTEGER NOT NULL
+);
+INSERT INTO store_revisions (name, revision) VALUES ('profile_sources', 0);
+CREATE TRIGGER papers_insert_revision AFTER INSERT ON papers BEGIN
+    UPDATE store_revisions SET revision = revision + 1 WHERE name = 'profile_sources';
+END;
+CREATE TRIGGER papers_update_revision AFTER UPDATE OF arxiv_id, title, abstract, published
+ON papers WHEN old.arxiv_id IS NOT new.arxiv_id OR old.title IS NOT new.title
+    OR old.abstract IS NOT new.abstract OR old.published IS NOT new.published BEGIN
+    UPDATE store_revisions SET revision = revision + 1 WHERE name = 'profile_sources';
+END;
+CREATE TRIGGER papers_delete_revision AFTER DELETE ON papers BEGIN
+    UPDATE store_revisions SET revision = revision + 1 WHERE name = 'profile_sources';
+END;
+CREATE TRIGGER authorships_insert_revision AFTER INSERT ON authorships BEGIN
+    UPDATE store_revisions SET revision = revision + 1 WHERE name = 'profile_sources';
+END;
+CREATE TRIGGER authorships_update_revision AFTER UPDATE OF professor_id, arxiv_id, confidence
+ON authorships WHEN old.professor_id IS NOT new.professor_id
+    OR old.arxiv_id IS NOT new.arxiv_id OR old.confidence IS NOT new.confidence BEGIN
+    UPDATE store_revisions SET revision = revision + 1 WHERE name = 'profile_sources';
+END;
+CREATE TRIGGER authorships_delete_revision AFTER DELETE ON authorships BEGIN
+    UPDATE store_revisions SET revision = revision + 1 WHERE name = 'profile_sources';
+END;
+CREATE TRIGGER homepages_insert_revision AFTER INSERT ON homepages BEGIN
+    UPDATE store_revisions SET revision = revision + 1 WHERE name = 'profile_sources';
+END;
+CREATE TRIGGER homepages_update_revision AFTER UPDATE OF professor_id, interests ON homepages
+WHEN old.professor_id IS NOT new.professor_id OR old.interests IS NOT new.interests BEGIN
+    UPDATE store_revisions SET revision = revision + 1 WHERE name = 'profile_sources';
+END;
+CREATE TRIGGER homepages_delete_revision AFTER DELETE ON homepages WHEN old.interests != ''
+BEGIN
+    UPDATE store_revisions SET revision = revision + 1 WHERE name = 'profile_sources';
+END;
+"""
+
 MIGRATIONS: list[str] = [SCHEMA_V1, DROP_ACTIVITY, CAMPAIGN_TABLES, HOMEPAGES_AND_EVIDENCE,
-                       LISTED_PUBLICATIONS]
+                       LISTED_PUBLICATIONS, PROFILE_SOURCES_REVISION]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -389,8 +433,18 @@ def migrate(conn: sqlite3.Connection) -> int:
 
 
 def _split_sql(script: str) -> list[str]:
-    """Statements of a migration script (they hold no semicolons inside literals)."""
-    return [s.strip() for s in script.split(";") if s.strip()]
+    """Statements of a migration script, each whole (a trigger's body holds semicolons)."""
+    statements: list[str] = []
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                statements.append(pending.strip().rstrip(";").strip())
+            pending = ""
+    if pending.strip(" \n;"):
+        statements.append(pending.strip().rstrip(";").strip())
+    return statements
 
 
 def is_busy(exc: BaseException) -> bool:

@@ -8,10 +8,9 @@ within ``[since, until]`` (ISO days, ``since`` optional).
 from __future__ import annotations
 
 import sqlite3
-import zlib
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 from profscout.core.store import IDS, id_list
@@ -158,48 +157,21 @@ def profiled_professor_ids(conn: sqlite3.Connection, window: PaperWindow) -> lis
     return sorted(pid for (pid,) in rows)
 
 
-CHECKSUM_CHUNK_ROWS = 512  # rows whose texts are checksummed together
-
-
-def _joined(*columns: str) -> str:
-    """SQL joining ``columns`` into one text (NULL as empty), unit-separated."""
-    return " || char(31) || ".join(f"coalesce({c}, '')" for c in columns)
-
-
-def _chunked_checksum(conn: sqlite3.Connection, row_sql: str, table: str, where: str,
-                      args: Sequence[object]) -> tuple[int, int]:
-    """``(row count, sum of chunk checksums)`` of the rows of ``table`` matching ``where``,
-    each row as the text ``row_sql``: rows are joined in SQL in runs of consecutive rowids
-    (:data:`CHECKSUM_CHUNK_ROWS`) and each run's text checksummed once (CRC-32)."""
-    count = total = 0
-    for rows, text in conn.execute(
-        f"SELECT count(*), group_concat(row, char(30)) FROM (SELECT rowid / "
-        f"{CHECKSUM_CHUNK_ROWS} AS chunk, {row_sql} AS row FROM {table} WHERE {where} "
-        "ORDER BY rowid) GROUP BY chunk ORDER BY chunk", args,
-    ):
-        count += rows
-        total += zlib.crc32(text.encode("utf-8", "surrogatepass"))
-    return count, total
-
-
 def profile_source_summary(conn: sqlite3.Connection, window: PaperWindow
-                           ) -> list[tuple[int, int]]:
-    """``(row count, checksum)`` of the counted papers (id, date, title, abstract; by the
-    window's dates), the authorships at the confidence floor (professor, paper, confidence)
-    and the non-empty homepage interests: any insert, delete or edit of those rows changes
-    it (but for a 1 in 2**32 checksum coincidence). Rows are checksummed in runs of
-    rowids, in SQL, so the summary costs little more than reading the texts once."""
-    where, args = window.where()
-    paper_where = where.split(" AND ", 1)[1]  # the date bounds, without the confidence
-    return [
-        _chunked_checksum(conn, _joined("arxiv_id", "published", "title", "abstract"),
-                          "papers p", paper_where, args[1:]),
-        _chunked_checksum(conn, f"{_joined('professor_id', 'arxiv_id')} || char(31) || "
-                          "quote(confidence)", "authorships a", "a.confidence >= ?",
-                          (window.min_confidence,)),
-        _chunked_checksum(conn, _joined("professor_id", "interests"), "homepages",
-                          "interests != ''", ()),
-    ]
+                           ) -> list[object]:
+    """What the profiles of ``window`` are made of, read without reading the rows: the
+    revision counter the store's triggers raise on any insert, delete or edit of papers,
+    authorships or homepage interests, and the count, first and last day of the papers in
+    the window's days (a window that moved over papers changes these)."""
+    revision = conn.execute("SELECT revision FROM store_revisions "
+                            "WHERE name = 'profile_sources'").fetchone()
+    sql = "SELECT count(*), min(published), max(published) FROM papers WHERE published < ?"
+    args: list[object] = [(window.until + timedelta(days=1)).isoformat()]
+    if window.since is not None:
+        sql += " AND published >= ?"
+        args.append(window.since.isoformat())
+    count, first, last = conn.execute(sql, args).fetchone()
+    return [int(revision[0]) if revision else None, int(count), first, last]
 
 
 def attributed_paper_dates(conn: sqlite3.Connection, min_confidence: float,
@@ -220,6 +192,22 @@ def attributed_paper_dates(conn: sqlite3.Connection, min_confidence: float,
             day = days[published] = _day(published)
         out.setdefault(pid, []).append(day)
     return out
+
+
+def attributed_paper_days(conn: sqlite3.Connection, min_confidence: float
+                          ) -> tuple[list[int], list[str]]:
+    """``(professor ids, publication days 'YYYY-MM-DD')`` of every authorship at or above
+    ``min_confidence``, as two parallel columns (in no particular order)."""
+    ids: list[int] = []
+    days: list[str] = []
+    cursor = conn.execute(
+        "SELECT a.professor_id, substr(p.published, 1, 10) AS day FROM authorships a "
+        "JOIN papers p USING (arxiv_id) WHERE a.confidence >= ?", (min_confidence,))
+    while rows := cursor.fetchmany(20_000):
+        pids, published = zip(*rows, strict=True)
+        ids.extend(pids)
+        days.extend(published)
+    return ids, days
 
 
 def professor_facts(conn: sqlite3.Connection, professor_ids: Iterable[int]

@@ -381,15 +381,41 @@ def _canonical_placeholders(text: str) -> str:
     return _PLACEHOLDER.sub(repl, text)
 
 
+# Brackets from other scripts and typographies ("〈at〉", "⟨dot⟩", "【at】", "«at»") read as
+# square ones; NFKC has already made full-width "［at］" and "（at）" plain.
+_UNICODE_BRACKETS = str.maketrans(
+    "\u3008\u27e8\u2039\u00ab\u300a\u3010\u3014\u3016\u2329\u27ea\u2770\u276e",
+    "[[[[[[[[[[[[")
+_UNICODE_BRACKETS.update(str.maketrans(
+    "\u3009\u27e9\u203a\u00bb\u300b\u3011\u3015\u3017\u232a\u27eb\u2771\u276f",
+    "]]]]]]]]]]]]"))
+# Characters that take no room on screen, put inside addresses to break harvesters.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+_SPACED_DOT = r"\s*[.\u00b7\u2022]\s*"
+
+
+def _join_spaced_domain(m: re.Match[str]) -> str:
+    labels = re.split(_SPACED_DOT, m.group(1))
+    last = labels[-1]
+    if not (last.islower() or last.isupper()) or (
+            last.lower() not in TLD_WORDS and not (len(last) == 2 and last.isalpha())):
+        return m.group(0)
+    return "@" + ".".join(labels)
+
+
 def deobfuscate(text: str) -> str:
-    """Rewrite "[at]"/"(at)"/"-at-"/"[punkt]"/"艾特"/"(@)" spellings, full-width characters
-    and "dot" words between address parts into plain address characters."""
-    text = unicodedata.normalize("NFKC", text)
+    """Rewrite "[at]"/"(at)"/"〈at〉"/"-at-"/"[punkt]"/"艾特"/"(@)" spellings, full-width
+    characters, invisible characters and "dot" words or spaced dots between address parts
+    into plain address characters."""
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).translate(_UNICODE_BRACKETS)
     text = re.sub(_BR_AT, "@", text, flags=re.I)
     text = re.sub(_BR_DOT, ".", text, flags=re.I)
     # "user@ cs dot x dot edu" after the bracket rules
     text = re.sub(rf"@\s*({_LABEL}(?:{_WORD_DOT}{_LABEL})+)",
                   lambda m: "@" + re.sub(_WORD_DOT, ".", m.group(1)), text)
+    # "user @ cs . x . edu", "user@cs · x · edu": a whole domain ending in a top-level label
+    text = re.sub(rf"@\s*({_LABEL}(?:{_SPACED_DOT}{_LABEL})+)(?![\w.-])", _join_spaced_domain,
+                  text)
     # "jane dot doe@..." : the local part's dots too, or only "doe" would be read
     text = re.sub(rf"(?<![\w.])({_LOCAL_PIECE}(?:{_WORD_DOT}{_LOCAL_PIECE})+)\s*@",
                   lambda m: re.sub(_WORD_DOT, ".", m.group(1)) + "@", text)
@@ -418,15 +444,29 @@ def _spelled_addresses(line: str) -> Iterable[tuple[int, str, str]]:
         yield m.start(), m.group(1), ".".join(labels)
 
 
+# Text right before a local part that says the local part is only the tail of what is
+# written: letters spaced out ("m i r a . o k a f o r@x.edu") or a spaced dot
+# ("mira . okafor@x.edu"). Such an address is never read: its head would be lost.
+_CUT_LOCAL = re.compile(r"(?:(?<!\S)\w\s+){2,}$|\w\s+[._]\s+$")
+
+
+def is_cut_local(head: str) -> bool:
+    """Whether the text before an address's local part shows the local part was cut."""
+    return bool(_CUT_LOCAL.search(head))
+
+
 def addresses_in_text(text: str) -> list[tuple[int, str, str]]:
     """``(position in its line, address, line)`` of every address spelled in ``text`` (one
-    block per line), de-obfuscated, in order; stand-in local parts are kept as written."""
+    block per line), de-obfuscated, in order; stand-in local parts are kept as written, and
+    addresses whose local part is the tail of a spaced-out spelling are left out."""
     out: list[tuple[int, str, str]] = []
     for line in deobfuscate(_canonical_placeholders(text)).split("\n"):
         for pos, local, domain in sorted(
             [(m.start(), m.group(1), m.group(2)) for m in EMAIL_RE.finditer(line)]
             + list(_spelled_addresses(line))
         ):
+            if is_cut_local(line[:pos]):
+                continue
             address = _normalise_address(local, domain)
             if address:
                 out.append((pos, address, line))
@@ -445,13 +485,23 @@ def _is_at_image(img: Tag) -> bool:
     return alt in ("@", "at", "[at]", "(at)", "at sign", "at-sign") or bool(_AT_IMAGE.search(src))
 
 
+_AT_ICON_CLASS = re.compile(r"^(?:fa|bi|icon|glyphicon|la|mdi|ti)-at$|^at-?sign$", re.I)
+
+
+def _is_at_icon(tag: Tag) -> bool:
+    """An empty icon-font element drawn as "@" (``<i class="fa fa-at"></i>``)."""
+    classes: list[str] = list(tag.get("class") or [])
+    return not tag.get_text(strip=True) and not tag.find(True) \
+        and any(_AT_ICON_CLASS.match(str(c)) for c in classes)
+
+
 def join_at_images(soup: BeautifulSoup) -> list[EmailEvidence]:
-    """Replace an image shown for the "@" by an "@" when the text right before it is one
-    whole local part and the text right after it starts with a whole domain; otherwise
-    leave it and return evidence."""
+    """Replace an image or an icon-font glyph shown for the "@" by an "@" when the text
+    right before it is one whole local part and the text right after it starts with a
+    whole domain; otherwise leave it and return evidence."""
     evidence: list[EmailEvidence] = []
-    for img in soup.find_all("img"):
-        if not _is_at_image(img):
+    for img in soup.find_all(["img", "i", "span"]):
+        if not (_is_at_image(img) if img.name == "img" else _is_at_icon(img)):
             continue
         before, after = img.previous_sibling, img.next_sibling
         left = str(before) if isinstance(before, NavigableString) else ""
@@ -471,6 +521,30 @@ def join_at_images(soup: BeautifulSoup) -> list[EmailEvidence]:
             evidence.append(EmailEvidence(
                 "an image stands for the @ and the text beside it is not a whole address",
                 clean_space(f"{left} [image] {right}")[:200], "image"))
+    return evidence
+
+
+_ADDRESS_IMAGE = re.compile(r"e-?mail|\bmail\b|\baddr(ess)?\b|contact", re.I)
+_ADDRESS_IMAGE_FILE = re.compile(r"(^|[/_-])(e-?mail|mail|m?addr(ess)?|em|contact)"
+                                 r"\d*\.(png|gif|jpe?g|svg|webp)$", re.I)
+
+
+def address_images(soup: BeautifulSoup) -> list[EmailEvidence]:
+    """Images that show the address itself (``alt="my email"``, ``email.png``, or an image
+    right after an "Email:" label): nothing to read, but evidence for a person to look at."""
+    evidence: list[EmailEvidence] = []
+    for img in soup.find_all("img"):
+        if _is_at_image(img):
+            continue
+        label = clean_space(str(img.get("alt") or img.get("title") or ""))
+        src = str(img.get("src") or img.get("srcset") or "").split("?", 1)[0].split()[:1]
+        before = img.previous_sibling
+        lead = clean_space(str(before)) if isinstance(before, NavigableString) else ""
+        if _ADDRESS_IMAGE.search(label) or (src and _ADDRESS_IMAGE_FILE.search(src[0])) \
+                or re.search(r"e-?mail\s*[:：]$", lead, re.I):
+            evidence.append(EmailEvidence(
+                "the address is shown as an image", clean_space(
+                    f"{lead} [image {label or (src[0] if src else '')}]")[:200], "image"))
     return evidence
 
 
@@ -636,7 +710,7 @@ def email_candidates(soup: BeautifulSoup, text: str, name: str | None = None,
         read_lines.add(line)
     for line in deobfuscate(text).split("\n"):
         if len(line) < 200 and line not in read_lines and _EMAIL_CUE.search(line) \
-                and re.search(rf"{_WORD_AT}\S+({_WORD_DOT}|\.)|\w@\s", line, re.I):
+                and re.search(rf"{_WORD_AT}\S+({_WORD_DOT}|\.)|\w@\s|\S@\S", line, re.I):
             notes.append(EmailEvidence("an address-like spelling this reader cannot read "
                                        "with certainty", clean_space(line)[:200]))
     for el in soup.find_all(True, attrs={"data-cfemail": True}):
@@ -1344,7 +1418,7 @@ def extract_page(html: str, url: str, name: str | None = None, *, is_homepage: b
     hidden = hidden_texts(soup, script_values)
     unreverse_bidi_text(soup)
     strip_hidden(soup)
-    evidence = join_at_images(soup) + hidden.evidence
+    evidence = join_at_images(soup) + address_images(soup) + hidden.evidence
     body = soup.body or soup
     text = block_text(body)
     page_rank = 0 if is_homepage or is_contact_url(url) else 1

@@ -59,6 +59,19 @@ def test_words_and_markup_interleaved_keep_the_whole_local_part() -> None:
     ("mira.okafor＠cs．northfield．edu", "mira.okafor@cs.northfield.edu"),
     ("mira dot okafor at cs dot northfield dot edu", "mira.okafor@cs.northfield.edu"),
     ("mira DOT okafor [at] cs.northfield.edu", "mira.okafor@cs.northfield.edu"),
+    # brackets of other typographies: angle, mathematical, CJK lenticular, guillemets
+    ("mokafor&#9001;DOT&#9002;2&#9001;AT&#9002;northfield&#9001;DOT&#9002;edu",
+     "mokafor.2@northfield.edu"),
+    ("mira.okafor ⟨at⟩ cs ⟨dot⟩ northfield ⟨dot⟩ edu", "mira.okafor@cs.northfield.edu"),
+    ("mira.okafor【at】cs.northfield.edu", "mira.okafor@cs.northfield.edu"),
+    ("mira.okafor «at» cs.northfield.edu", "mira.okafor@cs.northfield.edu"),
+    ("mira.okafor〈at〉cs〈dot〉northfield〈dot〉edu", "mira.okafor@cs.northfield.edu"),
+    # dots spaced out in the domain after a plain or bracketed @
+    ("mira.okafor @ cs . northfield . edu", "mira.okafor@cs.northfield.edu"),
+    ("mira.okafor (at) cs · northfield · ac · uk", "mira.okafor@cs.northfield.ac.uk"),
+    # characters that take no room on screen
+    ("mira.okafor&#8203;@cs.&#173;northfield.edu", "mira.okafor@cs.northfield.edu"),
+    ("mira&#8205;.okafor@cs.northfield&#65279;.edu", "mira.okafor@cs.northfield.edu"),
 ])
 def test_at_and_dot_spellings_in_brackets_and_languages(spelling: str, expected: str) -> None:
     assert from_html(f"<p>Email: {spelling}</p>") == [expected]
@@ -181,3 +194,46 @@ def test_address_touching_the_next_inline_element_ends_at_its_domain() -> None:
     body = "<p><span>mira.okafor@cs.northfield.edu</span><span>Phone: 555 0100</span></p>"
     assert from_html(body) == ["mira.okafor@cs.northfield.edu"]
     assert from_html("<p>MIRA.OKAFOR@CS.NORTHFIELD.EDU</p>") == ["mira.okafor@cs.northfield.edu"]
+
+
+@pytest.mark.parametrize("body", [
+    "<p>Email: m i r a . o k a f o r @ northfield.edu</p>",
+    "<p>Email: m&#8203; i r a o k a f o r@northfield.edu</p>",
+    "<p>Email: mira . okafor@cs.northfield.edu</p>",
+    "<p>Email: mira _ okafor (at) cs.northfield.edu</p>",
+])
+def test_a_spaced_out_local_part_is_never_read_by_its_tail(body: str) -> None:
+    page = extract_page(f"<html><body><h1>Mira Okafor</h1>{body}</body></html>", BASE, PERSON)
+    facts = merge_pages([page], PERSON)
+    assert facts.emails == [] and facts.email_records == []  # not "r@..." nor "okafor@..."
+    assert facts.email_doubts and "northfield.edu" in facts.email_doubts[0].text
+
+
+def test_a_dash_or_spaced_dots_after_the_cue_do_not_cut_an_address() -> None:
+    assert from_html("<p>Email - mira.okafor@cs.northfield.edu</p>") == \
+        ["mira.okafor@cs.northfield.edu"]
+    # a spaced "." followed by a word that is no top-level label is no domain
+    assert from_html("<p>Write to mira.okafor @ home . Hi there</p>") == []
+
+
+@pytest.mark.parametrize("icon", ['<i class="fa fa-at"></i>', '<span class="bi bi-at"></span>',
+                                  '<i class="icon-at" aria-hidden="true"></i>'])
+def test_an_icon_glyph_for_the_at_sign(icon: str) -> None:
+    assert from_html(f"<p>Email: mira.okafor{icon}cs.northfield.edu</p>") == \
+        ["mira.okafor@cs.northfield.edu"]
+    spaced = extract_page(f"<html><body><p>Email: see {icon} cs.northfield.edu</p>"
+                          "</body></html>", BASE, PERSON)
+    assert merge_pages([spaced], PERSON).emails == []
+
+
+@pytest.mark.parametrize("body", [
+    '<p><img src="/email.png" alt="my email"></p>',
+    '<p>Email: <img srcset="img/maddr.png 3x"></p>',
+    '<h4>Write to me by e-mail.</h4><a><img src="pics/em.jpg"></a>',
+])
+def test_an_address_shown_only_as_an_image_is_a_doubt(body: str) -> None:
+    page = extract_page(f"<html><body><h1>Mira Okafor</h1>{body}</body></html>", BASE, PERSON)
+    facts = merge_pages([page], PERSON)
+    assert facts.emails == [] and facts.email_records == []
+    assert [d.reason for d in facts.email_doubts] == ["the address is shown as an image"]
+    assert facts.email_doubts[0].source == "image"

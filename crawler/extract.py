@@ -1141,6 +1141,8 @@ _POSITIVE = re.compile(
     r"|open positions?|vacanc(y|ies)|accepting|taking (on )?new|welcome (applications|"
     r"inquiries|enquiries|emails)|encourage[sd]? (you )?to (apply|contact|reach)|"
     r"(interested in|want to) (joining|join|work(ing)? with)|fully[- ]funded|"
+    r"\byou(['’]d| would| wish to)( like to)? (join|work (with|in|on))\b|"
+    r"\b(i|we) (\w+ly )?(recruit|hire|admit)\b|"
     r"funded positions?|prospective|apply|join (my|our|the) (group|lab|team)|"
     r"always (happy|glad|looking|interested)|actively looking|multiple positions|"
     r"open ([\w.-]+ ){1,3}positions?|(several|multiple|two|three|four|new|some) ([\w.-]+ ){0,2}"
@@ -1185,14 +1187,40 @@ def is_dated_before(sentence: str, as_of: date | None) -> bool:
     return bool(years) and max(years) < as_of.year
 
 
-def recruiting_signal(text: str, as_of: date | None = None) -> tuple[str, str]:
-    """``("yes" | "no" | "", sentence)``: whether the page says the person is taking PhD
-    students, postdocs or interns, with the sentence that says so. A negative statement
-    ("not taking new students", "no openings") wins over positive ones; statements dated
-    before the year of ``as_of`` ("openings for Fall 2018") count for nothing."""
-    positive = ""
-    weak = ""
-    negative = ""
+# Whom a statement is about, when it names them: a "no" about interns says nothing about
+# PhD students. A statement that names none of these is about everyone ("any").
+RECRUITING_KINDS: dict[str, re.Pattern[str]] = {
+    "phd": re.compile(r"\bph\.?\s?d\b|\bdoctoral\b|\bdoctorate\b|\b(post)?graduate\b|"
+                      r"\bgrad students?\b|\bmaster'?s\b|\bm\.?sc\b|\bm\.s\.", re.I),
+    "postdoc": re.compile(r"\bpost-?docs?\b|\bpost-?doctoral\b|\bresearch fellows?\b", re.I),
+    "intern": re.compile(r"\binterns?\b|\binternships?\b|\bunder-?grad(uate)?s?\b|"
+                         r"\bvisiting (students?|scholars?|researchers?)\b|"
+                         r"\bsummer students?\b", re.I),
+}
+
+
+@dataclass(frozen=True)
+class RecruitingStatement:
+    """One sentence about taking people on: ``verdict`` "yes", "weak" (a heading such as
+    "Prospective students") or "no"; ``kinds`` whom it is about (see
+    :data:`RECRUITING_KINDS`, "any" when it names none)."""
+
+    verdict: str
+    sentence: str
+    kinds: frozenset[str]
+
+
+def recruiting_kinds(sentence: str) -> frozenset[str]:
+    """Whom a recruiting sentence is about: PhD students, postdocs, interns, else "any"."""
+    kinds = frozenset(k for k, rx in RECRUITING_KINDS.items() if rx.search(sentence))
+    return kinds or frozenset({"any"})
+
+
+def recruiting_statements(text: str, as_of: date | None = None) -> list[RecruitingStatement]:
+    """Every sentence of ``text`` that says whether the person takes PhD students, postdocs
+    or interns, in page order; statements dated before the year of ``as_of`` ("openings for
+    Fall 2018") and statements about the past are left out."""
+    found: list[RecruitingStatement] = []
     for sentence in sentences(text):
         if len(sentence) > 500 or not _TARGET.search(sentence):
             continue
@@ -1200,7 +1228,7 @@ def recruiting_signal(text: str, as_of: date | None = None) -> tuple[str, str]:
             continue
         if _NEGATIVE.search(sentence) and (_POSITIVE.search(sentence) or re.search(
                 r"\b(students?|positions?|openings?|post-?docs?|interns?)\b", sentence, re.I)):
-            negative = negative or sentence
+            found.append(RecruitingStatement("no", sentence, recruiting_kinds(sentence)))
             continue
         if _PAST.search(sentence):
             continue
@@ -1208,15 +1236,39 @@ def recruiting_signal(text: str, as_of: date | None = None) -> tuple[str, str]:
             if re.search(r"\b(news|workshop|call for papers|cfp|paper|award)\b", sentence, re.I) \
                     and not re.search(r"\b(i|we|my|our)\b", sentence, re.I):
                 continue
-            if len(sentence.split()) >= 5:
-                positive = positive or sentence
-            else:  # a heading such as "Prospective students": evidence only if nothing better
-                weak = weak or sentence
-    if negative:
-        return "no", negative
-    if positive or weak:
-        return "yes", positive or weak
+            # a heading such as "Prospective students": evidence only if nothing better
+            verdict = "yes" if len(sentence.split()) >= 5 else "weak"
+            found.append(RecruitingStatement(verdict, sentence, recruiting_kinds(sentence)))
+    return found
+
+
+def judge_recruiting(statements: Iterable[RecruitingStatement]) -> tuple[str, str]:
+    """``("yes" | "no" | "", sentence)`` from a person's statements. A "no" wins over every
+    "yes" about the same people or about anyone; a "yes" that names people no "no" names
+    ("PhD students" beside "we do not take interns") stands."""
+    statements = list(statements)
+    negated = frozenset().union(*(s.kinds for s in statements if s.verdict == "no"))
+
+    def stands(s: RecruitingStatement) -> bool:
+        if not negated:
+            return True
+        return "any" not in negated and "any" not in s.kinds and not s.kinds <= negated
+
+    for verdict in ("yes", "weak"):
+        for s in statements:
+            if s.verdict == verdict and stands(s):
+                return "yes", s.sentence
+    for s in statements:
+        if s.verdict == "no":
+            return "no", s.sentence
     return "", ""
+
+
+def recruiting_signal(text: str, as_of: date | None = None) -> tuple[str, str]:
+    """``("yes" | "no" | "", sentence)``: whether the page says the person is taking PhD
+    students, postdocs or interns, with the sentence that says so (see
+    :func:`recruiting_statements` and :func:`judge_recruiting`)."""
+    return judge_recruiting(recruiting_statements(text, as_of))
 
 
 # ----------------------------------------------------------------------------- links
@@ -1360,6 +1412,7 @@ class PageFacts:
     links: dict[str, str] = field(default_factory=dict)
     candidates: list[str] = field(default_factory=list)
     email_evidence: list[EmailEvidence] = field(default_factory=list)
+    recruiting_statements: list[RecruitingStatement] = field(default_factory=list)
     listed_titles: list[str] = field(default_factory=list)  # publications the page lists
     listed_arxiv_ids: list[str] = field(default_factory=list)
 
@@ -1423,7 +1476,8 @@ def extract_page(html: str, url: str, name: str | None = None, *, is_homepage: b
     text = block_text(body)
     page_rank = 0 if is_homepage or is_contact_url(url) else 1
     lab_name, lab_url, lab_trust = lab_with_trust(soup, text, url)
-    recruiting, recruiting_evidence = recruiting_signal(text, as_of)
+    statements = recruiting_statements(text, as_of)
+    recruiting, recruiting_evidence = judge_recruiting(statements)
     emails = email_candidates(soup, text, name, page_rank, hidden, evidence)
     return PageFacts(
         url=url,
@@ -1434,6 +1488,7 @@ def extract_page(html: str, url: str, name: str | None = None, *, is_homepage: b
         lab_trust=lab_trust,
         recruiting=recruiting,
         recruiting_evidence=recruiting_evidence,
+        recruiting_statements=statements,
         links=profile_links(soup, url),
         candidates=candidate_links(soup, url, max_candidates) if is_homepage else [],
         email_evidence=[] if emails and any(c.cue for c in emails) else evidence,
@@ -1442,8 +1497,9 @@ def extract_page(html: str, url: str, name: str | None = None, *, is_homepage: b
 
 def merge_pages(pages: list[PageFacts], name: str | None = None) -> HomepageFacts:
     """One professor's facts from the homepage (first) and its subpages: the homepage wins
-    for interests; the most trusted lab wins (the homepage's on a tie); any "no" statement
-    wins for recruiting, else any "yes"."""
+    for interests; the most trusted lab wins (the homepage's on a tie); recruiting is judged
+    over every page's statements (:func:`judge_recruiting`: a "no" wins over a "yes" about
+    the same people or anyone)."""
     facts = HomepageFacts()
     host = (urlsplit(pages[0].url).hostname or "") if pages else ""
     candidates = [c for page in pages for c in page.emails]
@@ -1471,12 +1527,9 @@ def merge_pages(pages: list[PageFacts], name: str | None = None) -> HomepageFact
     if labs:
         best = max(labs, key=lambda page: page.lab_trust)  # the first of the most trusted
         facts.lab_name, facts.lab_url = best.lab_name, best.lab_url
-    for wanted in ("no", "yes"):
-        for page in pages:
-            if page.recruiting == wanted:
-                facts.recruiting, facts.recruiting_evidence = wanted, page.recruiting_evidence
-                break
-        if facts.recruiting:
-            break
+    facts.recruiting, facts.recruiting_evidence = judge_recruiting(
+        s for page in pages for s in page.recruiting_statements or (
+            [RecruitingStatement(page.recruiting, page.recruiting_evidence, frozenset({"any"}))]
+            if page.recruiting else []))
     facts.keyphrases = keyphrases(facts.interests)
     return facts

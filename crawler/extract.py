@@ -29,6 +29,7 @@ from bs4 import (
 )
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding
 
+from crawler.page_scripts import rot13
 from profscout.core.names import fold
 
 # ----------------------------------------------------------------------------- decoding
@@ -305,13 +306,6 @@ def decode_cfemail(hex_string: str) -> str | None:
     return text.strip().lower() if match else None
 
 
-def rot13(text: str) -> str:
-    """ROT13 of ASCII letters (``znvygb:`` is ``mailto:``)."""
-    return text.translate(str.maketrans(
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
-        "NOPQRSTUVWXYZABCDEFGHIJKLMnopqrstuvwxyzabcdefghijklm"))
-
-
 def _normalise_address(local: str, domain: str) -> str | None:
     # "x.eduPhone": inline elements touching; the address ends where the case turns
     # from lower to upper inside its last label
@@ -580,17 +574,21 @@ MAX_SCRIPT_CHARS = 100_000
 def apply_scripts(soup: BeautifulSoup) -> list[str]:
     """Put what inline scripts write (``document.write``, writes into an element by id) into
     the soup; return every string value the scripts computed."""
-    from crawler.page_scripts import script_writes
+    from crawler.page_scripts import rot13_functions, script_writes
 
     values: list[str] = []
+    scripts: list[tuple[Tag, str]] = []
     for script in soup.find_all("script"):
         kind = str(script.get("type") or "").lower()
         if script.get("src") or (kind and "javascript" not in kind and kind != "module"):
             continue
         code = script.get_text()
-        if len(code) > MAX_SCRIPT_CHARS:  # a bundled library, not an address
-            continue
-        writes = script_writes(code)
+        if len(code) <= MAX_SCRIPT_CHARS:  # longer: a bundled library, not an address
+            scripts.append((script, code))
+    # a ROT13 function defined in one script (often the head's) is called from others
+    known = frozenset().union(*(rot13_functions(code) for _, code in scripts))
+    for script, code in scripts:
+        writes = script_writes(code, known)
         values.extend(writes.values)
         for html in writes.document:
             fragment = BeautifulSoup(html, "html.parser")
@@ -658,12 +656,14 @@ def hidden_texts(soup: BeautifulSoup, script_values: list[str]) -> HiddenText:
             found.texts.append(("attribute", f"{user}@{domain}"))
     readable = False
     for value in script_values:
+        if value[:7].lower() == "znvygb:":  # a ROT13 "mailto:" the script decodes later
+            value = rot13(value)
         if "@" in value:
             found.texts.append(("script", value.removeprefix("mailto:")))
             readable = readable or bool(EMAIL_RE.search(value))
     for script in soup.find_all("script"):
         code = script.get_text()
-        if not readable and re.search(r"mailto|['\"]@['\"]", code):
+        if not readable and re.search(r"mailto|znvygb|['\"]@['\"]", code):
             found.evidence.append(EmailEvidence(
                 "a script builds an address in a way this reader does not evaluate",
                 clean_space(code)[:200], "script"))

@@ -237,3 +237,29 @@ def test_an_address_shown_only_as_an_image_is_a_doubt(body: str) -> None:
     assert facts.emails == [] and facts.email_records == []
     assert [d.reason for d in facts.email_doubts] == ["the address is shown as an image"]
     assert facts.email_doubts[0].source == "image"
+
+
+def test_rot13_done_by_inline_scripts() -> None:
+    # a ROT13 function of the page's own (in the head), an arrow function writing into an
+    # element, and a .replace callback on a literal; a shift by one is not ROT13: nothing
+    facts = merged("rot13_script.html")
+    records = {r.address: r for r in facts.email_records}
+    assert set(records) == {"mira.okafor@cs.northfield.edu", "mokafor@lab.northfield.edu",
+                            "okafor@physics.northfield.edu"}
+    assert facts.emails == ["mira.okafor@cs.northfield.edu"]
+    assert not any("kmakafor" in a or "lnpsbgps" in a for a in records)
+
+
+def test_text_inside_a_script_string_is_no_assignment() -> None:
+    # 'href="znvygb:..."' inside a literal passed to an unknown decoder: no address is read
+    # from the ROT13 text itself (nor from the "href=" inside the string)
+    page = extract_page(
+        "<html><body><p>Mira Okafor</p><p>Email: <script>document.write(decode("
+        "'<n uers=\"znvygb:zven.bxnsbe@pf.abegusvryq.rqh\">rznvy</n>'));</script></p>"
+        "</body></html>", BASE, PERSON)
+    facts = merge_pages([page], PERSON)
+    assert facts.emails == [] and facts.email_records == []
+    assert facts.email_doubts and facts.email_doubts[0].source == "script"
+    # a ROT13 "mailto:" kept in a variable is read the right way round
+    assert from_html("<p>Email: <script>var m = 'znvygb:zven.bxnsbe@pf.abegusvryq.rqh';"
+                     "</script></p>") == ["mira.okafor@cs.northfield.edu"]

@@ -131,13 +131,43 @@ INLINE_TAGS = ("span", "b", "i", "em", "strong", "small", "font", "u", "s", "sup
 _NOT_SHOWN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
+_CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+_CSS_AT_BLOCK = re.compile(r"@[\w-]+[^{};]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}")
+_CLASS_SELECTOR = re.compile(r"^[a-z0-9]*\.([\w-]+)$", re.I)
+_SHOWN = re.compile(r"display\s*:\s*(?!none)[\w-]+|visibility\s*:\s*visible", re.I)
+
+
+def hidden_classes(soup: BeautifulSoup) -> frozenset[str]:
+    """Class names that ``<style>`` blocks hide (``.x { display: none }``) and no rule shows
+    again: only plain class selectors (``.x``, ``span.x``) outside ``@media`` blocks."""
+    hidden: set[str] = set()
+    shown: set[str] = set()
+    for style in soup.find_all("style"):
+        css = re.sub(r"/\*.*?\*/", "", style.get_text(), flags=re.S)
+        for block in _CSS_AT_BLOCK.findall(css):  # rules that hold at some sizes only
+            for m in _CSS_RULE.finditer(block.split("{", 1)[1]):
+                shown.update(re.findall(r"\.([\w-]+)", m.group(1)))
+        for m in _CSS_RULE.finditer(_CSS_AT_BLOCK.sub("", css)):
+            names = [_CLASS_SELECTOR.match(sel.strip()) for sel in m.group(1).split(",")]
+            if _NOT_SHOWN.search(m.group(2)):
+                hidden.update(n.group(1) for n in names if n)
+            elif _SHOWN.search(m.group(2)):
+                shown.update(re.findall(r"\.([\w-]+)", m.group(1)))
+    return frozenset(hidden - shown)
+
+
 def strip_hidden(soup: BeautifulSoup) -> BeautifulSoup:
     """``soup`` with scripts, styles and other invisible elements removed (in place), and
-    short inline decoys hidden by an inline style (``jane<span style="display:none">
-    null</span>@x.edu``); hidden blocks stay (sections a script reveals)."""
+    short inline decoys hidden by an inline style or by a class a ``<style>`` block hides
+    (``jane<span style="display:none">null</span>@x.edu``); hidden blocks stay (sections
+    a script reveals)."""
+    classes = hidden_classes(soup)
     for tag in soup.find_all(HIDDEN_TAGS):
         tag.decompose()
-    for tag in soup.find_all(INLINE_TAGS, style=_NOT_SHOWN):
+    for tag in soup.find_all(INLINE_TAGS):
+        by_class = bool(classes) and bool(classes.intersection(tag.get("class") or []))
+        if not by_class and not _NOT_SHOWN.search(str(tag.get("style") or "")):
+            continue
         text = tag.get_text()
         if len(text) <= 30 and not re.search(r"\s", text.strip()) and not tag.find(True):
             tag.decompose()

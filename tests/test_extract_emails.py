@@ -263,3 +263,22 @@ def test_text_inside_a_script_string_is_no_assignment() -> None:
     # a ROT13 "mailto:" kept in a variable is read the right way round
     assert from_html("<p>Email: <script>var m = 'znvygb:zven.bxnsbe@pf.abegusvryq.rqh';"
                      "</script></p>") == ["mira.okafor@cs.northfield.edu"]
+
+
+def test_decoys_hidden_by_a_class_of_the_page_stylesheet_are_not_read() -> None:
+    style = ("<style>/* decoys */ .nospam, em.x-hide { display: none } "
+             "span.away{visibility:hidden} .wide{display:none} "
+             "@media (min-width: 800px) { .wide { display: inline } }</style>")
+    body = ('<p>Email: mira<span class="nospam">null</span>.okafor@cs.'
+            '<em class="x-hide">spam</em>northfield.<span class="away">invalid</span>edu</p>')
+    page = extract_page(f"<html><head>{style}</head><body><h1>Mira Okafor</h1>{body}"
+                        "</body></html>", BASE, PERSON)
+    assert merge_pages([page], PERSON).emails == ["mira.okafor@cs.northfield.edu"]
+    # a class shown again at some sizes, or hidden only inside a container, stays
+    shown = ('<p>Email: mira.okafor@<span class="wide">cs.</span>northfield.edu</p>'
+             '<style>.box .part { display: none }</style>'
+             '<p>Lab: mokafor@<span class="part">lab.</span>northfield.edu</p>')
+    page = extract_page(f"<html><head>{style}</head><body><h1>Mira Okafor</h1>{shown}"
+                        "</body></html>", BASE, PERSON)
+    assert {c.address for c in page.emails} == {"mira.okafor@cs.northfield.edu",
+                                                "mokafor@lab.northfield.edu"}

@@ -363,6 +363,26 @@ def is_generic_address(address: str) -> bool:
     return bool(re.fullmatch(r"(your|my)[._-]?(name|email|address)", local))
 
 
+_ANTI_SPAM = re.compile(r"no[-_]?spam|remove[-_]?(this|me)?|anti[-_]?spam|spam[-_]?free|"
+                        r"dont[-_]?spam|no[-_]?junk|delete[-_]?this|takethisout", re.I)
+
+
+def strip_anti_spam(address: str) -> str | None:
+    """An address with a word put in against harvesters ("x@NOSPAM.cs.y.edu") without it,
+    when the word is a whole label of the domain; ``None`` when the word is glued to other
+    characters ("xNOSPAM@...", "x@removethiscs.y.edu"): where it ends is a guess. A
+    ``+nospam`` tag stays (mail to it is delivered)."""
+    local, _, domain = address.partition("@")
+    labels = domain.split(".")
+    kept = [label for label in labels if not _ANTI_SPAM.fullmatch(label)]
+    if any(_ANTI_SPAM.search(label) for label in kept) or \
+            _ANTI_SPAM.search(local.split("+", 1)[0]):
+        return None
+    if len(kept) < 2 or not kept[-1].isalpha():
+        return None
+    return f"{local}@{'.'.join(kept)}"
+
+
 def is_placeholder_local(local: str) -> bool:
     """Whether an address's local part is, or contains, a "firstname"/"surname" stand-in."""
     return any(t in PLACEHOLDER_TOKENS for t in re.split(r"[._-]", local.lower()) if t)
@@ -717,6 +737,14 @@ def email_candidates(soup: BeautifulSoup, text: str, name: str | None = None,
     def add(address: str | None, visible: bool, cue: bool, source: str, line: str) -> None:
         if not address:
             return
+        if _ANTI_SPAM.search(address):
+            cleaned = strip_anti_spam(address)
+            if cleaned is None:
+                notes.append(EmailEvidence(
+                    "the address carries a word against harvesters that cannot be taken out "
+                    "with certainty", clean_space(line)[:200], source))
+                return
+            address = cleaned
         local, _, domain = address.partition("@")
         if is_placeholder_local(local) and not is_generic_address(f"x@{domain}"):
             filled = fill_placeholder_local(local, name)

@@ -282,3 +282,23 @@ def test_decoys_hidden_by_a_class_of_the_page_stylesheet_are_not_read() -> None:
                         "</body></html>", BASE, PERSON)
     assert {c.address for c in page.emails} == {"mira.okafor@cs.northfield.edu",
                                                 "mokafor@lab.northfield.edu"}
+
+
+@pytest.mark.parametrize(("spelling", "expected"), [
+    ("mira.okafor@NOSPAM.cs.northfield.edu", ["mira.okafor@cs.northfield.edu"]),
+    ("mira.okafor@cs.northfield.edu.remove-this", ["mira.okafor@cs.northfield.edu"]),
+    ("mira.okafor [at] no-spam [dot] cs [dot] northfield [dot] edu",
+     ["mira.okafor@cs.northfield.edu"]),
+    ("mira.okafor+nospam@cs.northfield.edu", ["mira.okafor+nospam@cs.northfield.edu"]),
+    # glued to other characters: where the word ends is a guess
+    ("miraNOSPAM.okafor@cs.northfield.edu", []),
+    ("mira.okafor@REMOVETHIScs.northfield.edu", []),
+])
+def test_words_against_harvesters_taken_out_only_when_whole(spelling: str,
+                                                            expected: list[str]) -> None:
+    page = extract_page(f"<html><body><h1>Mira Okafor</h1><p>Email: {spelling}</p>"
+                        "</body></html>", BASE, PERSON)
+    facts = merge_pages([page], PERSON)
+    assert facts.emails == expected
+    if not expected:
+        assert facts.email_records == [] and "harvesters" in facts.email_doubts[0].reason

@@ -29,6 +29,7 @@ from bs4 import (
 )
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding
 
+from crawler.page_scripts import rot13
 from profscout.core.names import fold
 
 # ----------------------------------------------------------------------------- decoding
@@ -130,13 +131,43 @@ INLINE_TAGS = ("span", "b", "i", "em", "strong", "small", "font", "u", "s", "sup
 _NOT_SHOWN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
+_CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+_CSS_AT_BLOCK = re.compile(r"@[\w-]+[^{};]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}")
+_CLASS_SELECTOR = re.compile(r"^[a-z0-9]*\.([\w-]+)$", re.I)
+_SHOWN = re.compile(r"display\s*:\s*(?!none)[\w-]+|visibility\s*:\s*visible", re.I)
+
+
+def hidden_classes(soup: BeautifulSoup) -> frozenset[str]:
+    """Class names that ``<style>`` blocks hide (``.x { display: none }``) and no rule shows
+    again: only plain class selectors (``.x``, ``span.x``) outside ``@media`` blocks."""
+    hidden: set[str] = set()
+    shown: set[str] = set()
+    for style in soup.find_all("style"):
+        css = re.sub(r"/\*.*?\*/", "", style.get_text(), flags=re.S)
+        for block in _CSS_AT_BLOCK.findall(css):  # rules that hold at some sizes only
+            for m in _CSS_RULE.finditer(block.split("{", 1)[1]):
+                shown.update(re.findall(r"\.([\w-]+)", m.group(1)))
+        for m in _CSS_RULE.finditer(_CSS_AT_BLOCK.sub("", css)):
+            names = [_CLASS_SELECTOR.match(sel.strip()) for sel in m.group(1).split(",")]
+            if _NOT_SHOWN.search(m.group(2)):
+                hidden.update(n.group(1) for n in names if n)
+            elif _SHOWN.search(m.group(2)):
+                shown.update(re.findall(r"\.([\w-]+)", m.group(1)))
+    return frozenset(hidden - shown)
+
+
 def strip_hidden(soup: BeautifulSoup) -> BeautifulSoup:
     """``soup`` with scripts, styles and other invisible elements removed (in place), and
-    short inline decoys hidden by an inline style (``jane<span style="display:none">
-    null</span>@x.edu``); hidden blocks stay (sections a script reveals)."""
+    short inline decoys hidden by an inline style or by a class a ``<style>`` block hides
+    (``jane<span style="display:none">null</span>@x.edu``); hidden blocks stay (sections
+    a script reveals)."""
+    classes = hidden_classes(soup)
     for tag in soup.find_all(HIDDEN_TAGS):
         tag.decompose()
-    for tag in soup.find_all(INLINE_TAGS, style=_NOT_SHOWN):
+    for tag in soup.find_all(INLINE_TAGS):
+        by_class = bool(classes) and bool(classes.intersection(tag.get("class") or []))
+        if not by_class and not _NOT_SHOWN.search(str(tag.get("style") or "")):
+            continue
         text = tag.get_text()
         if len(text) <= 30 and not re.search(r"\s", text.strip()) and not tag.find(True):
             tag.decompose()
@@ -305,13 +336,6 @@ def decode_cfemail(hex_string: str) -> str | None:
     return text.strip().lower() if match else None
 
 
-def rot13(text: str) -> str:
-    """ROT13 of ASCII letters (``znvygb:`` is ``mailto:``)."""
-    return text.translate(str.maketrans(
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
-        "NOPQRSTUVWXYZABCDEFGHIJKLMnopqrstuvwxyzabcdefghijklm"))
-
-
 def _normalise_address(local: str, domain: str) -> str | None:
     # "x.eduPhone": inline elements touching; the address ends where the case turns
     # from lower to upper inside its last label
@@ -337,6 +361,26 @@ def is_generic_address(address: str) -> bool:
     if local in GENERIC_LOCALS or local.startswith(("noreply", "no-reply", "webmaster")):
         return True
     return bool(re.fullmatch(r"(your|my)[._-]?(name|email|address)", local))
+
+
+_ANTI_SPAM = re.compile(r"no[-_]?spam|remove[-_]?(this|me)?|anti[-_]?spam|spam[-_]?free|"
+                        r"dont[-_]?spam|no[-_]?junk|delete[-_]?this|takethisout", re.I)
+
+
+def strip_anti_spam(address: str) -> str | None:
+    """An address with a word put in against harvesters ("x@NOSPAM.cs.y.edu") without it,
+    when the word is a whole label of the domain; ``None`` when the word is glued to other
+    characters ("xNOSPAM@...", "x@removethiscs.y.edu"): where it ends is a guess. A
+    ``+nospam`` tag stays (mail to it is delivered)."""
+    local, _, domain = address.partition("@")
+    labels = domain.split(".")
+    kept = [label for label in labels if not _ANTI_SPAM.fullmatch(label)]
+    if any(_ANTI_SPAM.search(label) for label in kept) or \
+            _ANTI_SPAM.search(local.split("+", 1)[0]):
+        return None
+    if len(kept) < 2 or not kept[-1].isalpha():
+        return None
+    return f"{local}@{'.'.join(kept)}"
 
 
 def is_placeholder_local(local: str) -> bool:
@@ -381,15 +425,41 @@ def _canonical_placeholders(text: str) -> str:
     return _PLACEHOLDER.sub(repl, text)
 
 
+# Brackets from other scripts and typographies ("〈at〉", "⟨dot⟩", "【at】", "«at»") read as
+# square ones; NFKC has already made full-width "［at］" and "（at）" plain.
+_UNICODE_BRACKETS = str.maketrans(
+    "\u3008\u27e8\u2039\u00ab\u300a\u3010\u3014\u3016\u2329\u27ea\u2770\u276e",
+    "[[[[[[[[[[[[")
+_UNICODE_BRACKETS.update(str.maketrans(
+    "\u3009\u27e9\u203a\u00bb\u300b\u3011\u3015\u3017\u232a\u27eb\u2771\u276f",
+    "]]]]]]]]]]]]"))
+# Characters that take no room on screen, put inside addresses to break harvesters.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+_SPACED_DOT = r"\s*[.\u00b7\u2022]\s*"
+
+
+def _join_spaced_domain(m: re.Match[str]) -> str:
+    labels = re.split(_SPACED_DOT, m.group(1))
+    last = labels[-1]
+    if not (last.islower() or last.isupper()) or (
+            last.lower() not in TLD_WORDS and not (len(last) == 2 and last.isalpha())):
+        return m.group(0)
+    return "@" + ".".join(labels)
+
+
 def deobfuscate(text: str) -> str:
-    """Rewrite "[at]"/"(at)"/"-at-"/"[punkt]"/"艾特"/"(@)" spellings, full-width characters
-    and "dot" words between address parts into plain address characters."""
-    text = unicodedata.normalize("NFKC", text)
+    """Rewrite "[at]"/"(at)"/"〈at〉"/"-at-"/"[punkt]"/"艾特"/"(@)" spellings, full-width
+    characters, invisible characters and "dot" words or spaced dots between address parts
+    into plain address characters."""
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).translate(_UNICODE_BRACKETS)
     text = re.sub(_BR_AT, "@", text, flags=re.I)
     text = re.sub(_BR_DOT, ".", text, flags=re.I)
     # "user@ cs dot x dot edu" after the bracket rules
     text = re.sub(rf"@\s*({_LABEL}(?:{_WORD_DOT}{_LABEL})+)",
                   lambda m: "@" + re.sub(_WORD_DOT, ".", m.group(1)), text)
+    # "user @ cs . x . edu", "user@cs · x · edu": a whole domain ending in a top-level label
+    text = re.sub(rf"@\s*({_LABEL}(?:{_SPACED_DOT}{_LABEL})+)(?![\w.-])", _join_spaced_domain,
+                  text)
     # "jane dot doe@..." : the local part's dots too, or only "doe" would be read
     text = re.sub(rf"(?<![\w.])({_LOCAL_PIECE}(?:{_WORD_DOT}{_LOCAL_PIECE})+)\s*@",
                   lambda m: re.sub(_WORD_DOT, ".", m.group(1)) + "@", text)
@@ -418,15 +488,29 @@ def _spelled_addresses(line: str) -> Iterable[tuple[int, str, str]]:
         yield m.start(), m.group(1), ".".join(labels)
 
 
+# Text right before a local part that says the local part is only the tail of what is
+# written: letters spaced out ("m i r a . o k a f o r@x.edu") or a spaced dot
+# ("mira . okafor@x.edu"). Such an address is never read: its head would be lost.
+_CUT_LOCAL = re.compile(r"(?:(?<!\S)\w\s+){2,}$|\w\s+[._]\s+$")
+
+
+def is_cut_local(head: str) -> bool:
+    """Whether the text before an address's local part shows the local part was cut."""
+    return bool(_CUT_LOCAL.search(head))
+
+
 def addresses_in_text(text: str) -> list[tuple[int, str, str]]:
     """``(position in its line, address, line)`` of every address spelled in ``text`` (one
-    block per line), de-obfuscated, in order; stand-in local parts are kept as written."""
+    block per line), de-obfuscated, in order; stand-in local parts are kept as written, and
+    addresses whose local part is the tail of a spaced-out spelling are left out."""
     out: list[tuple[int, str, str]] = []
     for line in deobfuscate(_canonical_placeholders(text)).split("\n"):
         for pos, local, domain in sorted(
             [(m.start(), m.group(1), m.group(2)) for m in EMAIL_RE.finditer(line)]
             + list(_spelled_addresses(line))
         ):
+            if is_cut_local(line[:pos]):
+                continue
             address = _normalise_address(local, domain)
             if address:
                 out.append((pos, address, line))
@@ -445,13 +529,23 @@ def _is_at_image(img: Tag) -> bool:
     return alt in ("@", "at", "[at]", "(at)", "at sign", "at-sign") or bool(_AT_IMAGE.search(src))
 
 
+_AT_ICON_CLASS = re.compile(r"^(?:fa|bi|icon|glyphicon|la|mdi|ti)-at$|^at-?sign$", re.I)
+
+
+def _is_at_icon(tag: Tag) -> bool:
+    """An empty icon-font element drawn as "@" (``<i class="fa fa-at"></i>``)."""
+    classes: list[str] = list(tag.get("class") or [])
+    return not tag.get_text(strip=True) and not tag.find(True) \
+        and any(_AT_ICON_CLASS.match(str(c)) for c in classes)
+
+
 def join_at_images(soup: BeautifulSoup) -> list[EmailEvidence]:
-    """Replace an image shown for the "@" by an "@" when the text right before it is one
-    whole local part and the text right after it starts with a whole domain; otherwise
-    leave it and return evidence."""
+    """Replace an image or an icon-font glyph shown for the "@" by an "@" when the text
+    right before it is one whole local part and the text right after it starts with a
+    whole domain; otherwise leave it and return evidence."""
     evidence: list[EmailEvidence] = []
-    for img in soup.find_all("img"):
-        if not _is_at_image(img):
+    for img in soup.find_all(["img", "i", "span"]):
+        if not (_is_at_image(img) if img.name == "img" else _is_at_icon(img)):
             continue
         before, after = img.previous_sibling, img.next_sibling
         left = str(before) if isinstance(before, NavigableString) else ""
@@ -471,6 +565,30 @@ def join_at_images(soup: BeautifulSoup) -> list[EmailEvidence]:
             evidence.append(EmailEvidence(
                 "an image stands for the @ and the text beside it is not a whole address",
                 clean_space(f"{left} [image] {right}")[:200], "image"))
+    return evidence
+
+
+_ADDRESS_IMAGE = re.compile(r"e-?mail|\bmail\b|\baddr(ess)?\b|contact", re.I)
+_ADDRESS_IMAGE_FILE = re.compile(r"(^|[/_-])(e-?mail|mail|m?addr(ess)?|em|contact)"
+                                 r"\d*\.(png|gif|jpe?g|svg|webp)$", re.I)
+
+
+def address_images(soup: BeautifulSoup) -> list[EmailEvidence]:
+    """Images that show the address itself (``alt="my email"``, ``email.png``, or an image
+    right after an "Email:" label): nothing to read, but evidence for a person to look at."""
+    evidence: list[EmailEvidence] = []
+    for img in soup.find_all("img"):
+        if _is_at_image(img):
+            continue
+        label = clean_space(str(img.get("alt") or img.get("title") or ""))
+        src = str(img.get("src") or img.get("srcset") or "").split("?", 1)[0].split()[:1]
+        before = img.previous_sibling
+        lead = clean_space(str(before)) if isinstance(before, NavigableString) else ""
+        if _ADDRESS_IMAGE.search(label) or (src and _ADDRESS_IMAGE_FILE.search(src[0])) \
+                or re.search(r"e-?mail\s*[:：]$", lead, re.I):
+            evidence.append(EmailEvidence(
+                "the address is shown as an image", clean_space(
+                    f"{lead} [image {label or (src[0] if src else '')}]")[:200], "image"))
     return evidence
 
 
@@ -506,17 +624,21 @@ MAX_SCRIPT_CHARS = 100_000
 def apply_scripts(soup: BeautifulSoup) -> list[str]:
     """Put what inline scripts write (``document.write``, writes into an element by id) into
     the soup; return every string value the scripts computed."""
-    from crawler.page_scripts import script_writes
+    from crawler.page_scripts import rot13_functions, script_writes
 
     values: list[str] = []
+    scripts: list[tuple[Tag, str]] = []
     for script in soup.find_all("script"):
         kind = str(script.get("type") or "").lower()
         if script.get("src") or (kind and "javascript" not in kind and kind != "module"):
             continue
         code = script.get_text()
-        if len(code) > MAX_SCRIPT_CHARS:  # a bundled library, not an address
-            continue
-        writes = script_writes(code)
+        if len(code) <= MAX_SCRIPT_CHARS:  # longer: a bundled library, not an address
+            scripts.append((script, code))
+    # a ROT13 function defined in one script (often the head's) is called from others
+    known = frozenset().union(*(rot13_functions(code) for _, code in scripts))
+    for script, code in scripts:
+        writes = script_writes(code, known)
         values.extend(writes.values)
         for html in writes.document:
             fragment = BeautifulSoup(html, "html.parser")
@@ -584,12 +706,14 @@ def hidden_texts(soup: BeautifulSoup, script_values: list[str]) -> HiddenText:
             found.texts.append(("attribute", f"{user}@{domain}"))
     readable = False
     for value in script_values:
+        if value[:7].lower() == "znvygb:":  # a ROT13 "mailto:" the script decodes later
+            value = rot13(value)
         if "@" in value:
             found.texts.append(("script", value.removeprefix("mailto:")))
             readable = readable or bool(EMAIL_RE.search(value))
     for script in soup.find_all("script"):
         code = script.get_text()
-        if not readable and re.search(r"mailto|['\"]@['\"]", code):
+        if not readable and re.search(r"mailto|znvygb|['\"]@['\"]", code):
             found.evidence.append(EmailEvidence(
                 "a script builds an address in a way this reader does not evaluate",
                 clean_space(code)[:200], "script"))
@@ -613,6 +737,14 @@ def email_candidates(soup: BeautifulSoup, text: str, name: str | None = None,
     def add(address: str | None, visible: bool, cue: bool, source: str, line: str) -> None:
         if not address:
             return
+        if _ANTI_SPAM.search(address):
+            cleaned = strip_anti_spam(address)
+            if cleaned is None:
+                notes.append(EmailEvidence(
+                    "the address carries a word against harvesters that cannot be taken out "
+                    "with certainty", clean_space(line)[:200], source))
+                return
+            address = cleaned
         local, _, domain = address.partition("@")
         if is_placeholder_local(local) and not is_generic_address(f"x@{domain}"):
             filled = fill_placeholder_local(local, name)
@@ -636,7 +768,7 @@ def email_candidates(soup: BeautifulSoup, text: str, name: str | None = None,
         read_lines.add(line)
     for line in deobfuscate(text).split("\n"):
         if len(line) < 200 and line not in read_lines and _EMAIL_CUE.search(line) \
-                and re.search(rf"{_WORD_AT}\S+({_WORD_DOT}|\.)|\w@\s", line, re.I):
+                and re.search(rf"{_WORD_AT}\S+({_WORD_DOT}|\.)|\w@\s|\S@\S", line, re.I):
             notes.append(EmailEvidence("an address-like spelling this reader cannot read "
                                        "with certainty", clean_space(line)[:200]))
     for el in soup.find_all(True, attrs={"data-cfemail": True}):
@@ -1067,6 +1199,8 @@ _POSITIVE = re.compile(
     r"|open positions?|vacanc(y|ies)|accepting|taking (on )?new|welcome (applications|"
     r"inquiries|enquiries|emails)|encourage[sd]? (you )?to (apply|contact|reach)|"
     r"(interested in|want to) (joining|join|work(ing)? with)|fully[- ]funded|"
+    r"\byou(['’]d| would| wish to)( like to)? (join|work (with|in|on))\b|"
+    r"\b(i|we) (\w+ly )?(recruit|hire|admit)\b|"
     r"funded positions?|prospective|apply|join (my|our|the) (group|lab|team)|"
     r"always (happy|glad|looking|interested)|actively looking|multiple positions|"
     r"open ([\w.-]+ ){1,3}positions?|(several|multiple|two|three|four|new|some) ([\w.-]+ ){0,2}"
@@ -1111,14 +1245,40 @@ def is_dated_before(sentence: str, as_of: date | None) -> bool:
     return bool(years) and max(years) < as_of.year
 
 
-def recruiting_signal(text: str, as_of: date | None = None) -> tuple[str, str]:
-    """``("yes" | "no" | "", sentence)``: whether the page says the person is taking PhD
-    students, postdocs or interns, with the sentence that says so. A negative statement
-    ("not taking new students", "no openings") wins over positive ones; statements dated
-    before the year of ``as_of`` ("openings for Fall 2018") count for nothing."""
-    positive = ""
-    weak = ""
-    negative = ""
+# Whom a statement is about, when it names them: a "no" about interns says nothing about
+# PhD students. A statement that names none of these is about everyone ("any").
+RECRUITING_KINDS: dict[str, re.Pattern[str]] = {
+    "phd": re.compile(r"\bph\.?\s?d\b|\bdoctoral\b|\bdoctorate\b|\b(post)?graduate\b|"
+                      r"\bgrad students?\b|\bmaster'?s\b|\bm\.?sc\b|\bm\.s\.", re.I),
+    "postdoc": re.compile(r"\bpost-?docs?\b|\bpost-?doctoral\b|\bresearch fellows?\b", re.I),
+    "intern": re.compile(r"\binterns?\b|\binternships?\b|\bunder-?grad(uate)?s?\b|"
+                         r"\bvisiting (students?|scholars?|researchers?)\b|"
+                         r"\bsummer students?\b", re.I),
+}
+
+
+@dataclass(frozen=True)
+class RecruitingStatement:
+    """One sentence about taking people on: ``verdict`` "yes", "weak" (a heading such as
+    "Prospective students") or "no"; ``kinds`` whom it is about (see
+    :data:`RECRUITING_KINDS`, "any" when it names none)."""
+
+    verdict: str
+    sentence: str
+    kinds: frozenset[str]
+
+
+def recruiting_kinds(sentence: str) -> frozenset[str]:
+    """Whom a recruiting sentence is about: PhD students, postdocs, interns, else "any"."""
+    kinds = frozenset(k for k, rx in RECRUITING_KINDS.items() if rx.search(sentence))
+    return kinds or frozenset({"any"})
+
+
+def recruiting_statements(text: str, as_of: date | None = None) -> list[RecruitingStatement]:
+    """Every sentence of ``text`` that says whether the person takes PhD students, postdocs
+    or interns, in page order; statements dated before the year of ``as_of`` ("openings for
+    Fall 2018") and statements about the past are left out."""
+    found: list[RecruitingStatement] = []
     for sentence in sentences(text):
         if len(sentence) > 500 or not _TARGET.search(sentence):
             continue
@@ -1126,7 +1286,7 @@ def recruiting_signal(text: str, as_of: date | None = None) -> tuple[str, str]:
             continue
         if _NEGATIVE.search(sentence) and (_POSITIVE.search(sentence) or re.search(
                 r"\b(students?|positions?|openings?|post-?docs?|interns?)\b", sentence, re.I)):
-            negative = negative or sentence
+            found.append(RecruitingStatement("no", sentence, recruiting_kinds(sentence)))
             continue
         if _PAST.search(sentence):
             continue
@@ -1134,15 +1294,39 @@ def recruiting_signal(text: str, as_of: date | None = None) -> tuple[str, str]:
             if re.search(r"\b(news|workshop|call for papers|cfp|paper|award)\b", sentence, re.I) \
                     and not re.search(r"\b(i|we|my|our)\b", sentence, re.I):
                 continue
-            if len(sentence.split()) >= 5:
-                positive = positive or sentence
-            else:  # a heading such as "Prospective students": evidence only if nothing better
-                weak = weak or sentence
-    if negative:
-        return "no", negative
-    if positive or weak:
-        return "yes", positive or weak
+            # a heading such as "Prospective students": evidence only if nothing better
+            verdict = "yes" if len(sentence.split()) >= 5 else "weak"
+            found.append(RecruitingStatement(verdict, sentence, recruiting_kinds(sentence)))
+    return found
+
+
+def judge_recruiting(statements: Iterable[RecruitingStatement]) -> tuple[str, str]:
+    """``("yes" | "no" | "", sentence)`` from a person's statements. A "no" wins over every
+    "yes" about the same people or about anyone; a "yes" that names people no "no" names
+    ("PhD students" beside "we do not take interns") stands."""
+    statements = list(statements)
+    negated = frozenset().union(*(s.kinds for s in statements if s.verdict == "no"))
+
+    def stands(s: RecruitingStatement) -> bool:
+        if not negated:
+            return True
+        return "any" not in negated and "any" not in s.kinds and not s.kinds <= negated
+
+    for verdict in ("yes", "weak"):
+        for s in statements:
+            if s.verdict == verdict and stands(s):
+                return "yes", s.sentence
+    for s in statements:
+        if s.verdict == "no":
+            return "no", s.sentence
     return "", ""
+
+
+def recruiting_signal(text: str, as_of: date | None = None) -> tuple[str, str]:
+    """``("yes" | "no" | "", sentence)``: whether the page says the person is taking PhD
+    students, postdocs or interns, with the sentence that says so (see
+    :func:`recruiting_statements` and :func:`judge_recruiting`)."""
+    return judge_recruiting(recruiting_statements(text, as_of))
 
 
 # ----------------------------------------------------------------------------- links
@@ -1286,6 +1470,7 @@ class PageFacts:
     links: dict[str, str] = field(default_factory=dict)
     candidates: list[str] = field(default_factory=list)
     email_evidence: list[EmailEvidence] = field(default_factory=list)
+    recruiting_statements: list[RecruitingStatement] = field(default_factory=list)
     listed_titles: list[str] = field(default_factory=list)  # publications the page lists
     listed_arxiv_ids: list[str] = field(default_factory=list)
 
@@ -1344,12 +1529,13 @@ def extract_page(html: str, url: str, name: str | None = None, *, is_homepage: b
     hidden = hidden_texts(soup, script_values)
     unreverse_bidi_text(soup)
     strip_hidden(soup)
-    evidence = join_at_images(soup) + hidden.evidence
+    evidence = join_at_images(soup) + address_images(soup) + hidden.evidence
     body = soup.body or soup
     text = block_text(body)
     page_rank = 0 if is_homepage or is_contact_url(url) else 1
     lab_name, lab_url, lab_trust = lab_with_trust(soup, text, url)
-    recruiting, recruiting_evidence = recruiting_signal(text, as_of)
+    statements = recruiting_statements(text, as_of)
+    recruiting, recruiting_evidence = judge_recruiting(statements)
     emails = email_candidates(soup, text, name, page_rank, hidden, evidence)
     return PageFacts(
         url=url,
@@ -1360,6 +1546,7 @@ def extract_page(html: str, url: str, name: str | None = None, *, is_homepage: b
         lab_trust=lab_trust,
         recruiting=recruiting,
         recruiting_evidence=recruiting_evidence,
+        recruiting_statements=statements,
         links=profile_links(soup, url),
         candidates=candidate_links(soup, url, max_candidates) if is_homepage else [],
         email_evidence=[] if emails and any(c.cue for c in emails) else evidence,
@@ -1368,8 +1555,9 @@ def extract_page(html: str, url: str, name: str | None = None, *, is_homepage: b
 
 def merge_pages(pages: list[PageFacts], name: str | None = None) -> HomepageFacts:
     """One professor's facts from the homepage (first) and its subpages: the homepage wins
-    for interests; the most trusted lab wins (the homepage's on a tie); any "no" statement
-    wins for recruiting, else any "yes"."""
+    for interests; the most trusted lab wins (the homepage's on a tie); recruiting is judged
+    over every page's statements (:func:`judge_recruiting`: a "no" wins over a "yes" about
+    the same people or anyone)."""
     facts = HomepageFacts()
     host = (urlsplit(pages[0].url).hostname or "") if pages else ""
     candidates = [c for page in pages for c in page.emails]
@@ -1397,12 +1585,9 @@ def merge_pages(pages: list[PageFacts], name: str | None = None) -> HomepageFact
     if labs:
         best = max(labs, key=lambda page: page.lab_trust)  # the first of the most trusted
         facts.lab_name, facts.lab_url = best.lab_name, best.lab_url
-    for wanted in ("no", "yes"):
-        for page in pages:
-            if page.recruiting == wanted:
-                facts.recruiting, facts.recruiting_evidence = wanted, page.recruiting_evidence
-                break
-        if facts.recruiting:
-            break
+    facts.recruiting, facts.recruiting_evidence = judge_recruiting(
+        s for page in pages for s in page.recruiting_statements or (
+            [RecruitingStatement(page.recruiting, page.recruiting_evidence, frozenset({"any"}))]
+            if page.recruiting else []))
     facts.keyphrases = keyphrases(facts.interests)
     return facts

@@ -2,7 +2,8 @@
 
 Pages hide addresses from harvesters by building them in script: string concatenation,
 ``String.fromCharCode``, ``atob``, ``decodeURIComponent``/``unescape``,
-``"...".split("").reverse().join("")``, ``document.write`` and
+``"...".split("").reverse().join("")``, ROT13 (a function of the page's own, or a
+``.replace(/[a-zA-Z]/g, ...)`` callback, recognised by its shape), ``document.write`` and
 writes into an element (``el.textContent = ...``, ``$("#id").html(...)``). This module
 evaluates only string expressions made of literals, known variables and those calls; any
 other expression is unknown and yields nothing (never a partial string).
@@ -13,6 +14,7 @@ Pure: text in, plain data out.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _TOKEN = re.compile(
@@ -98,11 +100,110 @@ def _tokens(source: str, start: int) -> list[tuple[str, str, int]]:
     return out
 
 
+def rot13(text: str) -> str:
+    """ROT13 of ASCII letters."""
+    return text.translate(str.maketrans(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+        "NOPQRSTUVWXYZABCDEFGHIJKLMnopqrstuvwxyzabcdefghijklm"))
+
+
+def is_rot13_code(code: str) -> bool:
+    """Whether a function body has the shape of ROT13: letter codes shifted by 13 and
+    wrapped by 26 (``fromCharCode(... charCodeAt(0) + 13 ... - 26)``, ``(i + 13) % 26``),
+    or an alphabet mapped onto itself rotated by 13."""
+    if "abcdefghijklmnopqrstuvwxyz" in code.lower() and \
+            "nopqrstuvwxyzabcdefghijklm" in code.lower():
+        return True
+    return bool(re.search(r"(?<![\w.])13(?![\w.])", code)
+                and re.search(r"(?<![\w.])(26|90|122)(?![\w.])", code)
+                and re.search(r"charCodeAt|indexOf|charAt", code))
+
+
+def _balanced_end(source: str, pos: int) -> int | None:
+    """Index just past the bracket that closes the one at ``source[pos]``; string literals
+    are skipped. ``None`` when it never closes."""
+    pairs = {"(": ")", "{": "}", "[": "]"}
+    stack: list[str] = []
+    i = pos
+    while i < len(source):
+        ch = source[i]
+        if ch in "'\"`":
+            end = i + 1
+            while end < len(source) and source[end] != ch:
+                end += 2 if source[end] == "\\" else 1
+            i = end + 1
+            continue
+        if ch in pairs:
+            stack.append(pairs[ch])
+        elif stack and ch == stack[-1]:
+            stack.pop()
+            if not stack:
+                return i + 1
+        i += 1
+    return None
+
+
+_FUNCTION_DECL = re.compile(
+    r"""\bfunction\s+([A-Za-z_$][\w$]*)\s*\(\s*[A-Za-z_$][\w$]*\s*\)\s*(?=\{)
+    |\b(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:function\s*[\w$]*\s*\(\s*[A-Za-z_$][\w$]*
+    \s*\)\s*(?=\{)|(?:\(\s*[A-Za-z_$][\w$]*\s*\)|[A-Za-z_$][\w$]*)\s*=>\s*)""", re.X)
+
+
+def rot13_functions(source: str) -> set[str]:
+    """Names of the one-argument functions a script defines whose body is ROT13."""
+    names: set[str] = set()
+    for m in _FUNCTION_DECL.finditer(source):
+        name = m.group(1) or m.group(2)
+        start = m.end()
+        if source[start:start + 1] == "{":
+            end = _balanced_end(source, start)
+        else:  # an arrow function's expression body: up to the end of its statement
+            stop = re.compile(r"[;\n]").search(source, start)
+            end = stop.start() if stop else len(source)
+            inner = re.compile(r"\(").search(source, start, end)
+            while inner:  # a call spanning lines: its closing bracket
+                close = _balanced_end(source, inner.start())
+                if close is None:
+                    break
+                end = max(end, close)
+                inner = re.compile(r"\(").search(source, close, end)
+        if end is not None and is_rot13_code(source[start:end]):
+            names.add(name)
+    return names
+
+
+_REPLACE_CALLBACK = re.compile(
+    r"""\.replace\(\s*/\[(?:a-zA-Z|A-Za-z|a-z|A-Z)\]/[gi]{1,2}\s*,\s*""")
+
+
+def _fold_rot13_replaces(source: str) -> str:
+    """Rewrite ``'znvygb:...'.replace(/[a-zA-Z]/g, function (c) {...})`` whose callback is
+    ROT13 into the plain literal it makes."""
+    if ".replace(" not in source:
+        return source
+    out: list[str] = []
+    last = 0
+    for m in _REPLACE_CALLBACK.finditer(source):
+        call_end = _balanced_end(source, m.start() + len(".replace"))
+        start = _literal_before(source, m.start())
+        if call_end is None or start is None or start < last \
+                or not is_rot13_code(source[m.end():call_end]):
+            continue
+        value = rot13(_unescape(source[start:m.start()]))
+        out.append(source[last:start])
+        out.append('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"')
+        last = call_end
+    out.append(source[last:])
+    return "".join(out)
+
+
 class _Parser:
     """Recursive descent over ``expr := term ('+' term)*``."""
 
-    def __init__(self, tokens: list[tuple[str, str, int]], variables: dict[str, str]) -> None:
+    def __init__(self, tokens: list[tuple[str, str, int]], variables: dict[str, str],
+                 functions: dict[str, Callable[[str], str]] | None = None) -> None:
         self.tokens, self.variables, self.i = tokens, variables, 0
+        self.functions = functions or {}
 
     def peek(self) -> str:
         return self.tokens[self.i][1] if self.i < len(self.tokens) else ""
@@ -148,6 +249,11 @@ class _Parser:
             argument = self.expression()
             self.take(")")
             result = _decode_call(value, argument)
+        elif kind == "name" and value in self.functions and self.peek() == "(":
+            self.take("(")
+            argument = self.expression()
+            self.take(")")
+            result = self.functions[value](argument)
         elif kind == "name" and value in self.variables:
             result = self.variables[value]
         elif kind == "name" and "." in value:
@@ -232,12 +338,14 @@ def _fold_chains(source: str) -> str:
     return "".join(out)
 
 
-def evaluate(source: str, start: int, variables: dict[str, str]) -> str | None:
-    """The string the expression at ``source[start:]`` makes, or ``None`` when unknown."""
+def evaluate(source: str, start: int, variables: dict[str, str],
+             functions: dict[str, Callable[[str], str]] | None = None) -> str | None:
+    """The string the expression at ``source[start:]`` makes, or ``None`` when unknown;
+    ``functions``: one-argument string functions the script defines and this reader knows."""
     tokens = _tokens(source, start)
     if not tokens:
         return None
-    parser = _Parser(tokens, variables)
+    parser = _Parser(tokens, variables, functions)
     try:
         value = parser.expression()
     except (_Unknown, ValueError, OverflowError):
@@ -255,44 +363,93 @@ class ScriptWrites:
     values: list[str]
 
 
-def script_writes(source: str) -> ScriptWrites:
-    """Read one script: its string variables, ``document.write`` calls and element writes."""
-    source = _fold_chains(source)
+_QUOTE_OR_COMMENT = re.compile(r"""['"`]|//|/\*""")
+
+
+def literal_spans(source: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of every string literal and comment in a script, in order."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while (m := _QUOTE_OR_COMMENT.search(source, pos)) is not None:
+        start, token = m.start(), m.group(0)
+        if token == "//":
+            end = source.find("\n", start)
+            end = len(source) if end < 0 else end
+        elif token == "/*":
+            end = source.find("*/", start + 2)
+            end = len(source) if end < 0 else end + 2
+        else:
+            end = start + 1
+            while end < len(source) and source[end] != token and not (
+                    token != "`" and source[end] == "\n"):
+                end += 2 if source[end] == "\\" else 1
+            end += 1
+        spans.append((start, end))
+        pos = end
+    return spans
+
+
+def _outside(spans: list[tuple[int, int]]) -> Callable[[int], bool]:
+    """A test for positions that lie in code, not in a literal or a comment."""
+    import bisect
+
+    starts = [s for s, _ in spans]
+
+    def test(pos: int) -> bool:
+        i = bisect.bisect_right(starts, pos) - 1
+        return i < 0 or pos >= spans[i][1]
+
+    return test
+
+
+def script_writes(source: str, known_rot13: frozenset[str] = frozenset()) -> ScriptWrites:
+    """Read one script: its string variables, ``document.write`` calls and element writes.
+    ``known_rot13``: ROT13 functions other scripts of the page define."""
+    source = _fold_chains(_fold_rot13_replaces(source))
+    functions: dict[str, Callable[[str], str]] = dict.fromkeys(
+        rot13_functions(source) | known_rot13, rot13)
+    in_code = _outside(literal_spans(source))
     variables: dict[str, str] = {}
     elements: dict[str, str] = {}
     for m in _ELEMENT.finditer(source):
         elements[m.group(1)] = m.group(2) or m.group(3)
     values: list[str] = []
     for m in _ASSIGN.finditer(source):
-        if source[max(0, m.start() - 1):m.start()] == ".":
+        if source[max(0, m.start() - 1):m.start()] == "." or not in_code(m.start()):
             continue
-        value = evaluate(source, m.end(), variables)
+        value = evaluate(source, m.end(), variables, functions)
         if value is not None:
             variables[m.group(1)] = value
             values.append(value)
     document: list[str] = []
     for m in _DOCUMENT_WRITE.finditer(source):
-        value = evaluate(source, m.end(), variables)
+        if not in_code(m.start()):
+            continue
+        value = evaluate(source, m.end(), variables, functions)
         if value is not None:
             document.append(value)
             values.append(value)
     by_id: dict[str, str] = {}
     for m in _PROPERTY_WRITE.finditer(source):
+        if not in_code(m.start()):
+            continue
         element = m.group(1) or elements.get(m.group(2) or "")
-        value = evaluate(source, m.end(), variables)
+        value = evaluate(source, m.end(), variables, functions)
         if value is None:
             continue
         values.append(value)
         if element and m.group(3) != "href":
             by_id[element] = value
     for m in _JQUERY_WRITE.finditer(source):
+        if not in_code(m.start()):
+            continue
         start = m.end()
         if m.group(2) == "attr":
             attr = re.match(r"""\s*['"](\w+)['"]\s*,\s*""", source[start:])
             if not attr:
                 continue
             start += attr.end()
-        value = evaluate(source, start, variables)
+        value = evaluate(source, start, variables, functions)
         if value is None:
             continue
         values.append(value)

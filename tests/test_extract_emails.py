@@ -59,6 +59,19 @@ def test_words_and_markup_interleaved_keep_the_whole_local_part() -> None:
     ("mira.okafor＠cs．northfield．edu", "mira.okafor@cs.northfield.edu"),
     ("mira dot okafor at cs dot northfield dot edu", "mira.okafor@cs.northfield.edu"),
     ("mira DOT okafor [at] cs.northfield.edu", "mira.okafor@cs.northfield.edu"),
+    # brackets of other typographies: angle, mathematical, CJK lenticular, guillemets
+    ("mokafor&#9001;DOT&#9002;2&#9001;AT&#9002;northfield&#9001;DOT&#9002;edu",
+     "mokafor.2@northfield.edu"),
+    ("mira.okafor ⟨at⟩ cs ⟨dot⟩ northfield ⟨dot⟩ edu", "mira.okafor@cs.northfield.edu"),
+    ("mira.okafor【at】cs.northfield.edu", "mira.okafor@cs.northfield.edu"),
+    ("mira.okafor «at» cs.northfield.edu", "mira.okafor@cs.northfield.edu"),
+    ("mira.okafor〈at〉cs〈dot〉northfield〈dot〉edu", "mira.okafor@cs.northfield.edu"),
+    # dots spaced out in the domain after a plain or bracketed @
+    ("mira.okafor @ cs . northfield . edu", "mira.okafor@cs.northfield.edu"),
+    ("mira.okafor (at) cs · northfield · ac · uk", "mira.okafor@cs.northfield.ac.uk"),
+    # characters that take no room on screen
+    ("mira.okafor&#8203;@cs.&#173;northfield.edu", "mira.okafor@cs.northfield.edu"),
+    ("mira&#8205;.okafor@cs.northfield&#65279;.edu", "mira.okafor@cs.northfield.edu"),
 ])
 def test_at_and_dot_spellings_in_brackets_and_languages(spelling: str, expected: str) -> None:
     assert from_html(f"<p>Email: {spelling}</p>") == [expected]
@@ -181,3 +194,111 @@ def test_address_touching_the_next_inline_element_ends_at_its_domain() -> None:
     body = "<p><span>mira.okafor@cs.northfield.edu</span><span>Phone: 555 0100</span></p>"
     assert from_html(body) == ["mira.okafor@cs.northfield.edu"]
     assert from_html("<p>MIRA.OKAFOR@CS.NORTHFIELD.EDU</p>") == ["mira.okafor@cs.northfield.edu"]
+
+
+@pytest.mark.parametrize("body", [
+    "<p>Email: m i r a . o k a f o r @ northfield.edu</p>",
+    "<p>Email: m&#8203; i r a o k a f o r@northfield.edu</p>",
+    "<p>Email: mira . okafor@cs.northfield.edu</p>",
+    "<p>Email: mira _ okafor (at) cs.northfield.edu</p>",
+])
+def test_a_spaced_out_local_part_is_never_read_by_its_tail(body: str) -> None:
+    page = extract_page(f"<html><body><h1>Mira Okafor</h1>{body}</body></html>", BASE, PERSON)
+    facts = merge_pages([page], PERSON)
+    assert facts.emails == [] and facts.email_records == []  # not "r@..." nor "okafor@..."
+    assert facts.email_doubts and "northfield.edu" in facts.email_doubts[0].text
+
+
+def test_a_dash_or_spaced_dots_after_the_cue_do_not_cut_an_address() -> None:
+    assert from_html("<p>Email - mira.okafor@cs.northfield.edu</p>") == \
+        ["mira.okafor@cs.northfield.edu"]
+    # a spaced "." followed by a word that is no top-level label is no domain
+    assert from_html("<p>Write to mira.okafor @ home . Hi there</p>") == []
+
+
+@pytest.mark.parametrize("icon", ['<i class="fa fa-at"></i>', '<span class="bi bi-at"></span>',
+                                  '<i class="icon-at" aria-hidden="true"></i>'])
+def test_an_icon_glyph_for_the_at_sign(icon: str) -> None:
+    assert from_html(f"<p>Email: mira.okafor{icon}cs.northfield.edu</p>") == \
+        ["mira.okafor@cs.northfield.edu"]
+    spaced = extract_page(f"<html><body><p>Email: see {icon} cs.northfield.edu</p>"
+                          "</body></html>", BASE, PERSON)
+    assert merge_pages([spaced], PERSON).emails == []
+
+
+@pytest.mark.parametrize("body", [
+    '<p><img src="/email.png" alt="my email"></p>',
+    '<p>Email: <img srcset="img/maddr.png 3x"></p>',
+    '<h4>Write to me by e-mail.</h4><a><img src="pics/em.jpg"></a>',
+])
+def test_an_address_shown_only_as_an_image_is_a_doubt(body: str) -> None:
+    page = extract_page(f"<html><body><h1>Mira Okafor</h1>{body}</body></html>", BASE, PERSON)
+    facts = merge_pages([page], PERSON)
+    assert facts.emails == [] and facts.email_records == []
+    assert [d.reason for d in facts.email_doubts] == ["the address is shown as an image"]
+    assert facts.email_doubts[0].source == "image"
+
+
+def test_rot13_done_by_inline_scripts() -> None:
+    # a ROT13 function of the page's own (in the head), an arrow function writing into an
+    # element, and a .replace callback on a literal; a shift by one is not ROT13: nothing
+    facts = merged("rot13_script.html")
+    records = {r.address: r for r in facts.email_records}
+    assert set(records) == {"mira.okafor@cs.northfield.edu", "mokafor@lab.northfield.edu",
+                            "okafor@physics.northfield.edu"}
+    assert facts.emails == ["mira.okafor@cs.northfield.edu"]
+    assert not any("kmakafor" in a or "lnpsbgps" in a for a in records)
+
+
+def test_text_inside_a_script_string_is_no_assignment() -> None:
+    # 'href="znvygb:..."' inside a literal passed to an unknown decoder: no address is read
+    # from the ROT13 text itself (nor from the "href=" inside the string)
+    page = extract_page(
+        "<html><body><p>Mira Okafor</p><p>Email: <script>document.write(decode("
+        "'<n uers=\"znvygb:zven.bxnsbe@pf.abegusvryq.rqh\">rznvy</n>'));</script></p>"
+        "</body></html>", BASE, PERSON)
+    facts = merge_pages([page], PERSON)
+    assert facts.emails == [] and facts.email_records == []
+    assert facts.email_doubts and facts.email_doubts[0].source == "script"
+    # a ROT13 "mailto:" kept in a variable is read the right way round
+    assert from_html("<p>Email: <script>var m = 'znvygb:zven.bxnsbe@pf.abegusvryq.rqh';"
+                     "</script></p>") == ["mira.okafor@cs.northfield.edu"]
+
+
+def test_decoys_hidden_by_a_class_of_the_page_stylesheet_are_not_read() -> None:
+    style = ("<style>/* decoys */ .nospam, em.x-hide { display: none } "
+             "span.away{visibility:hidden} .wide{display:none} "
+             "@media (min-width: 800px) { .wide { display: inline } }</style>")
+    body = ('<p>Email: mira<span class="nospam">null</span>.okafor@cs.'
+            '<em class="x-hide">spam</em>northfield.<span class="away">invalid</span>edu</p>')
+    page = extract_page(f"<html><head>{style}</head><body><h1>Mira Okafor</h1>{body}"
+                        "</body></html>", BASE, PERSON)
+    assert merge_pages([page], PERSON).emails == ["mira.okafor@cs.northfield.edu"]
+    # a class shown again at some sizes, or hidden only inside a container, stays
+    shown = ('<p>Email: mira.okafor@<span class="wide">cs.</span>northfield.edu</p>'
+             '<style>.box .part { display: none }</style>'
+             '<p>Lab: mokafor@<span class="part">lab.</span>northfield.edu</p>')
+    page = extract_page(f"<html><head>{style}</head><body><h1>Mira Okafor</h1>{shown}"
+                        "</body></html>", BASE, PERSON)
+    assert {c.address for c in page.emails} == {"mira.okafor@cs.northfield.edu",
+                                                "mokafor@lab.northfield.edu"}
+
+
+@pytest.mark.parametrize(("spelling", "expected"), [
+    ("mira.okafor@NOSPAM.cs.northfield.edu", ["mira.okafor@cs.northfield.edu"]),
+    ("mira.okafor@cs.northfield.edu.remove-this", ["mira.okafor@cs.northfield.edu"]),
+    ("mira.okafor [at] no-spam [dot] cs [dot] northfield [dot] edu",
+     ["mira.okafor@cs.northfield.edu"]),
+    ("mira.okafor+nospam@cs.northfield.edu", ["mira.okafor+nospam@cs.northfield.edu"]),
+    # glued to other characters: where the word ends is a guess
+    ("miraNOSPAM.okafor@cs.northfield.edu", []),
+    ("mira.okafor@REMOVETHIScs.northfield.edu", []),
+])
+def test_words_against_harvesters_taken_out_only_when_whole(spelling: str,
+                                                            expected: list[str]) -> None:
+    page = extract_page(f"<html><body><h1>Mira Okafor</h1><p>Email: {spelling}</p>"
+                        "</body></html>", BASE, PERSON)
+    facts = merge_pages([page], PERSON)
+    assert facts.emails == expected
+    if not expected:
+        assert facts.email_records == [] and "harvesters" in facts.email_doubts[0].reason

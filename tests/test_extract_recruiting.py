@@ -90,3 +90,59 @@ def test_openings_links_come_first(label: str) -> None:
 ])
 def test_which_years_date_a_statement(sentence: str, dated: bool) -> None:
     assert is_dated_before(sentence, AS_OF) is dated
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Undergrads, graduate students, and postdocs: if you'd like to work with me, "
+     "shoot me an email!", "yes"),
+    ("If you would like to join my group as a PhD student, write to me.", "yes"),
+    ("PhD applicants: if you wish to work with us, apply through the department.", "yes"),
+    ("Two of my former students would like to join industry next year.", ""),
+])
+def test_an_invitation_to_the_reader_to_work_with_the_person(text: str, expected: str) -> None:
+    assert recruiting_signal(text, AS_OF)[0] == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a "no" about interns leaves the PhD and postdoc openings standing
+    ("PHD POSITION. I recruit one or two PhD students every year. INTERNSHIP POSITION. "
+     "NO. We do NOT take ANY interns.", "yes"),
+    ("I have one postdoc opening in robot learning. I cannot take undergraduate interns.",
+     "yes"),
+    # a "no" about everyone, or about the people the "yes" names, wins
+    ("I am not taking new students. Funded PhD positions are available in my group.", "no"),
+    ("I have no open PhD positions. We are looking for PhD students with a strong "
+     "background.", "no"),
+    # a "yes" that names nobody in particular does not stand beside any "no"
+    ("We do not take interns. Prospective students are welcome to apply.", "no"),
+])
+def test_a_no_counts_for_the_people_it_names(text: str, expected: str) -> None:
+    verdict, evidence = recruiting_signal(text, AS_OF)
+    assert verdict == expected
+    if expected == "yes":
+        assert "intern" not in evidence.lower()
+
+
+def test_statements_are_judged_across_pages() -> None:
+    def page(url: str, body: str):
+        return extract_page(f"<html><body><p>{body}</p></body></html>", url, "Mira Okafor",
+                            as_of=AS_OF)
+
+    home = page(BASE, "I do not take summer interns.")
+    openings = page(BASE + "openings.html", "I am looking for a postdoc in program analysis.")
+    facts = merge_pages([home, openings])
+    assert facts.recruiting == "yes" and "postdoc" in facts.recruiting_evidence
+    closed = page(BASE + "openings.html", "I am not recruiting at the moment, students or "
+                                          "postdocs.")
+    assert merge_pages([openings, closed]).recruiting == "no"
+    assert merge_pages([home]).recruiting == "no"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("I constantly recruit 1-2 PhD students every year.", "yes"),
+    ("We hire postdocs whenever a grant starts.", "yes"),
+    ("We do not recruit PhD students this year.", "no"),
+    ("Our study recruited 40 students as participants.", ""),
+])
+def test_present_tense_recruiting_by_the_person(text: str, expected: str) -> None:
+    assert recruiting_signal(text, AS_OF)[0] == expected

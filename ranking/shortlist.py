@@ -60,7 +60,7 @@ COLUMNS = [
     "rank", "name", "institution", "region", "country", "homepage", "email", "lab",
     "recruiting", "recruiting_evidence", "score", "match", "activity", "papers_12m",
     "papers_24m", "latest_paper", "top_papers", "why", "scholar", "dblp", "send_time",
-    "relevance", "match_strength", "papers_confirmed", "papers_uncertain",
+    "relevance", "match_strength", "papers_confirmed", "papers_uncertain", "email_evidence",
 ]
 DEFAULT_TOP = RANK_TOP
 DEFAULT_PER_INSTITUTION = RANK_PER_INSTITUTION
@@ -315,6 +315,7 @@ def format_row(rank: int, facts: ProfessorFacts, activity: ActivityRow, score: f
         "match_strength": strength(relevance_value),
         "papers_confirmed": attribution.confirmed if attribution else 0,
         "papers_uncertain": attribution.uncertain if attribution else 0,
+        "email_evidence": facts.email_evidence or "",
     }
 
 

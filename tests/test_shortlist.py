@@ -179,3 +179,21 @@ def test_rows_say_how_sure_the_papers_are(store):
         == (3, 1)
     assert (rows["Frank Oldbot"]["papers_confirmed"], rows["Frank Oldbot"]["papers_uncertain"]) \
         == (0, 0)  # his one paper is 1500 days old
+
+
+def test_rows_carry_the_email_evidence(store):
+    """The shortlist shows where each address was read, as the professors export does."""
+    conn = connect(store)
+    (alice,) = conn.execute("SELECT id FROM professors WHERE name = 'Alice Roboto'").fetchone()
+    with conn:
+        conn.execute("INSERT OR REPLACE INTO homepages (professor_id, url, state, emails, "
+                     "email_evidence, fetched_at) VALUES (?, 'http://a.example/', 'ok', "
+                     "'alice@ethz.ch', 'alice [at] ethz [dot] ch <http://a.example/>', "
+                     "'2026-05-01')", (alice,))
+    conn.close()
+    frame = ranking.shortlist(store, QUERY, as_of=AS_OF, matcher="tfidf")
+    rows = {r["name"]: r for _, r in frame.iterrows()}
+    assert frame.columns[-1] == "email_evidence"
+    assert rows["Alice Roboto"]["email_evidence"] == \
+        "alice [at] ethz [dot] ch <http://a.example/>"
+    assert rows["Bruno Greifer"]["email_evidence"] == ""

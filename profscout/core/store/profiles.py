@@ -70,6 +70,7 @@ class ProfessorFacts:
     recruiting: str | None
     recruiting_evidence: str | None
     links_json: str | None
+    email_evidence: str | None = None  # where each address was read: text and page
 
 
 def has_professors(conn: sqlite3.Connection) -> bool:
@@ -222,7 +223,7 @@ def professor_facts(conn: sqlite3.Connection, professor_ids: Iterable[int]
         # the recruiting sentence with the page it was read on, when the crawl recorded it
         "CASE WHEN h.recruiting_url != '' AND h.recruiting_evidence != '' "
         "THEN h.recruiting_evidence || ' <' || h.recruiting_url || '>' "
-        "ELSE h.recruiting_evidence END, h.links_json "
+        "ELSE h.recruiting_evidence END, h.links_json, h.email_evidence "
         "FROM professors p LEFT JOIN institutions i ON i.name = p.institution "
         "LEFT JOIN homepages h ON h.professor_id = p.id"
     )

@@ -4,8 +4,8 @@ The key is the matcher's name and parameters plus what the profiles were made of
 store's own profiles (:class:`ranking.profiles.StoreProfiles`) its ``store_key``, the
 store's revision of papers, authorships and interests (raised by its triggers) with a
 summary of the window's papers (no profile is built, no row read to look the index up);
-for any other sequence of profiles a hash of their texts, weights and order. Any change to papers, authorships or interests, or a new month (recency
-weights), makes a new key.
+for any other sequence of profiles a hash of their texts, weights and order. Any change to
+papers, authorships or interests, or a new month (recency weights), makes a new key.
 
 Only matchers that declare ``cache_fitted = True`` (and so describe their fitted state as
 plain numpy arrays, ``to_arrays()`` / ``from_arrays()``) are cached, as one payload of

@@ -39,8 +39,11 @@ as good as the best, has no parameter to tune, and is the fastest.
 
 from __future__ import annotations
 
+import ctypes
 import json
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Self
@@ -63,6 +66,9 @@ ARRAYS_FORMAT = 2  # version of the layout written by ``to_arrays``
 BOUNDED_FROM_DOCUMENTS = 50_000  # larger indexes drop the terms of a single document
 LARGE_MIN_DF = 2
 DOCUMENT_ROWS_KEPT = 256  # profiles whose recomputed document rows are kept (explanations)
+# batches counted at once: the counting is numpy work that releases the GIL, so threads use
+# the cores without copying the texts; the result does not depend on it
+COUNTING_THREADS = min(4, os.cpu_count() or 1)
 
 
 @lru_cache(maxsize=1)
@@ -157,26 +163,25 @@ class TfidfMatcher(Matcher):
         batches: list[BatchCounts] = []
         distinct: list[np.ndarray] = []
         batch_df: list[np.ndarray] = []
-        for lo, hi in spans:
-            counted = count_batch(texts[columns.indptr[lo]:columns.indptr[hi]])
-            hashes, local, df = np.unique(counted.terms, return_inverse=True,
-                                          return_counts=True)
-            distinct.append(hashes)
-            batch_df.append(df)
-            narrow = np.uint16 if counted.counts.max(initial=0) <= 0xFFFF else np.int32
-            batches.append(BatchCounts(counted.indptr, local.reshape(-1).astype(np.int32),
-                                       counted.counts.astype(narrow)))
-        del texts
-        terms, where = np.unique(np.concatenate(distinct), return_inverse=True)
-        where = where.reshape(-1).astype(np.int32)
+        slices = (texts[columns.indptr[lo]:columns.indptr[hi]] for lo, hi in spans)
+        with ThreadPoolExecutor(max(1, min(COUNTING_THREADS, len(spans)))) as pool:
+            for counted, hashes, df in pool.map(_count_locally, slices):
+                distinct.append(hashes)
+                batch_df.append(df)
+                batches.append(counted)
+        del texts, slices
+        release_freed_memory()  # the texts' memory, freed in many small pieces
+        # the vocabulary: every batch's distinct terms, merged; a batch's terms are distinct,
+        # so its document frequencies add without collisions
+        terms = np.unique(np.concatenate(distinct))
         df = np.zeros(len(terms), dtype=np.int64)
-        np.add.at(df, where, np.concatenate(batch_df))
+        for i, hashes in enumerate(distinct):
+            distinct[i] = np.searchsorted(terms, hashes).astype(np.int32)
+            df[distinct[i]] += batch_df[i]
+        del batch_df
         keep = df >= max(1, int(self.effective_min_df(n_docs)))
-        # each batch term's column in the kept vocabulary (-1: dropped)
-        column_of = np.where(keep, np.cumsum(keep) - 1, -1).astype(np.int32)[where]
-        del where, batch_df
-        entry_columns = np.split(column_of, np.cumsum([len(d) for d in distinct])[:-1])
-        del column_of, distinct
+        # each vocabulary term's column among the kept ones (-1: dropped)
+        column_of = np.where(keep, np.cumsum(keep) - 1, -1).astype(np.int32)
         self.terms_ = terms[keep].astype(np.int32)
         self.idf_ = smooth_idf(df[keep], n_docs)
         self.unseen_idf_ = float(np.log(n_docs + 1.0) + 1.0)  # smooth IDF at df = 0
@@ -189,24 +194,26 @@ class TfidfMatcher(Matcher):
         blend = self.aggregation == "blend"
         doc_rows: list[sp.csr_matrix] = []
         profile_rows: list[sp.csr_matrix] = []
-        for (lo, hi), batch, batch_columns in zip(spans, batches, entry_columns, strict=True):
-            rows = self._tfidf_rows(batch, batch_columns[batch.terms])
+        for i, (lo, hi) in enumerate(spans):
+            batch = batches[i]
+            rows = self._tfidf_rows(batch, column_of[distinct[i]][batch.terms])
+            batches[i] = distinct[i] = None  # type: ignore[call-overload]  # freed
             if blend:
                 first = int(columns.indptr[lo])
                 mixer = _mixer(columns.indptr[lo:hi + 1] - first,
                                columns.weights[first:int(columns.indptr[hi])])
-                profile_rows.append(normalize(mixer @ rows))
+                profile_rows.append(normalize(mixer @ rows).astype(np.float32, copy=False))
             else:
                 doc_rows.append(rows)
+            del batch, rows
         batches.clear()
+        del distinct, column_of
         self.doc_matrix_: sp.csr_matrix | None = (None if blend else
                                                   sp.vstack(doc_rows, format="csr"))
         self.profile_matrix_: sp.csr_matrix | None = None
         if blend:
-            stacked = sp.vstack(profile_rows, format="csr").astype(np.float32, copy=False)
-            profile_rows.clear()
             # stored transposed (terms x profiles, CSR): a query touches only its terms' rows
-            self.profile_matrix_ = stacked.T.tocsr()
+            self.profile_matrix_ = stack_transposed(profile_rows, len(self.terms_))
         return self
 
     def effective_min_df(self, n_documents: int) -> int:
@@ -456,6 +463,59 @@ class TfidfMatcher(Matcher):
             if len(chosen) >= n:
                 break
         return chosen
+
+
+def release_freed_memory() -> None:
+    """Hand memory freed in many small pieces (e.g. the texts of an index) back to the
+    system where the C library can (glibc's ``malloc_trim``); elsewhere nothing happens."""
+    try:
+        libc = ctypes.CDLL(None)
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
+
+
+def stack_transposed(blocks: list[sp.csr_matrix], n_columns: int) -> sp.csr_matrix:
+    """The transpose, as CSR, of the blocks (CSR, ``n_columns`` wide) stacked one under the
+    other: the same arrays as ``sp.vstack(blocks).T.tocsr()``, built in place block by
+    block, each block dropped from ``blocks`` once copied (the list ends empty), so the
+    memory of the result and of the blocks is never held twice."""
+    counts = np.zeros(n_columns, dtype=np.int64)
+    for block in blocks:
+        counts += np.bincount(block.indices, minlength=n_columns)
+    n_rows = sum(block.shape[0] for block in blocks)
+    nnz = int(counts.sum())
+    index = np.int32 if max(nnz, n_rows) < 2**31 else np.int64
+    indptr = np.zeros(n_columns + 1, dtype=index)
+    np.cumsum(counts, out=indptr[1:])
+    data = np.empty(nnz, dtype=np.result_type(*[b.dtype for b in blocks]) if blocks
+                    else np.float32)
+    indices = np.empty(nnz, dtype=index)
+    cursor = indptr[:-1].astype(np.int64)
+    offset = 0
+    for i in range(len(blocks)):
+        part = blocks[i].T.tocsr()  # (columns x block rows), rows' entries by ascending row
+        blocks[i] = None  # type: ignore[call-overload]  # freed once copied
+        sizes = np.diff(part.indptr)
+        where = np.repeat(cursor - part.indptr[:-1], sizes) + np.arange(part.nnz)
+        data[where] = part.data
+        indices[where] = part.indices + offset
+        cursor += sizes
+        offset += part.shape[1]
+        del part, where
+    blocks.clear()
+    return sp.csr_matrix((data, indices, indptr), shape=(n_columns, n_rows))
+
+
+def _count_locally(texts: Sequence[str]) -> tuple[BatchCounts, np.ndarray, np.ndarray]:
+    """A batch's counts with each entry's term numbered among the batch's distinct terms,
+    those terms' hashes and their document frequencies in the batch."""
+    counted = count_batch(texts)
+    hashes, local, df = np.unique(counted.terms, return_inverse=True, return_counts=True)
+    narrow = np.uint16 if counted.counts.max(initial=0) <= 0xFFFF else np.int32
+    return (BatchCounts(counted.indptr, local.reshape(-1).astype(np.int32),
+                        counted.counts.astype(narrow)), hashes, df.astype(np.int32))
 
 
 def _query_products(docs: sp.csr_matrix, query: sp.csr_matrix

@@ -230,3 +230,20 @@ def test_store_key_follows_replaced_rows_deletions_and_the_window(tmp_path: Path
     assert key(date(2026, 5, 14)) != key(date(2026, 5, 16))
     assert key(date(2026, 5, 16)) == key(date(2026, 5, 17))
     conn.close()
+
+
+def test_stack_transposed_equals_vstack_then_transpose():
+    from ranking.match import stack_transposed
+
+    rng = np.random.default_rng(5)
+    blocks = [sp.random(n, 40, density=0.2, format="csr", dtype=np.float32, random_state=rng)
+              for n in (3, 0, 7, 1)]
+    want = sp.vstack(blocks, format="csr").T.tocsr()
+    parts = list(blocks)
+    got = stack_transposed(parts, 40)
+    assert parts == []  # every block was released
+    assert got.shape == want.shape == (40, 11)
+    assert np.array_equal(got.indptr, want.indptr)
+    assert np.array_equal(got.indices, want.indices)
+    assert np.array_equal(got.data, want.data) and got.data.dtype == want.data.dtype
+    assert stack_transposed([], 5).shape == (5, 0)

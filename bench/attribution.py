@@ -217,7 +217,7 @@ def run(arxiv_url: str, today: date, cache: Path | None = None) -> dict[str, obj
                           and not scored.names(p.arxiv_id, p.title)}
                 person.listed = evidence
                 result = attribute_papers([person], papers, (today - window).days)[0]
-                counted = {f.paper.arxiv_id for f in result.kept
+                counted = {f.paper.arxiv_id: f.attribution.evidence for f in result.kept
                            if f.attribution.confidence >= MIN_CONFIDENCE}
                 for arxiv_id, theirs in truth.items():
                     if arxiv_id in hidden:
@@ -230,7 +230,8 @@ def run(arxiv_url: str, today: date, cache: Path | None = None) -> dict[str, obj
                         tally.misses.append(f"{person.name}: {arxiv_id}")
                     elif hit:
                         tally.fp += 1
-                        tally.false_positives.append(f"{person.name}: {arxiv_id}")
+                        tally.false_positives.append(
+                            f"{person.name}: {arxiv_id} ({counted[arxiv_id]})")
             per_professor.append({"name": row["name"], "half": half(row["name"]),
                                   "group": group, "clusters": clusters,
                                   "papers": len(papers), "listed_titles": len(listed.titles),
@@ -240,9 +241,9 @@ def run(arxiv_url: str, today: date, cache: Path | None = None) -> dict[str, obj
         conn.close()
     return {"window_months": MONTHS, "common_clusters": COMMON_CLUSTERS,
             "figures": {f"{h}/{g}": t.figures() for (h, g), t in sorted(tallies.items())},
-            "false_positives": {f"{h}/{g}": t.false_positives[:20]
+            "false_positives": {f"{h}/{g}": t.false_positives
                                 for (h, g), t in sorted(tallies.items()) if g != "all"},
-            "misses": {f"{h}/{g}": t.misses[:20]
+            "misses": {f"{h}/{g}": t.misses
                        for (h, g), t in sorted(tallies.items()) if g != "all"},
             "professors": per_professor, "arxiv_calls": client.calls}
 

@@ -43,6 +43,7 @@ from profscout.core.names import (
     author_key,
     common_name_pattern,
     display_name,
+    first_hand,
     frequent_name,
     match_author,
     parse_name,
@@ -168,12 +169,13 @@ def attribute_papers(people: Sequence[Person], papers: Sequence[Paper],
             for paper, author, match in pending:
                 decision = _decide(paper, author, match, reasons, evidence, frequent,
                                    person.listed)
-                if decision.keep:
+                if decision.keep and decision.confidence >= CONFIRMED:
                     result.kept.append(Found(paper, author, match, decision))
-                    if decision.confidence >= CONFIRMED:
-                        evidence.with_confirmed(paper.categories, _coauthors(paper, author))
-                        new += 1
-                else:
+                    add = evidence.with_confirmed if first_hand(decision.evidence) \
+                        else evidence.with_linked
+                    add(paper.categories, _coauthors(paper, author))
+                    new += 1
+                else:  # leads too: evidence found later may still confirm them
                     still.append((paper, author, match))
             pending = still
             if not reasons or not new or not pending:
@@ -181,7 +183,8 @@ def attribute_papers(people: Sequence[Person], papers: Sequence[Paper],
         for paper, author, match in pending:
             decision = _decide(paper, author, match, reasons, evidence, frequent,
                                person.listed)
-            result.rejected.append(Found(paper, author, match, decision))
+            (result.kept if decision.keep else result.rejected).append(
+                Found(paper, author, match, decision))
         result.kept.sort(key=lambda f: f.paper.published, reverse=True)
         results.append(result)
     settle_namesakes(results)
@@ -307,15 +310,14 @@ def load_people(conn: sqlite3.Connection, professor_ids: Sequence[int], window: 
         evidence = PersonEvidence(area_categories=area_categories(areas or fallback_areas),
                                   institution=row.institution,
                                   colleagues=frozenset(by_institution[row.institution] - own))
-        cats: set[str] = set()
-        coauthors: list[str] = []
         known_ambiguous = False
         for authored in papers_store.authored_papers(conn, pid):
             known_ambiguous = known_ambiguous or "ambiguous name" in authored.evidence
             if authored.confidence >= CONFIRMED:
-                cats.update(authored.categories)
-                coauthors += [a for a in authored.authors if a != authored.matched_name]
-        evidence.with_confirmed(cats, coauthors)
+                add = evidence.with_confirmed if first_hand(authored.evidence) \
+                    else evidence.with_linked
+                add(authored.categories,
+                    [a for a in authored.authors if a != authored.matched_name])
         sync = papers_store.arxiv_sync(conn, pid)
         since = window
         if sync is not None and sync_covers(sync, window):

@@ -192,3 +192,36 @@ def test_a_distinctive_name_in_another_discipline_is_a_lead():
     assert conf[other.arxiv_id].confidence < MIN_CONFIDENCE
     assert "outside the person's field" in conf[other.arxiv_id].evidence
     assert conf[student.arxiv_id].confidence == 1.0  # a co-author of a listed paper
+
+
+def test_a_chain_of_single_co_authors_does_not_walk_into_a_namesakes_group():
+    """A common name: a co-author learned from a paper that was itself confirmed only
+    through a co-author is second-hand; one of those alone confirms nothing, two do."""
+    from crawler.arxiv_client import Paper
+    from crawler.arxiv_stage import Person, attribute_papers
+    from profscout.core.titles import ListedTitles
+
+    def paper(n: int, title: str, *coauthors: str) -> Paper:
+        when = datetime(2026, 2, n, tzinfo=UTC)
+        authors = ("Wei Li", *coauthors)
+        return Paper(f"2602.{n:05d}", title, "", authors, tuple(() for _ in authors),
+                     ("cs.LG",), "cs.LG", when, when)
+
+    listed = paper(1, "Sparse Priors for Tiny Graphs", "Orla Quennell")
+    bridge = paper(2, "A Large Benchmark of Everything", "Orla Quennell", "Bertram Vaszary")
+    namesakes = paper(3, "Satellite Crop Maps at Scale", "Bertram Vaszary", "Ilse Droupe")
+    group = paper(4, "Crop Yield From Orbit", "Ilse Droupe", "Tamsin Ockwell")
+    two_links = paper(5, "Benchmarks That Last Longer", "Bertram Vaszary", "Hedda Pruszko")
+    bridge2 = paper(6, "Another Benchmark of Something", "Orla Quennell", "Hedda Pruszko")
+    person = Person("Wei Li", ["Wei Li"], listed=ListedTitles([listed.title]))
+    result = attribute_papers([person], [listed, bridge, namesakes, group, two_links, bridge2],
+                              700)[0]
+    conf = {f.paper.arxiv_id: f.attribution for f in result.kept}
+    assert conf[listed.arxiv_id].confidence >= 0.95
+    assert conf[bridge.arxiv_id].confidence >= 0.9  # shares a co-author of a listed paper
+    assert bridge.arxiv_id in conf and bridge2.arxiv_id in conf
+    assert namesakes.arxiv_id not in conf or conf[namesakes.arxiv_id].confidence < MIN_CONFIDENCE
+    assert group.arxiv_id not in conf or conf[group.arxiv_id].confidence < MIN_CONFIDENCE
+    assert conf[two_links.arxiv_id].confidence >= 0.9  # two second-hand co-authors
+    assert "second-hand" in next(f.attribution.evidence for f in result.kept + result.rejected
+                                 if f.paper.arxiv_id == namesakes.arxiv_id)

@@ -403,6 +403,10 @@ class PersonEvidence:
     """What is known about a professor, to confirm papers under an ambiguous name.
 
     ``colleagues``: author keys of other professors at the same institution (store).
+    ``confirmed_coauthors`` are first-hand (papers the person's list names, or confirmed
+    without needing evidence); ``linked_coauthors`` second-hand (papers confirmed only
+    through co-authors, a colleague or the affiliation): a chain of those can walk into a
+    namesake's group, so one of them alone confirms nothing (:data:`MIN_LINKED`).
     """
 
     area_categories: frozenset[str] = frozenset()
@@ -413,6 +417,7 @@ class PersonEvidence:
     field_categories: frozenset[str] = frozenset()
     field_coauthors: frozenset[str] = frozenset()
     field_papers: int = 0
+    linked_coauthors: frozenset[str] = frozenset()
 
     def with_field(self, categories: Iterable[str], coauthors: Iterable[str]) -> None:
         """Add a paper the person's own publication list names: its categories say what
@@ -428,10 +433,18 @@ class PersonEvidence:
         self.confirmed_coauthors = self.confirmed_coauthors | frozenset(
             author_key(a) for a in coauthors if not common_name_pattern(a))
 
+    def with_linked(self, categories: Iterable[str], coauthors: Iterable[str]) -> None:
+        """Add a paper confirmed through evidence about the person (not named by their list):
+        its categories, and its (distinctive) co-authors as second-hand links."""
+        self.confirmed_categories = self.confirmed_categories | frozenset(categories)
+        self.linked_coauthors = self.linked_coauthors | frozenset(
+            author_key(a) for a in coauthors if not common_name_pattern(a))
+
     def copy(self) -> PersonEvidence:
         return PersonEvidence(self.area_categories, self.confirmed_categories,
                               self.confirmed_coauthors, self.institution, self.colleagues,
-                              self.field_categories, self.field_coauthors, self.field_papers)
+                              self.field_categories, self.field_coauthors, self.field_papers,
+                              self.linked_coauthors)
 
 
 def author_key(name: str) -> str:
@@ -469,6 +482,7 @@ PERSONAL_EVIDENCE = ("co-authors of confirmed papers", "co-author from the same 
                      "affiliation fits", LISTED)
 LEAD = 0.45  # below activity.MIN_CONFIDENCE: kept as an unconfirmed lead, not counted
 MIN_FIELD_PAPERS = 3  # listed papers that say what a person's field is
+MIN_LINKED = 2  # second-hand co-authors a paper must share to be confirmed by them alone
 
 
 def attribute(match: NameMatch, *, ambiguous: Sequence[str], categories: Sequence[str],
@@ -481,8 +495,9 @@ def attribute(match: NameMatch, *, ambiguous: Sequence[str], categories: Sequenc
     "arXiv id listed"; empty when it does not): the strongest confirmation, for any name.
     Unambiguous names keep every match at the match score, except a written name that
     differs (:data:`NEEDS_EVIDENCE`). Ambiguous names, and those matches, count only with
-    evidence about the person: co-authors shared with confirmed papers, a colleague from
-    the same institution among the co-authors, a matching affiliation. Categories that fit
+    evidence about the person: co-authors shared with confirmed papers (one first-hand, or
+    :data:`MIN_LINKED` second-hand ones), a colleague from the same institution among the
+    co-authors, a matching affiliation. Categories that fit
     the person's areas (or those of confirmed papers) fit every namesake in the field: they
     keep the paper as a lead (confidence :data:`LEAD`), never counted. Once the person's
     own list names ``MIN_FIELD_PAPERS`` papers, a paper of a distinctive name whose
@@ -507,9 +522,12 @@ def attribute(match: NameMatch, *, ambiguous: Sequence[str], categories: Sequenc
     reasons: list[str] = []
     factor = 0.0
     shared = sorted(keys & evidence.confirmed_coauthors)
-    if shared:
-        reasons.append(f"{PERSONAL_EVIDENCE[0]}: {', '.join(shared[:3])}")
+    linked = sorted(keys & evidence.linked_coauthors - evidence.confirmed_coauthors)
+    if shared or len(linked) >= MIN_LINKED:
+        reasons.append(f"{PERSONAL_EVIDENCE[0]}: {', '.join((shared + linked)[:3])}")
         factor = STRONG
+    elif linked:
+        reasons.append(f"one second-hand co-author ({linked[0]}) is not enough")
     colleagues = sorted(keys & evidence.colleagues)
     if colleagues:
         reasons.append(f"{PERSONAL_EVIDENCE[1]}: {', '.join(colleagues[:3])}")
@@ -532,6 +550,12 @@ def attribute(match: NameMatch, *, ambiguous: Sequence[str], categories: Sequenc
         return Attribution(True, LEAD, f"{name_part}; {why}; " + "; ".join(reasons)
                            + "; nothing about the person")
     return Attribution(False, 0.0, f"{name_part}; {why}; no corroborating evidence")
+
+
+def first_hand(evidence: str) -> bool:
+    """Whether a kept paper's evidence text makes its co-authors first-hand: the person's
+    list names it, or its name needed no evidence about the person at all."""
+    return LISTED in evidence or not any(m in evidence for m in PERSONAL_EVIDENCE)
 
 
 # ------------------------------------------------------------------------------- namesakes

@@ -34,6 +34,7 @@ from crawler.stages import StageContext, StageReport
 from profscout.core.activity import MIN_CONFIDENCE, months_ago
 from profscout.core.errors import SourceError
 from profscout.core.names import (
+    OUTSIDE_FIELD,
     Attribution,
     Claim,
     NameMatch,
@@ -46,6 +47,8 @@ from profscout.core.names import (
     first_hand,
     frequent_name,
     match_author,
+    namesake_group,
+    other_discipline,
     parse_name,
     query_forms,
     share_between_namesakes,
@@ -185,10 +188,28 @@ def attribute_papers(people: Sequence[Person], papers: Sequence[Paper],
                                person.listed)
             (result.kept if decision.keep else result.rejected).append(
                 Found(paper, author, match, decision))
+        if not reasons:
+            _namesake_groups(result, evidence)
         result.kept.sort(key=lambda f: f.paper.published, reverse=True)
         results.append(result)
     settle_namesakes(results)
     return results
+
+
+def _namesake_groups(result: PersonResult, evidence: PersonEvidence) -> None:
+    """Counted papers linked by co-authors only to the person's leads in another discipline
+    become leads (:func:`namesake_group`)."""
+    field = evidence.field_categories | evidence.area_categories
+    outside = {author_key(a) for f in result.kept if OUTSIDE_FIELD in f.attribution.evidence
+               and other_discipline(f.paper.primary_category, field)
+               for a in _coauthors(f.paper, f.author)}
+    if not outside:
+        return
+    names = {author_key(a) for a in result.person.aliases or [result.person.name]}
+    own = evidence.field_coauthors | result.person.evidence.confirmed_coauthors
+    for f in result.kept:
+        f.attribution = namesake_group(f.attribution, _coauthors(f.paper, f.author),
+                                       outside - names, own)
 
 
 def settle_namesakes(results: Sequence[PersonResult]) -> None:

@@ -225,3 +225,37 @@ def test_a_chain_of_single_co_authors_does_not_walk_into_a_namesakes_group():
     assert conf[two_links.arxiv_id].confidence >= 0.9  # two second-hand co-authors
     assert "second-hand" in next(f.attribution.evidence for f in result.kept + result.rejected
                                  if f.paper.arxiv_id == namesakes.arxiv_id)
+
+
+def test_co_authors_of_a_namesakes_papers_in_another_discipline_make_leads():
+    """A distinctive name: papers in another arXiv archive are a namesake's leads, and a
+    paper in the person's field that shares co-authors only with those goes with them."""
+    from crawler.arxiv_client import Paper
+    from crawler.arxiv_stage import Person, attribute_papers
+    from profscout.core.titles import ListedTitles
+
+    def paper(n: int, title: str, primary: str, *coauthors: str) -> Paper:
+        when = datetime(2026, 3, n, tzinfo=UTC)
+        authors = ("Imelda Quorwick", *coauthors)
+        categories = (primary, "cs.LG") if primary == "cs.CV" else (primary,)
+        return Paper(f"2603.{n:05d}", title, "", authors, tuple(() for _ in authors),
+                     categories, primary, when, when)
+
+    mine = [paper(i, f"Robust Model Fitting Part {i} of Many", "cs.CV", f"Stu Dent{i}")
+            for i in range(1, 4)]  # the person's field: cs.CV, cs.LG
+    physics = paper(9, "Reservoirs for Turbulent Flows", "physics.flu-dyn", "Flo Wing")
+    physics_ml = paper(10, "Learning Reservoirs Online", "cs.LG", "Flo Wing")
+    topic = paper(11, "Private Audits of Models", "cs.CR", "Cy Pher")
+    topic_ml = paper(12, "Auditing Models Privately at Scale", "cs.LG", "Cy Pher")
+    student = paper(13, "Fitting Models With Flo", "cs.LG", "Flo Wing", "Stu Dent2")
+    person = Person("Imelda Quorwick", ["Imelda Quorwick"],
+                    listed=ListedTitles([p.title for p in mine]))
+    result = attribute_papers([person], [*mine, physics, physics_ml, topic, topic_ml, student],
+                              700)[0]
+    conf = {f.paper.arxiv_id: f.attribution for f in result.kept}
+    assert conf[physics.arxiv_id].confidence < MIN_CONFIDENCE
+    assert conf[physics_ml.arxiv_id].confidence < MIN_CONFIDENCE
+    assert "namesake's group" in conf[physics_ml.arxiv_id].evidence
+    # another topic of the person's own discipline says nothing about a namesake
+    assert conf[topic_ml.arxiv_id].confidence == 1.0
+    assert conf[student.arxiv_id].confidence == 1.0  # a co-author of a listed paper too

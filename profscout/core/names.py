@@ -282,9 +282,10 @@ def match_author(author: str, aliases: Iterable[str], *, one_edit: bool = False
     a_tokens = [p for w in a.given for p in w] + list(a.surname)
     best: NameMatch | None = None
     aliases = list(aliases)
+    twins = joined_twins(aliases)
     for alias in aliases:
         p = parse_name(alias)
-        if not p.surname or not p.given:
+        if not p.surname or not p.given or alias in twins:
             continue
         found = _match_parsed(a, a_tokens, p)
         if found and (best is None or found[0] > best.score):
@@ -294,6 +295,17 @@ def match_author(author: str, aliases: Iterable[str], *, one_edit: bool = False
             if _one_edit_apart(a, parse_name(alias)):
                 return NameMatch(ONE_EDIT, display_name(alias), ONE_EDIT_HOW)
     return best
+
+
+def joined_twins(aliases: Sequence[str]) -> set[str]:
+    """Aliases that only join the split given name of another alias ("Jiabin Huang" beside
+    "Jia-Bin Huang"): the person writes the split form, the joined one is another (often
+    common) name, so an author written that way matches as :data:`SPLIT_HOW`."""
+    parsed = [(alias, parse_name(alias)) for alias in aliases]
+    split = {("".join(p.given[0]), p.surname) for _, p in parsed
+             if p.given and len(p.given[0]) > 1 and not _is_initials(p.given[0])}
+    return {alias for alias, p in parsed
+            if p.given and len(p.given[0]) == 1 and (p.given[0][0], p.surname) in split}
 
 
 def _one_edit_apart(a: ParsedName, p: ParsedName) -> bool:
@@ -515,8 +527,8 @@ def attribute(match: NameMatch, *, ambiguous: Sequence[str], categories: Sequenc
         field = evidence.field_categories | evidence.area_categories
         if evidence.field_papers >= MIN_FIELD_PAPERS and primary and primary not in field \
                 and not keys & evidence.field_coauthors:
-            return Attribution(True, LEAD, f"{name_part}; primary category {primary} is "
-                                           "outside the person's field; nothing about the person")
+            return Attribution(True, LEAD, f"{name_part}; primary category {primary} "
+                                           f"{OUTSIDE_FIELD}; nothing about the person")
         return Attribution(True, round(match.score, 3), name_part)
     cats = set(categories)
     reasons: list[str] = []
@@ -550,6 +562,37 @@ def attribute(match: NameMatch, *, ambiguous: Sequence[str], categories: Sequenc
         return Attribution(True, LEAD, f"{name_part}; {why}; " + "; ".join(reasons)
                            + "; nothing about the person")
     return Attribution(False, 0.0, f"{name_part}; {why}; no corroborating evidence")
+
+
+OUTSIDE_FIELD = "is outside the person's field"
+
+
+def other_discipline(primary: str, field: Iterable[str]) -> bool:
+    """Whether arXiv category ``primary`` is in an archive (``physics``, ``quant-ph``,
+    ``eess``...) none of the ``field`` categories is in: another discipline, not merely
+    another topic of the person's own."""
+    archives = {c.split(".")[0] for c in field}
+    return bool(primary and archives) and primary.split(".")[0] not in archives
+
+
+def namesake_group(attribution: Attribution, coauthors: Iterable[str],
+                   outside: Iterable[str], own: Iterable[str]) -> Attribution:
+    """A distinctive name's counted paper that shares a co-author with its papers in another
+    discipline (``outside``: their co-authors' keys) and none with the person's own
+    (``own``: co-authors of listed papers and of papers stored as confirmed) belongs with
+    those: a namesake's group in another discipline, kept as a lead. Listed papers and
+    leads are left as they are."""
+    if LISTED in attribution.evidence or attribution.confidence <= LEAD:
+        return attribution
+    keys = {author_key(c) for c in coauthors}
+    if keys & set(own):
+        return attribution
+    shared = sorted(keys & set(outside))
+    if not shared:
+        return attribution
+    return Attribution(True, LEAD, f"{attribution.evidence}; shares co-authors "
+                                   f"({', '.join(shared[:3])}) only with papers in another "
+                                   "discipline: a namesake's group")
 
 
 def first_hand(evidence: str) -> bool:

@@ -259,3 +259,28 @@ def test_co_authors_of_a_namesakes_papers_in_another_discipline_make_leads():
     # another topic of the person's own discipline says nothing about a namesake
     assert conf[topic_ml.arxiv_id].confidence == 1.0
     assert conf[student.arxiv_id].confidence == 1.0  # a co-author of a listed paper too
+
+
+def test_stored_papers_confirmed_through_co_authors_seed_second_hand_evidence(tmp_path):
+    """A later crawl reads stored authorships: a listed or plain-name paper's co-authors are
+    first-hand, those of a paper confirmed through co-authors stay second-hand."""
+    from crawler.arxiv_stage import load_people
+    from profscout.core.store.papers import PaperRecord, save_authorship, save_paper
+    from tests.helpers import add_professor
+
+    conn = connect(tmp_path / "s.db")
+    with transaction(conn):
+        pid = add_professor(conn, "Wei Li", "Uni of Somewhere")
+        for arxiv_id, coauthor, evidence in (
+                ("2601.00001", "Orla Quennell",
+                 "name full name (Wei Li); title listed on the person's own publication list"),
+                ("2601.00002", "Bertram Vaszary",
+                 "name full name (Wei Li); ambiguous name: very common name; "
+                 "co-authors of confirmed papers: orla quennell")):
+            save_paper(conn, PaperRecord(arxiv_id, "T", "", ["Wei Li", coauthor], ["cs.LG"],
+                                         "cs.LG", "2026-01-01", None))
+            save_authorship(conn, pid, arxiv_id, "Wei Li", 0.95, evidence)
+    person = load_people(conn, [pid], date(2025, 1, 1))[0]
+    assert person.evidence.confirmed_coauthors == {"orla quennell"}
+    assert person.evidence.linked_coauthors == {"bertram vaszary"}
+    assert person.evidence.confirmed_categories == {"cs.LG"}

@@ -24,9 +24,10 @@ every common name among them is in), the bench
 A name is *common* when the papers written under its exact form fall into at least
 ``COMMON_CLUSTERS`` groups of two or more papers with no co-author in common (a proxy for
 distinct arXiv authors sharing the name form). Professors are split into two halves by a
-hash of their name; both halves are reported. Which rule came from looking at which
-professors, and in which half, is listed in ``bench/attribution_rules.md``. Each counted
-paper labelled someone else's is reported with the evidence that admitted it. Usage::
+hash of their name; both halves and their sum (``all``) are reported. Which rule came from
+looking at which professors, and in which half, is listed in ``bench/attribution_rules.md``.
+Each counted paper labelled someone else's is reported with the evidence that admitted it.
+Usage::
 
     .venv/bin/python bench/attribution.py [--arxiv-url URL] [--cache DIR] [--today DATE]
         [--labels coauthors|pages] [--json out.json]
@@ -256,15 +257,17 @@ def run(arxiv_url: str, today: date, cache: Path | None = None,
                                   "group": group, "clusters": clusters,
                                   "papers": len(papers), "listed_titles": len(listed.titles),
                                   **tally.figures()})
-            tallies[(half(row["name"]), group)].add(tally)
-            tallies[(half(row["name"]), "all")].add(tally)
+            for h in (half(row["name"]), "all"):
+                tallies[(h, group)].add(tally)
+                tallies[(h, "all")].add(tally)
         conn.close()
     return {"window_months": MONTHS, "common_clusters": COMMON_CLUSTERS, "labels": rule,
             "figures": {f"{h}/{g}": t.figures() for (h, g), t in sorted(tallies.items())},
             "false_positives": {f"{h}/{g}": t.false_positives
-                                for (h, g), t in sorted(tallies.items()) if g != "all"},
+                                for (h, g), t in sorted(tallies.items())
+                                if "all" not in (h, g)},
             "misses": {f"{h}/{g}": t.misses
-                       for (h, g), t in sorted(tallies.items()) if g != "all"},
+                       for (h, g), t in sorted(tallies.items()) if "all" not in (h, g)},
             "professors": per_professor, "arxiv_calls": client.calls}
 
 

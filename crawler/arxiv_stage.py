@@ -34,6 +34,7 @@ from crawler.stages import StageContext, StageReport
 from profscout.core.activity import MIN_CONFIDENCE, months_ago
 from profscout.core.errors import SourceError
 from profscout.core.names import (
+    OUTSIDE_FIELD,
     Attribution,
     Claim,
     NameMatch,
@@ -43,8 +44,11 @@ from profscout.core.names import (
     author_key,
     common_name_pattern,
     display_name,
+    first_hand,
     frequent_name,
     match_author,
+    namesake_group,
+    other_discipline,
     parse_name,
     query_forms,
     share_between_namesakes,
@@ -168,12 +172,13 @@ def attribute_papers(people: Sequence[Person], papers: Sequence[Paper],
             for paper, author, match in pending:
                 decision = _decide(paper, author, match, reasons, evidence, frequent,
                                    person.listed)
-                if decision.keep:
+                if decision.keep and decision.confidence >= CONFIRMED:
                     result.kept.append(Found(paper, author, match, decision))
-                    if decision.confidence >= CONFIRMED:
-                        evidence.with_confirmed(paper.categories, _coauthors(paper, author))
-                        new += 1
-                else:
+                    add = evidence.with_confirmed if first_hand(decision.evidence) \
+                        else evidence.with_linked
+                    add(paper.categories, _coauthors(paper, author))
+                    new += 1
+                else:  # leads too: evidence found later may still confirm them
                     still.append((paper, author, match))
             pending = still
             if not reasons or not new or not pending:
@@ -181,11 +186,30 @@ def attribute_papers(people: Sequence[Person], papers: Sequence[Paper],
         for paper, author, match in pending:
             decision = _decide(paper, author, match, reasons, evidence, frequent,
                                person.listed)
-            result.rejected.append(Found(paper, author, match, decision))
+            (result.kept if decision.keep else result.rejected).append(
+                Found(paper, author, match, decision))
+        if not reasons:
+            _namesake_groups(result, evidence)
         result.kept.sort(key=lambda f: f.paper.published, reverse=True)
         results.append(result)
     settle_namesakes(results)
     return results
+
+
+def _namesake_groups(result: PersonResult, evidence: PersonEvidence) -> None:
+    """Counted papers linked by co-authors only to the person's leads in another discipline
+    become leads (:func:`namesake_group`)."""
+    field = evidence.field_categories | evidence.area_categories
+    outside = {author_key(a) for f in result.kept if OUTSIDE_FIELD in f.attribution.evidence
+               and other_discipline(f.paper.primary_category, field)
+               for a in _coauthors(f.paper, f.author)}
+    if not outside:
+        return
+    names = {author_key(a) for a in result.person.aliases or [result.person.name]}
+    own = evidence.field_coauthors | result.person.evidence.confirmed_coauthors
+    for f in result.kept:
+        f.attribution = namesake_group(f.attribution, _coauthors(f.paper, f.author),
+                                       outside - names, own)
 
 
 def settle_namesakes(results: Sequence[PersonResult]) -> None:
@@ -307,15 +331,14 @@ def load_people(conn: sqlite3.Connection, professor_ids: Sequence[int], window: 
         evidence = PersonEvidence(area_categories=area_categories(areas or fallback_areas),
                                   institution=row.institution,
                                   colleagues=frozenset(by_institution[row.institution] - own))
-        cats: set[str] = set()
-        coauthors: list[str] = []
         known_ambiguous = False
         for authored in papers_store.authored_papers(conn, pid):
             known_ambiguous = known_ambiguous or "ambiguous name" in authored.evidence
             if authored.confidence >= CONFIRMED:
-                cats.update(authored.categories)
-                coauthors += [a for a in authored.authors if a != authored.matched_name]
-        evidence.with_confirmed(cats, coauthors)
+                add = evidence.with_confirmed if first_hand(authored.evidence) \
+                    else evidence.with_linked
+                add(authored.categories,
+                    [a for a in authored.authors if a != authored.matched_name])
         sync = papers_store.arxiv_sync(conn, pid)
         since = window
         if sync is not None and sync_covers(sync, window):

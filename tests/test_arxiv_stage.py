@@ -192,3 +192,95 @@ def test_a_distinctive_name_in_another_discipline_is_a_lead():
     assert conf[other.arxiv_id].confidence < MIN_CONFIDENCE
     assert "outside the person's field" in conf[other.arxiv_id].evidence
     assert conf[student.arxiv_id].confidence == 1.0  # a co-author of a listed paper
+
+
+def test_a_chain_of_single_co_authors_does_not_walk_into_a_namesakes_group():
+    """A common name: a co-author learned from a paper that was itself confirmed only
+    through a co-author is second-hand; one of those alone confirms nothing, two do."""
+    from crawler.arxiv_client import Paper
+    from crawler.arxiv_stage import Person, attribute_papers
+    from profscout.core.titles import ListedTitles
+
+    def paper(n: int, title: str, *coauthors: str) -> Paper:
+        when = datetime(2026, 2, n, tzinfo=UTC)
+        authors = ("Wei Li", *coauthors)
+        return Paper(f"2602.{n:05d}", title, "", authors, tuple(() for _ in authors),
+                     ("cs.LG",), "cs.LG", when, when)
+
+    listed = paper(1, "Sparse Priors for Tiny Graphs", "Orla Quennell")
+    bridge = paper(2, "A Large Benchmark of Everything", "Orla Quennell", "Bertram Vaszary")
+    namesakes = paper(3, "Satellite Crop Maps at Scale", "Bertram Vaszary", "Ilse Droupe")
+    group = paper(4, "Crop Yield From Orbit", "Ilse Droupe", "Tamsin Ockwell")
+    two_links = paper(5, "Benchmarks That Last Longer", "Bertram Vaszary", "Hedda Pruszko")
+    bridge2 = paper(6, "Another Benchmark of Something", "Orla Quennell", "Hedda Pruszko")
+    person = Person("Wei Li", ["Wei Li"], listed=ListedTitles([listed.title]))
+    result = attribute_papers([person], [listed, bridge, namesakes, group, two_links, bridge2],
+                              700)[0]
+    conf = {f.paper.arxiv_id: f.attribution for f in result.kept}
+    assert conf[listed.arxiv_id].confidence >= 0.95
+    assert conf[bridge.arxiv_id].confidence >= 0.9  # shares a co-author of a listed paper
+    assert bridge.arxiv_id in conf and bridge2.arxiv_id in conf
+    assert namesakes.arxiv_id not in conf or conf[namesakes.arxiv_id].confidence < MIN_CONFIDENCE
+    assert group.arxiv_id not in conf or conf[group.arxiv_id].confidence < MIN_CONFIDENCE
+    assert conf[two_links.arxiv_id].confidence >= 0.9  # two second-hand co-authors
+    assert "second-hand" in next(f.attribution.evidence for f in result.kept + result.rejected
+                                 if f.paper.arxiv_id == namesakes.arxiv_id)
+
+
+def test_co_authors_of_a_namesakes_papers_in_another_discipline_make_leads():
+    """A distinctive name: papers in another arXiv archive are a namesake's leads, and a
+    paper in the person's field that shares co-authors only with those goes with them."""
+    from crawler.arxiv_client import Paper
+    from crawler.arxiv_stage import Person, attribute_papers
+    from profscout.core.titles import ListedTitles
+
+    def paper(n: int, title: str, primary: str, *coauthors: str) -> Paper:
+        when = datetime(2026, 3, n, tzinfo=UTC)
+        authors = ("Imelda Quorwick", *coauthors)
+        categories = (primary, "cs.LG") if primary == "cs.CV" else (primary,)
+        return Paper(f"2603.{n:05d}", title, "", authors, tuple(() for _ in authors),
+                     categories, primary, when, when)
+
+    mine = [paper(i, f"Robust Model Fitting Part {i} of Many", "cs.CV", f"Stu Dent{i}")
+            for i in range(1, 4)]  # the person's field: cs.CV, cs.LG
+    physics = paper(9, "Reservoirs for Turbulent Flows", "physics.flu-dyn", "Flo Wing")
+    physics_ml = paper(10, "Learning Reservoirs Online", "cs.LG", "Flo Wing")
+    topic = paper(11, "Private Audits of Models", "cs.CR", "Cy Pher")
+    topic_ml = paper(12, "Auditing Models Privately at Scale", "cs.LG", "Cy Pher")
+    student = paper(13, "Fitting Models With Flo", "cs.LG", "Flo Wing", "Stu Dent2")
+    person = Person("Imelda Quorwick", ["Imelda Quorwick"],
+                    listed=ListedTitles([p.title for p in mine]))
+    result = attribute_papers([person], [*mine, physics, physics_ml, topic, topic_ml, student],
+                              700)[0]
+    conf = {f.paper.arxiv_id: f.attribution for f in result.kept}
+    assert conf[physics.arxiv_id].confidence < MIN_CONFIDENCE
+    assert conf[physics_ml.arxiv_id].confidence < MIN_CONFIDENCE
+    assert "namesake's group" in conf[physics_ml.arxiv_id].evidence
+    # another topic of the person's own discipline says nothing about a namesake
+    assert conf[topic_ml.arxiv_id].confidence == 1.0
+    assert conf[student.arxiv_id].confidence == 1.0  # a co-author of a listed paper too
+
+
+def test_stored_papers_confirmed_through_co_authors_seed_second_hand_evidence(tmp_path):
+    """A later crawl reads stored authorships: a listed or plain-name paper's co-authors are
+    first-hand, those of a paper confirmed through co-authors stay second-hand."""
+    from crawler.arxiv_stage import load_people
+    from profscout.core.store.papers import PaperRecord, save_authorship, save_paper
+    from tests.helpers import add_professor
+
+    conn = connect(tmp_path / "s.db")
+    with transaction(conn):
+        pid = add_professor(conn, "Wei Li", "Uni of Somewhere")
+        for arxiv_id, coauthor, evidence in (
+                ("2601.00001", "Orla Quennell",
+                 "name full name (Wei Li); title listed on the person's own publication list"),
+                ("2601.00002", "Bertram Vaszary",
+                 "name full name (Wei Li); ambiguous name: very common name; "
+                 "co-authors of confirmed papers: orla quennell")):
+            save_paper(conn, PaperRecord(arxiv_id, "T", "", ["Wei Li", coauthor], ["cs.LG"],
+                                         "cs.LG", "2026-01-01", None))
+            save_authorship(conn, pid, arxiv_id, "Wei Li", 0.95, evidence)
+    person = load_people(conn, [pid], date(2025, 1, 1))[0]
+    assert person.evidence.confirmed_coauthors == {"orla quennell"}
+    assert person.evidence.linked_coauthors == {"bertram vaszary"}
+    assert person.evidence.confirmed_categories == {"cs.LG"}

@@ -206,3 +206,21 @@ def test_a_listed_title_confirms_and_written_name_differences_need_evidence():
     assert joined.keep and joined.confidence >= 0.5
     assert decide("Vinay Namboodri", "Vinay Namboodiri", listed="arXiv id listed").keep
     assert decide("Vinay Namboodri", "Vinay Namboodiri").confidence < 0.5
+
+
+def test_a_joined_alias_beside_a_split_one_is_another_written_name():
+    """"Quanwei Oduya" beside "Quan-Wei Oduya": the person writes the split form; an author
+    written joined needs evidence, whichever alias the store holds first."""
+    from profscout.core.names import SPLIT_HOW, joined_twins
+
+    aliases = ["Quanwei Oduya", "Quan-Wei Oduya"]
+    assert joined_twins(aliases) == {"Quanwei Oduya"}
+    assert joined_twins(["Quanwei Oduya"]) == set()
+    joined = match_author("Quanwei Oduya", aliases)
+    assert joined is not None and joined.how == SPLIT_HOW
+    split = match_author("Quan-Wei Oduya", aliases)
+    assert split is not None and split.score == 1.0
+    initial = match_author("Q. Oduya", aliases)
+    assert initial is not None and initial.how == "initial"
+    alone = match_author("Quanwei Oduya", ["Quanwei Oduya"])
+    assert alone is not None and alone.score == 1.0

@@ -282,9 +282,10 @@ def match_author(author: str, aliases: Iterable[str], *, one_edit: bool = False
     a_tokens = [p for w in a.given for p in w] + list(a.surname)
     best: NameMatch | None = None
     aliases = list(aliases)
+    twins = joined_twins(aliases)
     for alias in aliases:
         p = parse_name(alias)
-        if not p.surname or not p.given:
+        if not p.surname or not p.given or alias in twins:
             continue
         found = _match_parsed(a, a_tokens, p)
         if found and (best is None or found[0] > best.score):
@@ -294,6 +295,17 @@ def match_author(author: str, aliases: Iterable[str], *, one_edit: bool = False
             if _one_edit_apart(a, parse_name(alias)):
                 return NameMatch(ONE_EDIT, display_name(alias), ONE_EDIT_HOW)
     return best
+
+
+def joined_twins(aliases: Sequence[str]) -> set[str]:
+    """Aliases that only join the split given name of another alias ("Jiabin Huang" beside
+    "Jia-Bin Huang"): the person writes the split form, the joined one is another (often
+    common) name, so an author written that way matches as :data:`SPLIT_HOW`."""
+    parsed = [(alias, parse_name(alias)) for alias in aliases]
+    split = {("".join(p.given[0]), p.surname) for _, p in parsed
+             if p.given and len(p.given[0]) > 1 and not _is_initials(p.given[0])}
+    return {alias for alias, p in parsed
+            if p.given and len(p.given[0]) == 1 and (p.given[0][0], p.surname) in split}
 
 
 def _one_edit_apart(a: ParsedName, p: ParsedName) -> bool:
@@ -403,6 +415,10 @@ class PersonEvidence:
     """What is known about a professor, to confirm papers under an ambiguous name.
 
     ``colleagues``: author keys of other professors at the same institution (store).
+    ``confirmed_coauthors`` are first-hand (papers the person's list names, or confirmed
+    without needing evidence); ``linked_coauthors`` second-hand (papers confirmed only
+    through co-authors, a colleague or the affiliation): a chain of those can walk into a
+    namesake's group, so one of them alone confirms nothing (:data:`MIN_LINKED`).
     """
 
     area_categories: frozenset[str] = frozenset()
@@ -413,6 +429,7 @@ class PersonEvidence:
     field_categories: frozenset[str] = frozenset()
     field_coauthors: frozenset[str] = frozenset()
     field_papers: int = 0
+    linked_coauthors: frozenset[str] = frozenset()
 
     def with_field(self, categories: Iterable[str], coauthors: Iterable[str]) -> None:
         """Add a paper the person's own publication list names: its categories say what
@@ -428,10 +445,18 @@ class PersonEvidence:
         self.confirmed_coauthors = self.confirmed_coauthors | frozenset(
             author_key(a) for a in coauthors if not common_name_pattern(a))
 
+    def with_linked(self, categories: Iterable[str], coauthors: Iterable[str]) -> None:
+        """Add a paper confirmed through evidence about the person (not named by their list):
+        its categories, and its (distinctive) co-authors as second-hand links."""
+        self.confirmed_categories = self.confirmed_categories | frozenset(categories)
+        self.linked_coauthors = self.linked_coauthors | frozenset(
+            author_key(a) for a in coauthors if not common_name_pattern(a))
+
     def copy(self) -> PersonEvidence:
         return PersonEvidence(self.area_categories, self.confirmed_categories,
                               self.confirmed_coauthors, self.institution, self.colleagues,
-                              self.field_categories, self.field_coauthors, self.field_papers)
+                              self.field_categories, self.field_coauthors, self.field_papers,
+                              self.linked_coauthors)
 
 
 def author_key(name: str) -> str:
@@ -469,6 +494,7 @@ PERSONAL_EVIDENCE = ("co-authors of confirmed papers", "co-author from the same 
                      "affiliation fits", LISTED)
 LEAD = 0.45  # below activity.MIN_CONFIDENCE: kept as an unconfirmed lead, not counted
 MIN_FIELD_PAPERS = 3  # listed papers that say what a person's field is
+MIN_LINKED = 2  # second-hand co-authors a paper must share to be confirmed by them alone
 
 
 def attribute(match: NameMatch, *, ambiguous: Sequence[str], categories: Sequence[str],
@@ -481,8 +507,9 @@ def attribute(match: NameMatch, *, ambiguous: Sequence[str], categories: Sequenc
     "arXiv id listed"; empty when it does not): the strongest confirmation, for any name.
     Unambiguous names keep every match at the match score, except a written name that
     differs (:data:`NEEDS_EVIDENCE`). Ambiguous names, and those matches, count only with
-    evidence about the person: co-authors shared with confirmed papers, a colleague from
-    the same institution among the co-authors, a matching affiliation. Categories that fit
+    evidence about the person: co-authors shared with confirmed papers (one first-hand, or
+    :data:`MIN_LINKED` second-hand ones), a colleague from the same institution among the
+    co-authors, a matching affiliation. Categories that fit
     the person's areas (or those of confirmed papers) fit every namesake in the field: they
     keep the paper as a lead (confidence :data:`LEAD`), never counted. Once the person's
     own list names ``MIN_FIELD_PAPERS`` papers, a paper of a distinctive name whose
@@ -500,16 +527,19 @@ def attribute(match: NameMatch, *, ambiguous: Sequence[str], categories: Sequenc
         field = evidence.field_categories | evidence.area_categories
         if evidence.field_papers >= MIN_FIELD_PAPERS and primary and primary not in field \
                 and not keys & evidence.field_coauthors:
-            return Attribution(True, LEAD, f"{name_part}; primary category {primary} is "
-                                           "outside the person's field; nothing about the person")
+            return Attribution(True, LEAD, f"{name_part}; primary category {primary} "
+                                           f"{OUTSIDE_FIELD}; nothing about the person")
         return Attribution(True, round(match.score, 3), name_part)
     cats = set(categories)
     reasons: list[str] = []
     factor = 0.0
     shared = sorted(keys & evidence.confirmed_coauthors)
-    if shared:
-        reasons.append(f"{PERSONAL_EVIDENCE[0]}: {', '.join(shared[:3])}")
+    linked = sorted(keys & evidence.linked_coauthors - evidence.confirmed_coauthors)
+    if shared or len(linked) >= MIN_LINKED:
+        reasons.append(f"{PERSONAL_EVIDENCE[0]}: {', '.join((shared + linked)[:3])}")
         factor = STRONG
+    elif linked:
+        reasons.append(f"one second-hand co-author ({linked[0]}) is not enough")
     colleagues = sorted(keys & evidence.colleagues)
     if colleagues:
         reasons.append(f"{PERSONAL_EVIDENCE[1]}: {', '.join(colleagues[:3])}")
@@ -532,6 +562,43 @@ def attribute(match: NameMatch, *, ambiguous: Sequence[str], categories: Sequenc
         return Attribution(True, LEAD, f"{name_part}; {why}; " + "; ".join(reasons)
                            + "; nothing about the person")
     return Attribution(False, 0.0, f"{name_part}; {why}; no corroborating evidence")
+
+
+OUTSIDE_FIELD = "is outside the person's field"
+
+
+def other_discipline(primary: str, field: Iterable[str]) -> bool:
+    """Whether arXiv category ``primary`` is in an archive (``physics``, ``quant-ph``,
+    ``eess``...) none of the ``field`` categories is in: another discipline, not merely
+    another topic of the person's own."""
+    archives = {c.split(".")[0] for c in field}
+    return bool(primary and archives) and primary.split(".")[0] not in archives
+
+
+def namesake_group(attribution: Attribution, coauthors: Iterable[str],
+                   outside: Iterable[str], own: Iterable[str]) -> Attribution:
+    """A distinctive name's counted paper that shares a co-author with its papers in another
+    discipline (``outside``: their co-authors' keys) and none with the person's own
+    (``own``: co-authors of listed papers and of papers stored as confirmed) belongs with
+    those: a namesake's group in another discipline, kept as a lead. Listed papers and
+    leads are left as they are."""
+    if LISTED in attribution.evidence or attribution.confidence <= LEAD:
+        return attribution
+    keys = {author_key(c) for c in coauthors}
+    if keys & set(own):
+        return attribution
+    shared = sorted(keys & set(outside))
+    if not shared:
+        return attribution
+    return Attribution(True, LEAD, f"{attribution.evidence}; shares co-authors "
+                                   f"({', '.join(shared[:3])}) only with papers in another "
+                                   "discipline: a namesake's group")
+
+
+def first_hand(evidence: str) -> bool:
+    """Whether a kept paper's evidence text makes its co-authors first-hand: the person's
+    list names it, or its name needed no evidence about the person at all."""
+    return LISTED in evidence or not any(m in evidence for m in PERSONAL_EVIDENCE)
 
 
 # ------------------------------------------------------------------------------- namesakes

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import sys
 import zlib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -45,6 +47,8 @@ KEEP_PER_MATCHER = 2  # cached indexes kept per matcher name (the newest)
 MAGIC = b"profscout-arrays 2\n"
 ZSTD_LEVEL = 1  # fast, and nearly all of the gain
 SHUFFLED_FROM = 4096  # float arrays of at least this many values are shuffled and compressed
+CHUNK_VALUES = 1 << 22  # larger arrays are coded in chunks of this many values, in parallel
+CODING_THREADS = min(4, os.cpu_count() or 1)
 ALIGN = 64
 
 
@@ -122,20 +126,39 @@ def dump_arrays(arrays: dict[str, np.ndarray]) -> bytes:
 
 def dump_array_pieces(arrays: dict[str, np.ndarray]) -> list[bytes | memoryview]:
     """The payload of :func:`dump_arrays` as consecutive pieces (raw arrays as views of the
-    arrays themselves: nothing copied)."""
-    toc: list[dict[str, Any]] = []
-    chunks: list[bytes | memoryview] = []
-    offset = 0
+    arrays themselves: nothing copied). Arrays of more than :data:`CHUNK_VALUES` values
+    are coded in chunks (codec ``chunked``, each part with its own codec), so that they are
+    coded and decoded on several threads (compression releases the GIL)."""
+    flat = {}
     for name, value in arrays.items():
         array = np.ascontiguousarray(value)
         if array.dtype.hasobject:
             raise ValueError(f"array {name!r} holds Python objects")
-        raw, how = _encode(array.reshape(-1))
-        size = raw.nbytes if isinstance(raw, memoryview) else len(raw)
+        flat[name] = array
+    jobs = [(name, array.reshape(-1)[lo:lo + CHUNK_VALUES])
+            for name, array in flat.items()
+            for lo in range(0, max(array.size, 1), CHUNK_VALUES)]
+    with ThreadPoolExecutor(CODING_THREADS) as pool:
+        coded = list(pool.map(lambda job: _encode(job[1]), jobs))
+    toc: list[dict[str, Any]] = []
+    chunks: list[bytes | memoryview] = []
+    offset = 0
+    for name, array in flat.items():
+        parts = [(raw, how) for (job, _), (raw, how) in zip(jobs, coded, strict=True)
+                 if job == name]
+        sizes = [raw.nbytes if isinstance(raw, memoryview) else len(raw) for raw, _ in parts]
+        if len(parts) == 1:
+            how = parts[0][1]
+        else:
+            how = {"codec": "chunked", "parts": [
+                {"size": size, "count": min(CHUNK_VALUES, array.size - k * CHUNK_VALUES),
+                 **part_how} for k, (size, (_, part_how)) in enumerate(zip(sizes, parts,
+                                                                           strict=True))]}
+        size = sum(sizes)
         toc.append({"name": name, "dtype": array.dtype.str, "shape": list(array.shape),
                     "offset": offset, "size": size, **how})
         pad = -size % ALIGN
-        chunks += [raw, b"\0" * pad]
+        chunks += [raw for raw, _ in parts] + [b"\0" * pad]
         offset += size + pad
     header = json.dumps(toc).encode()
     header += b" " * (-(len(MAGIC) + 8 + len(header)) % ALIGN)
@@ -144,18 +167,45 @@ def dump_array_pieces(arrays: dict[str, np.ndarray]) -> list[bytes | memoryview]
 
 def load_arrays(payload: bytes) -> dict[str, np.ndarray]:
     """The arrays :func:`dump_arrays` wrote (raw ones as read-only views of ``payload``;
-    nothing unpickled); ValueError when it is not such a payload."""
+    nothing unpickled), chunks decoded on several threads; ValueError when it is not such
+    a payload."""
     if not payload.startswith(MAGIC):
         raise ValueError("not a profscout array payload")
     size = int.from_bytes(payload[len(MAGIC):len(MAGIC) + 8], "little")
     start = len(MAGIC) + 8 + size
     view = memoryview(payload)
     out: dict[str, np.ndarray] = {}
+    # (raw bytes, how to decode them, the array they fill, from which value)
+    jobs: list[tuple[memoryview, dict[str, Any], np.ndarray, int]] = []
     for entry in json.loads(payload[len(MAGIC) + 8:start]):
-        if np.dtype(entry["dtype"]).hasobject:
+        dtype = np.dtype(entry["dtype"])
+        if dtype.hasobject:
             raise ValueError("object arrays are not loaded")
         first = start + int(entry["offset"])
-        out[entry["name"]] = _decode(view[first:first + int(entry["size"])], entry)
+        raw = view[first:first + int(entry["size"])]
+        if entry.get("codec") != "chunked":
+            out[entry["name"]] = _decode(raw, entry)
+            continue
+        shape = tuple(int(n) for n in entry["shape"])
+        whole = np.empty(int(np.prod(shape)), dtype=dtype)
+        at = value = 0
+        for part in entry["parts"]:
+            count, part_size = int(part["count"]), int(part["size"])
+            jobs.append((raw[at:at + part_size], {**part, "dtype": entry["dtype"],
+                                                  "shape": [count]}, whole, value))
+            at += part_size
+            value += count
+        if value != whole.size:
+            raise ValueError(f"array {entry['name']!r}: its chunks do not fill it")
+        out[entry["name"]] = whole.reshape(shape)
+
+    def fill(job: tuple[memoryview, dict[str, Any], np.ndarray, int]) -> None:
+        part_raw, how, whole, value = job
+        decoded = _decode(part_raw, how)
+        whole[value:value + decoded.size] = decoded
+
+    with ThreadPoolExecutor(CODING_THREADS) as pool:
+        list(pool.map(fill, jobs))
     return out
 
 

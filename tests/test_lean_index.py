@@ -247,3 +247,24 @@ def test_stack_transposed_equals_vstack_then_transpose():
     assert np.array_equal(got.indices, want.indices)
     assert np.array_equal(got.data, want.data) and got.data.dtype == want.data.dtype
     assert stack_transposed([], 5).shape == (5, 0)
+
+
+def test_large_arrays_round_trip_in_chunks(monkeypatch):
+    import ranking.cache as cache
+
+    monkeypatch.setattr(cache, "CHUNK_VALUES", 1000)
+    rng = np.random.default_rng(2)
+    arrays = {
+        "data": rng.random(10_000).astype(np.float32),  # shuffled chunks
+        "indices": np.cumsum(rng.integers(0, 9, 4321)).astype(np.int32),  # delta chunks
+        "matrix": rng.random((30, 70)),  # 2-D, chunked over its values
+        "text": np.frombuffer(b"one\ntwo\n" * 300, dtype=np.uint8),
+        "small": np.arange(3, dtype=np.float32),
+        "empty": np.zeros(0, dtype=np.int64),
+    }
+    payload = dump_arrays(arrays)
+    assert b'"chunked"' in payload
+    loaded = load_arrays(payload)
+    for name, array in arrays.items():
+        assert loaded[name].dtype == array.dtype and loaded[name].shape == array.shape
+        assert np.array_equal(loaded[name], array), name

@@ -16,7 +16,9 @@ one, is handed in as a parameter), then
   declare ``explains_terms = True``; matchers that declare ``explains_by_documents = True``
   are explained by their best-matching documents (``document_scores``) as well;
 * persistence: matchers with ``cache_fitted = True`` describe their fitted state as plain
-  numpy arrays (``to_arrays`` / ``from_arrays``), which :mod:`ranking.cache` stores;
+  numpy arrays (``to_arrays`` / ``from_arrays``), which :mod:`ranking.cache` stores; the
+  arrays named in ``lazy_arrays`` reach ``from_arrays`` as
+  :class:`~ranking.chunks.ChunkedArray` (decoded a range at a time, when needed);
 * ``profile_keys_`` (after ``fit``): the profiles' keys, in the order of score columns;
 * ``uses_embedding_cache``: whether ``__init__`` takes a ``cache`` (an
   :class:`~ranking.embedding_cache.EmbeddingCache`) that the caller provides and saves.
@@ -60,6 +62,7 @@ class Matcher(BaseEstimator):
     # matches without shared words: explanations name the best-matching documents
     explains_by_documents: ClassVar[bool] = False
     uses_embedding_cache: ClassVar[bool] = False
+    lazy_arrays: ClassVar[tuple[str, ...]] = ()  # cached arrays decoded only where read
     profile_keys_: list[str]  # set by fit: the keys of the profiles, in score order
 
     def fit(self, profiles: Sequence[Profile], y: object = None) -> Self:

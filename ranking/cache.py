@@ -25,7 +25,7 @@ import os
 import sqlite3
 import sys
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -34,6 +34,7 @@ import numpy as np
 from profscout.core.store.embeddings import EmbeddingTable
 from profscout.core.store.ranking_cache import cached_payload, store_payload
 from ranking.base import Matcher, Profile
+from ranking.chunks import ChunkedArray
 from ranking.embedding_cache import EmbeddingCache
 from ranking.matchers import matcher_class
 from ranking.profiles import StoreProfiles, fingerprint
@@ -47,7 +48,7 @@ KEEP_PER_MATCHER = 2  # cached indexes kept per matcher name (the newest)
 MAGIC = b"profscout-arrays 2\n"
 ZSTD_LEVEL = 1  # fast, and nearly all of the gain
 SHUFFLED_FROM = 4096  # float arrays of at least this many values are shuffled and compressed
-CHUNK_VALUES = 1 << 22  # larger arrays are coded in chunks of this many values, in parallel
+CHUNK_VALUES = 1 << 18  # larger arrays are coded in chunks of this many values
 CODING_THREADS = min(4, os.cpu_count() or 1)
 ALIGN = 64
 
@@ -165,16 +166,24 @@ def dump_array_pieces(arrays: dict[str, np.ndarray]) -> list[bytes | memoryview]
     return [MAGIC, len(header).to_bytes(8, "little"), header, *chunks]
 
 
-def load_arrays(payload: bytes) -> dict[str, np.ndarray]:
+def _part_decoder(parts: list[tuple[memoryview, dict[str, Any]]]) -> Callable[[int], np.ndarray]:
+    """Decodes chunk ``i`` of an array stored as ``parts`` (raw bytes, how to decode)."""
+    def decode(i: int) -> np.ndarray:
+        return _decode(*parts[i])
+    return decode
+
+
+def load_arrays(payload: bytes, lazy: Collection[str] = ()) -> dict[str, Any]:
     """The arrays :func:`dump_arrays` wrote (raw ones as read-only views of ``payload``;
-    nothing unpickled), chunks decoded on several threads; ValueError when it is not such
-    a payload."""
+    nothing unpickled), chunks decoded on several threads; the chunked arrays named in
+    ``lazy`` come back undecoded, as :class:`~ranking.chunks.ChunkedArray`. ValueError
+    when it is not such a payload."""
     if not payload.startswith(MAGIC):
         raise ValueError("not a profscout array payload")
     size = int.from_bytes(payload[len(MAGIC):len(MAGIC) + 8], "little")
     start = len(MAGIC) + 8 + size
     view = memoryview(payload)
-    out: dict[str, np.ndarray] = {}
+    out: dict[str, Any] = {}
     # (raw bytes, how to decode them, the array they fill, from which value)
     jobs: list[tuple[memoryview, dict[str, Any], np.ndarray, int]] = []
     for entry in json.loads(payload[len(MAGIC) + 8:start]):
@@ -187,16 +196,25 @@ def load_arrays(payload: bytes) -> dict[str, np.ndarray]:
             out[entry["name"]] = _decode(raw, entry)
             continue
         shape = tuple(int(n) for n in entry["shape"])
-        whole = np.empty(int(np.prod(shape)), dtype=dtype)
-        at = value = 0
+        parts: list[tuple[memoryview, dict[str, Any]]] = []
+        at = 0
         for part in entry["parts"]:
-            count, part_size = int(part["count"]), int(part["size"])
-            jobs.append((raw[at:at + part_size], {**part, "dtype": entry["dtype"],
-                                                  "shape": [count]}, whole, value))
+            part_size = int(part["size"])
+            parts.append((raw[at:at + part_size], {**part, "dtype": entry["dtype"],
+                                                   "shape": [int(part["count"])]}))
             at += part_size
-            value += count
-        if value != whole.size:
+        counts = [int(part["count"]) for part in entry["parts"]]
+        if sum(counts) != int(np.prod(shape)):
             raise ValueError(f"array {entry['name']!r}: its chunks do not fill it")
+        if entry["name"] in lazy and len(shape) == 1:
+            out[entry["name"]] = ChunkedArray(dtype, counts, _part_decoder(parts),
+                                              CODING_THREADS)
+            continue
+        whole = np.empty(int(np.prod(shape)), dtype=dtype)
+        value = 0
+        for (part_raw, how), count in zip(parts, counts, strict=True):
+            jobs.append((part_raw, how, whole, value))
+            value += count
         out[entry["name"]] = whole.reshape(shape)
 
     def fill(job: tuple[memoryview, dict[str, Any], np.ndarray, int]) -> None:
@@ -258,6 +276,6 @@ def _load(cls: type[Matcher], payload: bytes | None) -> Matcher | None:
     if payload is None:
         return None
     try:
-        return cls.from_arrays(load_arrays(payload))
+        return cls.from_arrays(load_arrays(payload, lazy=cls.lazy_arrays))
     except Exception:  # noqa: BLE001 - an unreadable entry is refitted and replaced
         return None

@@ -56,6 +56,7 @@ from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
 from ranking.base import Matcher, Profile
+from ranking.chunks import ChunkedArray
 from ranking.profiles import profile_columns
 from ranking.terms import BATCH_DOCUMENTS, BatchCounts, count_batch
 
@@ -127,6 +128,8 @@ class TfidfMatcher(Matcher):
     cache_fitted = True  # ranking.cache stores the fitted state (to_arrays / from_arrays)
     explains_terms = True
     uses_embedding_cache = False
+    # a cached index's profile matrix is read a query's rows at a time
+    lazy_arrays = ("profile_data", "profile_indices")
 
     def __init__(
         self,
@@ -210,7 +213,7 @@ class TfidfMatcher(Matcher):
         del distinct, column_of
         self.doc_matrix_: sp.csr_matrix | None = (None if blend else
                                                   sp.vstack(doc_rows, format="csr"))
-        self.profile_matrix_: sp.csr_matrix | None = None
+        self.profile_matrix_ = None
         if blend:
             # stored transposed (terms x profiles, CSR): a query touches only its terms' rows
             self.profile_matrix_ = stack_transposed(profile_rows, len(self.terms_))
@@ -330,9 +333,26 @@ class TfidfMatcher(Matcher):
         matcher.doc_matrix_ = (_csr_from_arrays("doc", arrays) if "doc_data" in arrays
                                else None)
         matcher.source_ = None
-        matcher.profile_matrix_ = (_csr_from_arrays("profile", arrays)
-                                   if "profile_data" in arrays else None)
+        matcher.profile_matrix_ = None
+        if "profile_data" in arrays:
+            matcher._profile_rows = TermRows(
+                np.asarray(arrays["profile_indptr"]), arrays["profile_data"],
+                arrays["profile_indices"], tuple(int(n) for n in arrays["profile_shape"]))
         return matcher
+
+    @property
+    def profile_matrix_(self) -> sp.csr_matrix | None:
+        """The (terms x profiles) matrix of ``blend`` (None for other aggregations); an
+        index loaded from the cache decodes it whole only when asked for it here."""
+        rows: TermRows | None = self.__dict__.get("_profile_rows")
+        if self.__dict__.get("_profile_matrix") is None and rows is not None:
+            self.__dict__["_profile_matrix"] = rows.matrix()
+        return self.__dict__.get("_profile_matrix")
+
+    @profile_matrix_.setter
+    def profile_matrix_(self, value: sp.csr_matrix | None) -> None:
+        self.__dict__["_profile_matrix"] = value
+        self.__dict__.pop("_profile_rows", None)
 
     # -- transforming and scoring --------------------------------------------------------
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
@@ -383,7 +403,11 @@ class TfidfMatcher(Matcher):
         """(n_queries, n_profiles) similarities; higher is a better match."""
         check_is_fitted(self, "idf_")
         if self.aggregation == "blend":
-            return (self.transform(queries) @ self.profile_matrix_).toarray()
+            queries_matrix = self.transform(queries)
+            rows: TermRows | None = self.__dict__.get("_profile_rows")
+            if self.__dict__.get("_profile_matrix") is None and rows is not None:
+                return rows.product(queries_matrix).toarray()  # only the queries' rows read
+            return (queries_matrix @ self.profile_matrix_).toarray()
         sims = self.document_similarities(queries)
         return np.stack([self._aggregate(sims[:, j]) for j in range(sims.shape[1])])
 
@@ -463,6 +487,54 @@ class TfidfMatcher(Matcher):
             if len(chosen) >= n:
                 break
         return chosen
+
+
+class TermRows:
+    """The rows of a (terms x profiles) CSR matrix whose values and columns may be
+    :class:`~ranking.chunks.ChunkedArray` (a cached index): a product with a few query rows
+    decodes only those terms' rows."""
+
+    def __init__(self, indptr: np.ndarray, data: np.ndarray | ChunkedArray,
+                 indices: np.ndarray | ChunkedArray, shape: tuple[int, ...]) -> None:
+        self.indptr = np.asarray(indptr, dtype=np.int64)
+        self.data = data
+        self.indices = indices
+        self.shape = (int(shape[0]), int(shape[1]))
+
+    @staticmethod
+    def _ranges(values: np.ndarray | ChunkedArray, starts: np.ndarray, ends: np.ndarray
+                ) -> np.ndarray:
+        if isinstance(values, ChunkedArray):
+            return values.ranges(starts, ends)
+        return _segments_of(values, starts, ends)
+
+    def product(self, queries: sp.csr_matrix) -> sp.csr_matrix:
+        """``queries @ matrix``: the same arithmetic as the whole product (the queries'
+        entries in the same order, each term's row whole), over the terms queried only."""
+        terms = np.unique(queries.indices)
+        starts, ends = self.indptr[terms], self.indptr[terms + 1]
+        indptr = np.concatenate([[0], np.cumsum(ends - starts)])
+        rows = sp.csr_matrix((self._ranges(self.data, starts, ends),
+                              self._ranges(self.indices, starts, ends), indptr),
+                             shape=(len(terms), self.shape[1]))
+        local = sp.csr_matrix((queries.data, np.searchsorted(terms, queries.indices),
+                               queries.indptr), shape=(queries.shape[0], len(terms)))
+        return local @ rows
+
+    def matrix(self) -> sp.csr_matrix:
+        """The whole matrix (every chunk decoded)."""
+        data = self.data.whole() if isinstance(self.data, ChunkedArray) else self.data
+        indices = (self.indices.whole() if isinstance(self.indices, ChunkedArray)
+                   else self.indices)
+        return sp.csr_matrix((data, indices, self.indptr), shape=self.shape)
+
+
+def _segments_of(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """``values[starts[i]:ends[i]]`` of each ``i``, one after another."""
+    if len(starts) == 0:
+        return values[:0]
+    return np.concatenate([values[a:b] for a, b in zip(starts.tolist(), ends.tolist(),
+                                                         strict=True)])
 
 
 def release_freed_memory() -> None:

@@ -268,3 +268,50 @@ def test_large_arrays_round_trip_in_chunks(monkeypatch):
     for name, array in arrays.items():
         assert loaded[name].dtype == array.dtype and loaded[name].shape == array.shape
         assert np.array_equal(loaded[name], array), name
+
+
+def test_cached_index_reads_only_the_queried_rows_and_scores_the_same(monkeypatch):
+    """Loaded from the cache, the profile matrix stays compressed in chunks: a query
+    decodes only the chunks of its terms' rows, and scores exactly as the fitted index."""
+    import ranking.cache as cache
+    from ranking.chunks import ChunkedArray
+
+    monkeypatch.setattr(cache, "CHUNK_VALUES", 64)
+    profs = profiles()
+    fitted = TfidfMatcher().fit(profs)
+    arrays = load_arrays(dump_arrays(fitted.to_arrays()), lazy=TfidfMatcher.lazy_arrays)
+    assert isinstance(arrays["profile_data"], ChunkedArray)
+    loaded = TfidfMatcher.from_arrays(arrays)
+    chunks = arrays["profile_data"]
+    assert chunks.decoded_chunks == 0
+    queries = ["robot manipulation", "topic3 vision and language", "nothing known here"]
+    assert np.array_equal(loaded.score(queries), fitted.score(queries))
+    assert 0 < chunks.decoded_chunks < len(chunks.starts) - 1  # some chunks, not all
+    whole = loaded.profile_matrix_  # asked for whole: decoded whole
+    want = fitted.profile_matrix_
+    assert np.array_equal(whole.indptr, want.indptr)
+    assert np.array_equal(whole.indices, want.indices)
+    assert np.array_equal(whole.data, want.data)
+    assert np.array_equal(loaded.score(queries), fitted.score(queries))
+
+
+def test_chunked_array_ranges_cross_chunk_boundaries():
+    from ranking.chunks import ChunkedArray
+
+    values = np.arange(100, dtype=np.int32) * 3
+    counts = [7, 30, 1, 62]
+    bounds = np.concatenate([[0], np.cumsum(counts)])
+    decoded: list[int] = []
+
+    def decode(i: int) -> np.ndarray:
+        decoded.append(i)
+        return values[bounds[i]:bounds[i + 1]]
+
+    chunked = ChunkedArray(np.dtype(np.int32), counts, decode, threads=2)
+    got = chunked.ranges(np.array([5, 40, 36, 90]), np.array([9, 40, 37, 100]))
+    assert np.array_equal(got, np.concatenate([values[5:9], values[36:37], values[90:100]]))
+    assert sorted(decoded) == [0, 1, 3]  # chunk 2 (value 37 alone) was not needed
+    assert np.array_equal(chunked.whole(), values)
+    assert sorted(decoded) == [0, 1, 2, 3]  # each chunk decoded once
+    with pytest.raises(IndexError):
+        chunked.ranges(np.array([95]), np.array([101]))

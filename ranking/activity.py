@@ -93,14 +93,13 @@ def activity_rows(professor_ids: Sequence[int], days: Sequence[str], as_of: date
     latest_at = np.full(n, -1, dtype=np.int64)
     past_rows = np.flatnonzero(past)
     latest_at[group[past_rows[::-1]]] = past_rows[::-1]  # the first past row of each
+    latest = published[np.where(has_past, latest_at, 0)].astype(object).tolist()
     rows: dict[int, ActivityRow] = {}
-    for g in range(n):
-        rows[int(owners[g])] = ActivityRow(
-            score=1.0 - math.exp(-float(decayed[g]) / SATURATION),
-            papers_12m=int(counts[12][g]),
-            papers_24m=int(counts[24][g]),
-            latest=published[latest_at[g]].astype(object) if has_past[g] else None,
-        )
+    for g, (owner, total, n12, n24, past_paper) in enumerate(zip(
+            owners.tolist(), decayed.tolist(), counts[12].tolist(), counts[24].tolist(),
+            has_past.tolist(), strict=True)):
+        rows[owner] = ActivityRow(score=1.0 - math.exp(-total / SATURATION), papers_12m=n12,
+                                  papers_24m=n24, latest=latest[g] if past_paper else None)
     return rows
 
 

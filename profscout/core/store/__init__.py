@@ -47,7 +47,7 @@ import errno
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -258,7 +258,10 @@ CREATE TABLE listed_publications (
 # Version 6: a revision counter of what ranking profiles are made of (papers, authorships,
 # homepage interests), kept by triggers, so a cached index is looked up without reading the
 # rows. Inserts always count (an INSERT OR REPLACE deletes without firing delete triggers).
+# And papers' days by id in an index of their own: who published when is read without
+# reading the papers' texts.
 PROFILE_SOURCES_REVISION = """
+CREATE INDEX papers_id_published ON papers(arxiv_id, published);
 CREATE TABLE store_revisions (
     name     TEXT PRIMARY KEY,
     revision INTEGER NOT NULL
@@ -330,6 +333,15 @@ class StoreReadOnlyError(StoreError, sqlite3.OperationalError):
 
 class StoreBusyError(StoreError, sqlite3.OperationalError):
     """Another process held the store's write lock for longer than the busy timeout."""
+
+
+def tuple_rows(conn: sqlite3.Connection, sql: str, args: Sequence[object] = ()
+               ) -> sqlite3.Cursor:
+    """``conn.execute(sql, args)`` yielding plain tuples (no :class:`sqlite3.Row` per row):
+    for reads of many rows into columns."""
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    return cursor.execute(sql, args)
 
 
 def is_read_only(path: str | Path) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
-from profscout.core.store import IDS, id_list
+from profscout.core.store import IDS, id_list, tuple_rows
 from profscout.core.store.homepages import ALL_EMAILS_SQL
 from profscout.core.store.institutions import COUNTRY_SQL, REGION_SQL
 
@@ -131,7 +131,7 @@ def counted_paper_columns(conn: sqlite3.Connection, window: PaperWindow,
            f"FROM authorships a JOIN papers p USING (arxiv_id) WHERE {where}) {limit} "
            "ORDER BY professor_id, position")
     lists: tuple[list[Any], ...] = ([], [], [], [], [])
-    cursor = conn.execute(sql, args)
+    cursor = tuple_rows(conn, sql, args)
     while rows := cursor.fetchmany(10_000):
         for column, values in zip(lists, zip(*rows, strict=True), strict=True):
             column.extend(values)
@@ -150,8 +150,10 @@ def homepage_interests(conn: sqlite3.Connection,
 def profiled_professor_ids(conn: sqlite3.Connection, window: PaperWindow) -> list[int]:
     """Professors with a counted paper or homepage interests, ascending."""
     where, args = window.where()
-    rows = conn.execute(
-        f"SELECT a.professor_id FROM authorships a JOIN papers p USING (arxiv_id) WHERE {where} "
+    rows = tuple_rows(
+        conn,
+        "SELECT a.professor_id FROM authorships a JOIN papers p INDEXED BY papers_id_published "
+        f"USING (arxiv_id) WHERE {where} "
         "UNION SELECT professor_id FROM homepages WHERE interests != ''",
         args,
     )
@@ -187,7 +189,7 @@ def attributed_paper_dates(conn: sqlite3.Connection, min_confidence: float,
     if ids is not None:
         sql += f" AND a.professor_id IN {IDS}"
         params += (id_list(ids),)
-    for pid, published in conn.execute(sql, params):
+    for pid, published in tuple_rows(conn, sql, params):
         day = days.get(published)
         if day is None:
             day = days[published] = _day(published)
@@ -201,9 +203,11 @@ def attributed_paper_days(conn: sqlite3.Connection, min_confidence: float
     ``min_confidence``, as two parallel columns (in no particular order)."""
     ids: list[int] = []
     days: list[str] = []
-    cursor = conn.execute(
+    cursor = tuple_rows(
+        conn,
         "SELECT a.professor_id, substr(p.published, 1, 10) AS day FROM authorships a "
-        "JOIN papers p USING (arxiv_id) WHERE a.confidence >= ?", (min_confidence,))
+        "JOIN papers p INDEXED BY papers_id_published USING (arxiv_id) "
+        "WHERE a.confidence >= ?", (min_confidence,))
     while rows := cursor.fetchmany(20_000):
         pids, published = zip(*rows, strict=True)
         ids.extend(pids)
@@ -215,7 +219,8 @@ def professor_facts(conn: sqlite3.Connection, professor_ids: Iterable[int]
                     ) -> dict[int, ProfessorFacts]:
     """:class:`ProfessorFacts` of the given professors (unknown ids left out)."""
     wanted = set(professor_ids)
-    rows = conn.execute(
+    rows = tuple_rows(
+        conn,
         "SELECT p.id, p.key, p.name, p.institution, p.homepage, p.scholar_id, "
         f"{REGION_SQL}, {COUNTRY_SQL}, "
         f"i.latitude, i.longitude, h.final_url, {ALL_EMAILS_SQL}, h.lab_name, h.lab_url, "

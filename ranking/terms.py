@@ -154,9 +154,12 @@ def count_batch(texts: Sequence[str]) -> BatchCounts:
     points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     utf8 = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
     del joined
-    byte_offset = np.zeros(len(points) + 1, dtype=np.int64)
-    np.cumsum(1 + (points >= 0x80).astype(np.int64) + (points >= 0x800)
-              + (points >= 0x10000), out=byte_offset[1:])
+    # UTF-8 offsets: one byte per code point plus the extra bytes of the (few) wide ones
+    wide_at = np.flatnonzero(points >= 0x80)
+    wide = points[wide_at]
+    extra_before = np.zeros(len(wide_at) + 1, dtype=np.int64)
+    np.cumsum(1 + (wide >= 0x800).astype(np.int64) + (wide >= 0x10000), out=extra_before[1:])
+    del wide
     edges = np.diff(_is_word(points).view(np.int8), prepend=np.int8(0), append=np.int8(0))
     del points
     starts = np.flatnonzero(edges == 1)
@@ -166,9 +169,9 @@ def count_batch(texts: Sequence[str]) -> BatchCounts:
     starts, ends = starts[long_enough], ends[long_enough]
     text_ends = np.cumsum(lengths + 1)
     row = np.searchsorted(text_ends, starts, side="right")
-    byte_start = byte_offset[starts]
-    byte_len = byte_offset[ends] - byte_start
-    del byte_offset
+    byte_start = starts + extra_before[np.searchsorted(wide_at, starts)]
+    byte_len = ends + extra_before[np.searchsorted(wide_at, ends)] - byte_start
+    del wide_at, extra_before
     h0, h1 = murmurhash3_32_seeds(utf8, byte_start, byte_len, (0, 1))
     words, first, codes = np.unique(_identity(h0, h1), return_index=True, return_inverse=True)
     codes = codes.reshape(-1)

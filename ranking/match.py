@@ -67,8 +67,8 @@ ARRAYS_FORMAT = 2  # version of the layout written by ``to_arrays``
 BOUNDED_FROM_DOCUMENTS = 50_000  # larger indexes drop the terms of a single document
 LARGE_MIN_DF = 2
 DOCUMENT_ROWS_KEPT = 256  # profiles whose recomputed document rows are kept (explanations)
-# batches counted at once: the counting is numpy work that releases the GIL, so threads use
-# the cores without copying the texts; the result does not depend on it
+# batches counted (and weighed) at once: numpy and scipy.sparse release the GIL, so threads
+# use the cores without copying the texts; the result does not depend on it
 COUNTING_THREADS = min(4, os.cpu_count() or 1)
 
 
@@ -197,20 +197,24 @@ class TfidfMatcher(Matcher):
         blend = self.aggregation == "blend"
         doc_rows: list[sp.csr_matrix] = []
         profile_rows: list[sp.csr_matrix] = []
-        for i, (lo, hi) in enumerate(spans):
+
+        def weigh(i: int) -> sp.csr_matrix:
+            """Batch ``i``'s TF-IDF rows (blended per profile with ``blend``); its counts
+            are freed once weighed."""
             batch = batches[i]
             rows = self._tfidf_rows(batch, column_of[distinct[i]][batch.terms])
-            batches[i] = distinct[i] = None  # type: ignore[call-overload]  # freed
-            if blend:
-                first = int(columns.indptr[lo])
-                mixer = _mixer(columns.indptr[lo:hi + 1] - first,
-                               columns.weights[first:int(columns.indptr[hi])])
-                profile_rows.append(normalize(mixer @ rows).astype(np.float32, copy=False))
-            else:
-                doc_rows.append(rows)
-            del batch, rows
+            batches[i] = distinct[i] = None  # type: ignore[call-overload]
+            if not blend:
+                return rows
+            lo, hi = spans[i]
+            first = int(columns.indptr[lo])
+            mixer = _mixer(columns.indptr[lo:hi + 1] - first,
+                           columns.weights[first:int(columns.indptr[hi])])
+            return normalize(mixer @ rows).astype(np.float32, copy=False)
+
+        with ThreadPoolExecutor(max(1, min(COUNTING_THREADS, len(spans)))) as pool:
+            (profile_rows if blend else doc_rows).extend(pool.map(weigh, range(len(spans))))
         batches.clear()
-        del distinct, column_of
         self.doc_matrix_: sp.csr_matrix | None = (None if blend else
                                                   sp.vstack(doc_rows, format="csr"))
         self.profile_matrix_ = None

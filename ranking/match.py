@@ -166,14 +166,17 @@ class TfidfMatcher(Matcher):
         batches: list[BatchCounts] = []
         distinct: list[np.ndarray] = []
         batch_df: list[np.ndarray] = []
-        slices = (texts[columns.indptr[lo]:columns.indptr[hi]] for lo, hi in spans)
         with ThreadPoolExecutor(max(1, min(COUNTING_THREADS, len(spans)))) as pool:
-            for counted, hashes, df in pool.map(_count_locally, slices):
+            counting = pool.map(_count_locally, [texts[columns.indptr[lo]:columns.indptr[hi]]
+                                                 for lo, hi in spans])
+            del texts  # each batch's texts are freed once it is counted
+            for k, (counted, hashes, df) in enumerate(counting):
                 distinct.append(hashes)
                 batch_df.append(df)
                 batches.append(counted)
-        del texts, slices
-        release_freed_memory()  # the texts' memory, freed in many small pieces
+                if k % 8 == 7:
+                    release_freed_memory()  # texts freed in many small pieces
+        release_freed_memory()
         # the vocabulary: every batch's distinct terms, merged; a batch's terms are distinct,
         # so its document frequencies add without collisions
         terms = np.unique(np.concatenate(distinct))
@@ -185,6 +188,7 @@ class TfidfMatcher(Matcher):
         keep = df >= max(1, int(self.effective_min_df(n_docs)))
         # each vocabulary term's column among the kept ones (-1: dropped)
         column_of = np.where(keep, np.cumsum(keep) - 1, -1).astype(np.int32)
+        release_freed_memory()  # the merge's temporaries
         self.terms_ = terms[keep].astype(np.int32)
         self.idf_ = smooth_idf(df[keep], n_docs)
         self.unseen_idf_ = float(np.log(n_docs + 1.0) + 1.0)  # smooth IDF at df = 0
@@ -215,6 +219,7 @@ class TfidfMatcher(Matcher):
         with ThreadPoolExecutor(max(1, min(COUNTING_THREADS, len(spans)))) as pool:
             (profile_rows if blend else doc_rows).extend(pool.map(weigh, range(len(spans))))
         batches.clear()
+        release_freed_memory()  # the batches' counts
         self.doc_matrix_: sp.csr_matrix | None = (None if blend else
                                                   sp.vstack(doc_rows, format="csr"))
         self.profile_matrix_ = None

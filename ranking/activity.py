@@ -20,6 +20,7 @@ import numpy as np
 
 from profscout.core.activity import MIN_CONFIDENCE, compute_activity, months_ago
 from profscout.core.store.profiles import attributed_paper_dates, attributed_paper_days
+from ranking.arrays import unique
 
 HALF_LIFE_DAYS = 365.0
 SATURATION = 3.0
@@ -78,10 +79,10 @@ def activity_rows(professor_ids: Sequence[int], days: Sequence[str], as_of: date
     pids = np.asarray(professor_ids, dtype=np.int64)
     newest_first = np.lexsort((age, pids))  # by professor, then age ascending
     pids, published, age = pids[newest_first], published[newest_first], age[newest_first]
-    owners, group = np.unique(pids, return_inverse=True)
+    owners, group = unique(pids, return_inverse=True)
     group = group.reshape(-1)
     past = ~np.isnat(published) & (age >= 0)
-    ages, age_of = np.unique(age[past], return_inverse=True)
+    ages, age_of = unique(age[past], return_inverse=True)
     decay = np.array([0.5 ** (int(a) / HALF_LIFE_DAYS) for a in ages], dtype=np.float64)
     n = len(owners)
     decayed = np.bincount(group[past], weights=decay[age_of.reshape(-1)], minlength=n)

@@ -55,6 +55,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
+from ranking.arrays import unique
 from ranking.base import Matcher, Profile
 from ranking.chunks import ChunkedArray
 from ranking.profiles import profile_columns
@@ -179,7 +180,7 @@ class TfidfMatcher(Matcher):
         release_freed_memory()
         # the vocabulary: every batch's distinct terms, merged; a batch's terms are distinct,
         # so its document frequencies add without collisions
-        terms = np.unique(np.concatenate(distinct))
+        terms = unique(np.concatenate(distinct))
         df = np.zeros(len(terms), dtype=np.int64)
         for i, hashes in enumerate(distinct):
             distinct[i] = np.searchsorted(terms, hashes).astype(np.int32)
@@ -520,7 +521,7 @@ class TermRows:
     def product(self, queries: sp.csr_matrix) -> sp.csr_matrix:
         """``queries @ matrix``: the same arithmetic as the whole product (the queries'
         entries in the same order, each term's row whole), over the terms queried only."""
-        terms = np.unique(queries.indices)
+        terms = unique(queries.indices)
         starts, ends = self.indptr[terms], self.indptr[terms + 1]
         indptr = np.concatenate([[0], np.cumsum(ends - starts)])
         rows = sp.csr_matrix((self._ranges(self.data, starts, ends),
@@ -593,7 +594,7 @@ def _count_locally(texts: Sequence[str]) -> tuple[BatchCounts, np.ndarray, np.nd
     """A batch's counts with each entry's term numbered among the batch's distinct terms,
     those terms' hashes and their document frequencies in the batch."""
     counted = count_batch(texts)
-    hashes, local, df = np.unique(counted.terms, return_inverse=True, return_counts=True)
+    hashes, local, df = unique(counted.terms, return_inverse=True, return_counts=True)
     narrow = np.uint16 if counted.counts.max(initial=0) <= 0xFFFF else np.int32
     return (BatchCounts(counted.indptr, local.reshape(-1).astype(np.int32),
                         counted.counts.astype(narrow)), hashes, df.astype(np.int32))

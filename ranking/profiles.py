@@ -25,6 +25,7 @@ import numpy as np
 from profscout.core.activity import MIN_CONFIDENCE
 from profscout.core.store import profiles as store_profiles
 from profscout.core.store.profiles import CountedPaper, PaperWindow
+from ranking.arrays import unique
 from ranking.base import Document, Profile
 
 HALF_LIFE_MONTHS = 24.0
@@ -164,7 +165,7 @@ def store_profile_columns(conn: sqlite3.Connection, as_of: date,
     weight_of = [round(0.5 ** (int(age) / options.half_life_months) * float(conf), 4)
                  for age, conf in pairs.T]
     weights = np.asarray(weight_of, dtype=np.float64)[where.reshape(-1)]
-    ids = sorted(set(np.unique(owners).tolist()) | set(with_interests))
+    ids = sorted(set(unique(owners).tolist()) | set(with_interests))
     # per professor: its non-empty papers (already newest first), then its interests
     kept = np.flatnonzero(nonempty)
     id_array = np.asarray(ids, dtype=np.int64)

@@ -21,6 +21,8 @@ from functools import lru_cache
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from ranking.arrays import unique
+
 HASH_SPACE = 2**31 - 1
 BATCH_DOCUMENTS = 4000  # texts analysed together (bounds the memory of one batch)
 
@@ -121,7 +123,7 @@ def _is_word(points: np.ndarray) -> np.ndarray:
     astral = points > 0xFFFF
     if astral.any():
         pattern = re.compile(r"\w")
-        found = np.unique(points[astral])
+        found = unique(points[astral])
         hits = np.fromiter((pattern.match(chr(int(c))) is not None for c in found),
                            dtype=bool, count=len(found))
         word[astral] = hits[np.searchsorted(found, points[astral])]
@@ -139,7 +141,7 @@ def _stop_identities() -> np.ndarray:
     lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
     starts = np.cumsum(lengths) - lengths
     buffer = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-    return np.unique(_identity(*murmurhash3_32_seeds(buffer, starts, lengths, (0, 1))))
+    return unique(_identity(*murmurhash3_32_seeds(buffer, starts, lengths, (0, 1))))
 
 
 def count_batch(texts: Sequence[str]) -> BatchCounts:
@@ -173,7 +175,7 @@ def count_batch(texts: Sequence[str]) -> BatchCounts:
     byte_len = ends + extra_before[np.searchsorted(wide_at, ends)] - byte_start
     del wide_at, extra_before
     h0, h1 = murmurhash3_32_seeds(utf8, byte_start, byte_len, (0, 1))
-    words, first, codes = np.unique(_identity(h0, h1), return_index=True, return_inverse=True)
+    words, first, codes = unique(_identity(h0, h1), return_index=True, return_inverse=True)
     codes = codes.reshape(-1)
     keep = ~np.isin(words, _stop_identities())[codes]
     codes, row = codes[keep].astype(np.int64), row[keep]
@@ -181,7 +183,7 @@ def count_batch(texts: Sequence[str]) -> BatchCounts:
     word_start, word_len = byte_start[first], byte_len[first]
     same_row = row[1:] == row[:-1]
     pair_code = codes[:-1][same_row] * len(words) + codes[1:][same_row]
-    pairs, pair_of = np.unique(pair_code, return_inverse=True)
+    pairs, pair_of = unique(pair_code, return_inverse=True)
     left, right = pairs // len(words), pairs % len(words)
     pair_len = word_len[left] + 1 + word_len[right]
     pair_start = np.cumsum(pair_len) - pair_len
@@ -193,7 +195,7 @@ def count_batch(texts: Sequence[str]) -> BatchCounts:
     pair_hash = hashed_columns(murmurhash3_32(pair_bytes, pair_start, pair_len))
     term_row = np.concatenate([row, row[:-1][same_row]])
     term_hash = np.concatenate([word_hash[codes], pair_hash[pair_of.reshape(-1)]])
-    keys, counts = np.unique(term_row * HASH_SPACE + term_hash, return_counts=True)
+    keys, counts = unique(term_row * HASH_SPACE + term_hash, return_counts=True)
     rows = keys // HASH_SPACE
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
     return BatchCounts(indptr.astype(np.int64), (keys % HASH_SPACE).astype(np.int32),

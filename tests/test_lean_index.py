@@ -315,3 +315,21 @@ def test_chunked_array_ranges_cross_chunk_boundaries():
     assert sorted(decoded) == [0, 1, 2, 3]  # each chunk decoded once
     with pytest.raises(IndexError):
         chunked.ranges(np.array([95]), np.array([101]))
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint64, np.float64])
+def test_unique_by_sorting_equals_numpy_unique(dtype):
+    from ranking.arrays import unique
+
+    rng = np.random.default_rng(9)
+    values = rng.integers(0, 50, 500).astype(dtype)
+    for flags in ({}, {"return_inverse": True}, {"return_counts": True},
+                  {"return_index": True, "return_inverse": True},
+                  {"return_inverse": True, "return_counts": True}):
+        want = np.unique(values, **flags)
+        got = unique(values, **flags)
+        for w, g in zip(want if flags else [want], got if flags else [got], strict=True):
+            assert np.array_equal(w, g), flags
+    assert unique(np.zeros(0, dtype=dtype)).size == 0
+    empty_inverse = unique(np.zeros(0, dtype=dtype), return_inverse=True)[1]
+    assert empty_inverse.size == 0

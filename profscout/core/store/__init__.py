@@ -260,47 +260,38 @@ CREATE TABLE listed_publications (
 # rows. Inserts always count (an INSERT OR REPLACE deletes without firing delete triggers).
 # And papers' days by id in an index of their own: who published when is read without
 # reading the papers' texts.
-PROFILE_SOURCES_REVISION = """
-CREATE INDEX papers_id_published ON papers(arxiv_id, published);
-CREATE TABLE store_revisions (
-    name     TEXT PRIMARY KEY,
-    revision INTEGER NOT NULL
-);
-INSERT INTO store_revisions (name, revision) VALUES ('profile_sources', 0);
-CREATE TRIGGER papers_insert_revision AFTER INSERT ON papers BEGIN
-    UPDATE store_revisions SET revision = revision + 1 WHERE name = 'profile_sources';
-END;
-CREATE TRIGGER papers_update_revision AFTER UPDATE OF arxiv_id, title, abstract, published
-ON papers WHEN old.arxiv_id IS NOT new.arxiv_id OR old.title IS NOT new.title
-    OR old.abstract IS NOT new.abstract OR old.published IS NOT new.published BEGIN
-    UPDATE store_revisions SET revision = revision + 1 WHERE name = 'profile_sources';
-END;
-CREATE TRIGGER papers_delete_revision AFTER DELETE ON papers BEGIN
-    UPDATE store_revisions SET revision = revision + 1 WHERE name = 'profile_sources';
-END;
-CREATE TRIGGER authorships_insert_revision AFTER INSERT ON authorships BEGIN
-    UPDATE store_revisions SET revision = revision + 1 WHERE name = 'profile_sources';
-END;
-CREATE TRIGGER authorships_update_revision AFTER UPDATE OF professor_id, arxiv_id, confidence
-ON authorships WHEN old.professor_id IS NOT new.professor_id
-    OR old.arxiv_id IS NOT new.arxiv_id OR old.confidence IS NOT new.confidence BEGIN
-    UPDATE store_revisions SET revision = revision + 1 WHERE name = 'profile_sources';
-END;
-CREATE TRIGGER authorships_delete_revision AFTER DELETE ON authorships BEGIN
-    UPDATE store_revisions SET revision = revision + 1 WHERE name = 'profile_sources';
-END;
-CREATE TRIGGER homepages_insert_revision AFTER INSERT ON homepages BEGIN
-    UPDATE store_revisions SET revision = revision + 1 WHERE name = 'profile_sources';
-END;
-CREATE TRIGGER homepages_update_revision AFTER UPDATE OF professor_id, interests ON homepages
-WHEN old.professor_id IS NOT new.professor_id OR old.interests IS NOT new.interests BEGIN
-    UPDATE store_revisions SET revision = revision + 1 WHERE name = 'profile_sources';
-END;
-CREATE TRIGGER homepages_delete_revision AFTER DELETE ON homepages WHEN old.interests != ''
-BEGIN
-    UPDATE store_revisions SET revision = revision + 1 WHERE name = 'profile_sources';
-END;
-"""
+def _revision_trigger(name: str, event: str, when: str = "") -> str:
+    """A trigger raising the profile-sources revision after ``event``, when ``when``."""
+    condition = f" WHEN {when}" if when else ""
+    return (f"CREATE TRIGGER {name} AFTER {event}{condition} BEGIN UPDATE store_revisions "
+            "SET revision = revision + 1 WHERE name = 'profile_sources'; END;")
+
+
+def _changed(*columns: str) -> str:
+    return " OR ".join(f"old.{c} IS NOT new.{c}" for c in columns)
+
+
+PROFILE_SOURCES_REVISION = "\n".join([
+    "CREATE INDEX papers_id_published ON papers(arxiv_id, published);",
+    "CREATE TABLE store_revisions (name TEXT PRIMARY KEY, revision INTEGER NOT NULL);",
+    "INSERT INTO store_revisions (name, revision) VALUES ('profile_sources', 0);",
+    _revision_trigger("papers_insert_revision", "INSERT ON papers"),
+    _revision_trigger("papers_update_revision",
+                      "UPDATE OF arxiv_id, title, abstract, published ON papers",
+                      _changed("arxiv_id", "title", "abstract", "published")),
+    _revision_trigger("papers_delete_revision", "DELETE ON papers"),
+    _revision_trigger("authorships_insert_revision", "INSERT ON authorships"),
+    _revision_trigger("authorships_update_revision",
+                      "UPDATE OF professor_id, arxiv_id, confidence ON authorships",
+                      _changed("professor_id", "arxiv_id", "confidence")),
+    _revision_trigger("authorships_delete_revision", "DELETE ON authorships"),
+    _revision_trigger("homepages_insert_revision", "INSERT ON homepages"),
+    _revision_trigger("homepages_update_revision",
+                      "UPDATE OF professor_id, interests ON homepages",
+                      _changed("professor_id", "interests")),
+    _revision_trigger("homepages_delete_revision", "DELETE ON homepages",
+                      "old.interests != ''"),
+])
 
 MIGRATIONS: list[str] = [SCHEMA_V1, DROP_ACTIVITY, CAMPAIGN_TABLES, HOMEPAGES_AND_EVIDENCE,
                        LISTED_PUBLICATIONS, PROFILE_SOURCES_REVISION]

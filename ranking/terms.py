@@ -24,7 +24,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from ranking.arrays import unique
 
 HASH_SPACE = 2**31 - 1
-BATCH_DOCUMENTS = 4000  # texts analysed together (bounds the memory of one batch)
+BATCH_DOCUMENTS = 2000  # texts analysed together (bounds the memory of one batch)
 
 _C1, _C2 = np.uint32(0xCC9E2D51), np.uint32(0x1B873593)
 

@@ -11,7 +11,8 @@ import sqlite3
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, NamedTuple
+from operator import itemgetter
+from typing import NamedTuple
 
 from profscout.core.store import IDS, id_list, tuple_rows
 from profscout.core.store.homepages import ALL_EMAILS_SQL
@@ -115,27 +116,33 @@ class PaperColumns(NamedTuple):
 def counted_paper_columns(conn: sqlite3.Connection, window: PaperWindow,
                           max_per_professor: int | None = None) -> PaperColumns:
     """Every counted paper as columns, by professor, newest first (ties by arXiv id), at
-    most ``max_per_professor`` each; one query streamed into the columns."""
+    most ``max_per_professor`` each. The rows are read unsorted and ordered here: sorting
+    them in SQL would move every row's text through SQLite's sorter."""
     where, args = window.where()
-    limit = ""
+    rows = tuple_rows(
+        conn,
+        "SELECT a.professor_id, a.confidence, p.arxiv_id, "
+        "coalesce(p.title, '') || char(10) || coalesce(p.abstract, ''), "
+        "CAST(substr(p.published, 1, 4) AS INTEGER) * 12 "
+        "+ CAST(substr(p.published, 6, 2) AS INTEGER) - 1, p.published "
+        f"FROM authorships a JOIN papers p USING (arxiv_id) WHERE {where}", args).fetchall()
+    # ORDER BY professor_id, published DESC, arxiv_id (stable sorts, last key first)
+    rows.sort(key=itemgetter(2))
+    rows.sort(key=itemgetter(5), reverse=True)
+    rows.sort(key=itemgetter(0))
     if max_per_professor is not None:
-        limit = "WHERE position <= ?"
-        args = (*args, max_per_professor)
-    sql = ("SELECT professor_id, confidence, arxiv_id, text, month FROM ("
-           "SELECT a.professor_id, a.confidence, p.arxiv_id, "
-           "coalesce(p.title, '') || char(10) || coalesce(p.abstract, '') AS text, "
-           "CAST(substr(p.published, 1, 4) AS INTEGER) * 12 "
-           "+ CAST(substr(p.published, 6, 2) AS INTEGER) - 1 AS month, "
-           "ROW_NUMBER() OVER (PARTITION BY a.professor_id "
-           "ORDER BY p.published DESC, p.arxiv_id) AS position "
-           f"FROM authorships a JOIN papers p USING (arxiv_id) WHERE {where}) {limit} "
-           "ORDER BY professor_id, position")
-    lists: tuple[list[Any], ...] = ([], [], [], [], [])
-    cursor = tuple_rows(conn, sql, args)
-    while rows := cursor.fetchmany(10_000):
-        for column, values in zip(lists, zip(*rows, strict=True), strict=True):
-            column.extend(values)
-    return PaperColumns(*lists)
+        kept, owner, position = [], None, 0
+        for row in rows:
+            position = position + 1 if row[0] == owner else 1
+            owner = row[0]
+            if position <= max_per_professor:
+                kept.append(row)
+        rows = kept
+    if not rows:
+        return PaperColumns([], [], [], [], [])
+    pids, confidence, arxiv_ids, texts, months, _ = map(list, zip(*rows, strict=True))
+    del rows
+    return PaperColumns(pids, confidence, arxiv_ids, texts, months)
 
 
 def homepage_interests(conn: sqlite3.Connection,

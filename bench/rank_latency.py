@@ -40,7 +40,6 @@ sys.path.insert(0, str(ROOT))
 from profscout.core.names import display_name, fold  # noqa: E402
 from profscout.core.store import (  # noqa: E402
     connect,
-    ranking_cache,  # noqa: E402
     transaction,
 )
 from ranking.cache import fitted_matcher  # noqa: E402
@@ -169,16 +168,23 @@ def shown(value: float, bound: str, unit: str) -> str:
     return f"{value:.2f} {unit} (bound {limit:g} {unit}: {mark})"
 
 
+def in_checkout(root: Path, db: Path, call: str) -> str:
+    """``ranking_cache.<call>(conn)`` on ``db`` with checkout ``root``'s own store code (its
+    schema: this checkout's would migrate the store before an older one is measured)."""
+    code = ("import sys; from profscout.core.store import connect, ranking_cache; "
+            f"conn = connect(sys.argv[1]); print(ranking_cache.{call}(conn)); conn.close()")
+    done = subprocess.run([sys.executable, "-c", code, str(db)], cwd=root, check=True,
+                          capture_output=True, text=True,
+                          env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+    return done.stdout.strip()
+
+
 def checkout_figures(root: Path, db: Path, as_of: date) -> None:
     """Build, cache and cached-rank figures of one checkout, each next to its bound."""
-    conn = connect(db)
-    ranking_cache.clear(conn)
-    conn.close()
+    in_checkout(root, db, "clear")
     out = Path(f"/tmp/profscout-bench-{root.name}.csv")
     first = timed_rank(root, db, out, as_of)
-    conn = connect(db)
-    cache_mb = ranking_cache.payload_bytes(conn) / 2**20
-    conn.close()
+    cache_mb = int(in_checkout(root, db, "payload_bytes")) / 2**20
     second = timed_rank(root, db, out, as_of)
     print(f"[{root}]")
     print(f"  first rank (build + cache + shortlist): {shown(first['wall_s'], 'build_s', 's')}"

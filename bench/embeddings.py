@@ -6,10 +6,11 @@ Usage:
 
 Embeds a random sample of the store's distinct profile documents (``--sample``) as ``rank``
 does (documents cut to their first ``DOCUMENT_MAX_TOKENS`` word pieces, longest first, in
-chunks saved to a fresh SQLite store), and prints papers per second by wall clock and by
-the process's CPU time: on a shared machine the wall rate depends on the other load, while
-CPU seconds times the cores give what the cores would do alone. Both are projected to the
-whole store and set against the 5-minute bound.
+chunks saved to a fresh SQLite store, at the matcher's precision and thread count), and
+prints papers per second by wall clock and by the process's CPU time: on a shared machine
+the wall rate depends on the other load, while papers per CPU-second over the threads used
+give what those cores would do alone. Both are projected to the whole store and set against
+the 5-minute bound.
 
 ``--rerank`` then copies the store, fills its embedding cache for every document (the
 sample's vectors, and for the rest the sample's vectors reused: the time of a re-rank does
@@ -38,8 +39,10 @@ from ranking.semantic import (  # noqa: E402
     DOCUMENT_MAX_TOKENS,
     SemanticMatcher,
     document_text,
+    embedding_threads,
     load_model,
     resolve_model,
+    resolve_precision,
 )
 
 BOUND_S = 300.0
@@ -82,25 +85,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--model", default=None)
+    parser.add_argument("--precision", default=None, help="float32 or int8 (default: "
+                        "$PROFSCOUT_EMBEDDING_PRECISION or the matcher's)")
     parser.add_argument("--sample", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--rerank", action="store_true")
     args = parser.parse_args()
 
-    import torch
-
     texts = store_texts(args.db)
     sample = random.Random(args.seed).sample(texts, min(args.sample, len(texts)))
-    model = load_model(resolve_model(args.model)[1])
+    precision = resolve_precision(args.precision)
+    model = load_model(resolve_model(args.model)[1], precision)
     cores = os.cpu_count() or 1
-    print(f"{len(texts)} distinct documents in the store; sample {len(sample)}; torch threads "
-          f"{torch.get_num_threads()} of {cores} cores; documents cut at "
+    threads = min(embedding_threads(), cores)
+    print(f"{len(texts)} distinct documents in the store; sample {len(sample)}; {precision}; "
+          f"{threads} torch thread(s) of {cores} cores; documents cut at "
           f"{DOCUMENT_MAX_TOKENS} of the model's {model.max_seq_length} word pieces")
 
     with tempfile.TemporaryDirectory() as tmp:
         conn = connect(Path(tmp) / "bench.db")
         cache = EmbeddingCache(EmbeddingTable(conn), autosave=True)
-        matcher = SemanticMatcher(args.model, cache=cache)
+        matcher = SemanticMatcher(args.model, cache=cache, precision=precision)
         wall, cpu = time.perf_counter(), time.process_time()
         matcher.embed_documents(sample)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -108,10 +113,10 @@ def main() -> None:
         stored = EmbeddingTable(conn).get(key, [text_hash(document_text(t)) for t in sample])
         conn.close()
     by_wall = len(sample) / wall
-    by_cpu = len(sample) / cpu * cores
+    by_cpu = len(sample) / cpu * threads
     print(f"wall: {by_wall:.1f} papers/s (load average {os.getloadavg()[0]:.1f} on {cores} "
           f"cores) -> whole store {len(texts) / by_wall:.0f}s")
-    print(f"cpu: {len(sample) / cpu:.1f} papers per CPU-second x {cores} cores = "
+    print(f"cpu: {len(sample) / cpu:.1f} papers per CPU-second x {threads} thread(s) = "
           f"{by_cpu:.1f} papers/s -> whole store {len(texts) / by_cpu:.0f}s "
           f"(bound {BOUND_S:.0f}s: {'within' if len(texts) / by_cpu <= BOUND_S else 'over'})")
     if args.rerank:

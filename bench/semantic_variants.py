@@ -1,7 +1,7 @@
 """Compare matcher variants on a reviewer-expertise gold standard, under cross-validation.
 
 Usage: python bench/semantic_variants.py ../shared/eval/expertise-dev [--db eval.db]
-       [--folds 5] [--seed 0] [--model NAME]
+       [--folds 5] [--seed 0] [--model NAME] [--precision float32|int8]
 
 Scores every setting of every matcher's grid (:func:`ranking.model_selection.candidate_settings`;
 plus ``recency_topk``, which equals ``topk`` on undated profiles) on every sample and prints,
@@ -59,6 +59,9 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--model", default=None)
+    parser.add_argument("--precision", default=None,
+                        help="float32 or int8 (default: $PROFSCOUT_EMBEDDING_PRECISION or the "
+                             "matcher's default)")
     parser.add_argument("--matchers", default="tfidf,semantic,hybrid")
     args = parser.parse_args()
     conn = connect(args.db) if args.db else None
@@ -68,9 +71,9 @@ def main() -> None:
     for name in args.matchers.split(","):
         searched = candidate_settings(name)
         settings = searched + COMPARED.get(name, [])
-        if args.model and name != "tfidf":
-            settings = [Setting(s.matcher, (*s.params, ("model", args.model)))
-                        for s in settings]
+        fixed = [(k, v) for k, v in (("model", args.model), ("precision", args.precision)) if v]
+        if fixed and name != "tfidf":
+            settings = [Setting(s.matcher, (*s.params, *fixed)) for s in settings]
         start = time.perf_counter()
         table = score_table(gold, settings, lambda s: matcher_factory(s, cache))
         cache.save()

@@ -214,6 +214,10 @@ class CrossValidation:
     folds: list[FoldResult]
     rule: str
     seed: int
+    # every researcher's cost under the setting chosen without them, and their weight, each
+    # (n_samples, n_participants): two cross-validations compare researcher by researcher
+    cost: np.ndarray | None = None
+    weight: np.ndarray | None = None
 
     @property
     def fold_mean(self) -> float:
@@ -253,7 +257,30 @@ def cross_validate(table: ScoreTable, k: int, seed: int = DEFAULT_SEED,
     draws = np.random.default_rng(seed).multinomial(n, np.full(n, 1.0 / n), size=rounds)
     boot = pooled_loss(assigned, table.weight, draws.astype(float))
     low, high = np.nanpercentile(boot, [2.5, 97.5])
-    return CrossValidation(float(total), (float(low), float(high)), folds, rule, seed)
+    return CrossValidation(float(total), (float(low), float(high)), folds, rule, seed,
+                           assigned, table.weight)
+
+
+def paired_difference(base: CrossValidation, other: CrossValidation,
+                      seed: int = DEFAULT_SEED, rounds: int = BOOTSTRAP_ROUNDS
+                      ) -> tuple[float, tuple[float, float]]:
+    """``other``'s cross-validated loss minus ``base``'s on the same researchers, with a
+    bootstrap 95% interval that resamples researchers once for both (paired: the spread
+    between researchers, which both share, cancels out)."""
+    if base.cost is None or other.cost is None or base.weight is None:
+        raise ValueError("both cross-validations must carry their per-researcher costs")
+    if base.cost.shape != other.cost.shape:
+        raise ValueError("the two cross-validations cover different researchers or samples")
+    n = base.cost.shape[1]
+    ones = np.ones((1, n))
+    diff = (pooled_loss(other.cost, base.weight, ones) - pooled_loss(base.cost, base.weight,
+                                                                      ones))[0]
+    draws = np.random.default_rng(seed).multinomial(n, np.full(n, 1.0 / n), size=rounds)
+    counts = draws.astype(float)
+    boot = (pooled_loss(other.cost, base.weight, counts)
+            - pooled_loss(base.cost, base.weight, counts))
+    low, high = np.nanpercentile(boot, [2.5, 97.5])
+    return float(diff), (float(low), float(high))
 
 
 def cross_validate_matcher(gold: GoldStandard, matcher: str, k: int,

@@ -44,8 +44,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 @pytest.fixture(autouse=True)
 def tfidf_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     """Commands and library calls that name no matcher run TF-IDF (the behaviour most tests
-    pin down); tests of the default itself remove ``PROFSCOUT_MATCHER``."""
+    pin down); tests of the default itself remove ``PROFSCOUT_MATCHER``. The embedding model,
+    precision and threads are the defaults."""
     monkeypatch.setenv("PROFSCOUT_MATCHER", "tfidf")
+    for name in ("PROFSCOUT_EMBEDDING_MODEL", "PROFSCOUT_EMBEDDING_PRECISION",
+                 "PROFSCOUT_EMBEDDING_THREADS"):  # the defaults, whatever the shell says
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ from ranking.model_selection import (
     choose,
     cross_validate,
     make_folds,
+    paired_difference,
 )
 from tests.ranking_store import run_cli
 
@@ -197,3 +198,20 @@ def test_cli_rejects_more_folds_than_researchers(tmp_path, capsys):
     assert run_cli(["evaluate-match", str(root), "--matcher", "tfidf", "--folds", "3"]) == 2
     err = capsys.readouterr().err
     assert "--folds 3 exceeds the 2 researchers" in err and "Traceback" not in err
+
+
+def test_paired_difference_of_two_cross_validations():
+    """The paired difference is the difference of the two pooled losses; a shift every
+    researcher shares is certain (a zero-width interval), one some researchers carry is not."""
+    rng = np.random.default_rng(1)
+    base = rng.uniform(0.1, 0.4, size=20)
+    one = cross_validate(_table([base.tolist()], [SIMPLE]), k=4, seed=0)
+    shifted = cross_validate(_table([(base + 0.05).tolist()], [SIMPLE]), k=4, seed=0)
+    diff, (low, high) = paired_difference(one, shifted)
+    assert diff == pytest.approx(shifted.loss - one.loss) and diff == pytest.approx(0.05)
+    assert low == pytest.approx(0.05) and high == pytest.approx(0.05)
+    mixed = base + np.where(np.arange(20) < 10, 0.1, -0.1)
+    diff, (low, high) = paired_difference(one, cross_validate(
+        _table([mixed.tolist()], [SIMPLE]), k=4, seed=0))
+    assert diff == pytest.approx(0.0, abs=1e-9) and low < 0.0 < high
+    assert paired_difference(one, one) == (0.0, (0.0, 0.0))

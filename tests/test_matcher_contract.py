@@ -22,7 +22,13 @@ from ranking.base import Document, Matcher, Profile
 from ranking.cache import fitted_matcher
 from ranking.embedding_cache import EmbeddingCache, text_hash
 from ranking.matchers import MATCHERS, matcher_class
-from ranking.semantic import DOCUMENT_MAX_TOKENS, HybridMatcher, SemanticMatcher
+from ranking.semantic import (
+    DOCUMENT_MAX_TOKENS,
+    HybridMatcher,
+    SemanticMatcher,
+    model_cache_key,
+    resolve_precision,
+)
 from ranking.shortlist import InvalidRequest, ShortlistRequest, validate_request
 from tests.ranking_store import AS_OF, build_store, run_cli
 
@@ -35,8 +41,10 @@ PROFILES = [
     Profile("empty"),
 ]
 
-# documents are embedded cut at DOCUMENT_MAX_TOKENS word pieces, under their own key
-DOCUMENTS_KEY = f"bag-of-words@{DOCUMENT_MAX_TOKENS}"
+# documents are embedded cut at DOCUMENT_MAX_TOKENS word pieces, under their own key (the
+# model's key at the default precision)
+DOCUMENTS_KEY = (f"{model_cache_key('bag-of-words', resolve_precision())}"
+                 f"@{DOCUMENT_MAX_TOKENS}")
 
 
 def bag_of_words(texts: list[str]) -> np.ndarray:

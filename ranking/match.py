@@ -553,7 +553,7 @@ def release_freed_memory() -> None:
     try:
         libc = ctypes.CDLL(None)
         trim = libc.malloc_trim
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # no C library handle (Windows)
         return
     trim(0)
 

@@ -190,13 +190,7 @@ def attributed_paper_dates(conn: sqlite3.Connection, min_confidence: float,
     at least ``min_confidence``."""
     out: dict[int, list[date]] = {}
     days: dict[str, date] = {}  # each distinct day parsed once
-    sql = ("SELECT a.professor_id, substr(p.published, 1, 10) FROM authorships a "
-           "JOIN papers p USING (arxiv_id) WHERE a.confidence >= ?")
-    params: tuple[object, ...] = (min_confidence,)
-    if ids is not None:
-        sql += f" AND a.professor_id IN {IDS}"
-        params += (id_list(ids),)
-    for pid, published in tuple_rows(conn, sql, params):
+    for pid, published in zip(*attributed_paper_days(conn, min_confidence, ids), strict=True):
         day = days.get(published)
         if day is None:
             day = days[published] = _day(published)
@@ -204,22 +198,26 @@ def attributed_paper_dates(conn: sqlite3.Connection, min_confidence: float,
     return out
 
 
-def attributed_paper_days(conn: sqlite3.Connection, min_confidence: float
-                          ) -> tuple[list[int], list[str]]:
-    """``(professor ids, publication days 'YYYY-MM-DD')`` of every authorship at or above
-    ``min_confidence``, as two parallel columns (in no particular order)."""
-    ids: list[int] = []
+def attributed_paper_days(conn: sqlite3.Connection, min_confidence: float,
+                          ids: Iterable[int] | None = None) -> tuple[list[int], list[str]]:
+    """``(professor ids, publication days 'YYYY-MM-DD')`` of every authorship of professors
+    ``ids`` (all when None) at or above ``min_confidence``, as two parallel columns (in no
+    particular order)."""
+    sql = ("SELECT a.professor_id, substr(p.published, 1, 10) FROM authorships a "
+           "JOIN papers p INDEXED BY papers_id_published USING (arxiv_id) "
+           "WHERE a.confidence >= ?")
+    params: tuple[object, ...] = (min_confidence,)
+    if ids is not None:
+        sql += f" AND a.professor_id IN {IDS}"
+        params += (id_list(ids),)
+    professor_ids: list[int] = []
     days: list[str] = []
-    cursor = tuple_rows(
-        conn,
-        "SELECT a.professor_id, substr(p.published, 1, 10) AS day FROM authorships a "
-        "JOIN papers p INDEXED BY papers_id_published USING (arxiv_id) "
-        "WHERE a.confidence >= ?", (min_confidence,))
+    cursor = tuple_rows(conn, sql, params)
     while rows := cursor.fetchmany(20_000):
         pids, published = zip(*rows, strict=True)
-        ids.extend(pids)
+        professor_ids.extend(pids)
         days.extend(published)
-    return ids, days
+    return professor_ids, days
 
 
 def professor_facts(conn: sqlite3.Connection, professor_ids: Iterable[int]

@@ -344,18 +344,27 @@ class TfidfMatcher(Matcher):
                                else None)
         matcher.source_ = None
         matcher.profile_matrix_ = None
-        if "profile_data" in arrays:
+        data, indices = arrays.get("profile_data"), arrays.get("profile_indices")
+        if isinstance(data, ChunkedArray) and isinstance(indices, ChunkedArray):
             matcher._profile_rows = TermRows(
-                np.asarray(arrays["profile_indptr"]), arrays["profile_data"],
-                arrays["profile_indices"], tuple(int(n) for n in arrays["profile_shape"]))
+                np.asarray(arrays["profile_indptr"]), data, indices,
+                tuple(int(n) for n in arrays["profile_shape"]))
+        elif data is not None:  # small enough to be stored whole
+            matcher.profile_matrix_ = _csr_from_arrays("profile", arrays)
         return matcher
+
+    def _undecoded_rows(self) -> TermRows | None:
+        """The cached profile matrix's rows while it is not decoded whole (else None)."""
+        if self.__dict__.get("_profile_matrix") is not None:
+            return None
+        return self.__dict__.get("_profile_rows")
 
     @property
     def profile_matrix_(self) -> sp.csr_matrix | None:
         """The (terms x profiles) matrix of ``blend`` (None for other aggregations); an
         index loaded from the cache decodes it whole only when asked for it here."""
-        rows: TermRows | None = self.__dict__.get("_profile_rows")
-        if self.__dict__.get("_profile_matrix") is None and rows is not None:
+        rows = self._undecoded_rows()
+        if rows is not None:
             self.__dict__["_profile_matrix"] = rows.matrix()
         return self.__dict__.get("_profile_matrix")
 
@@ -414,8 +423,8 @@ class TfidfMatcher(Matcher):
         check_is_fitted(self, "idf_")
         if self.aggregation == "blend":
             queries_matrix = self.transform(queries)
-            rows: TermRows | None = self.__dict__.get("_profile_rows")
-            if self.__dict__.get("_profile_matrix") is None and rows is not None:
+            rows = self._undecoded_rows()
+            if rows is not None:
                 return rows.product(queries_matrix).toarray()  # only the queries' rows read
             return (queries_matrix @ self.profile_matrix_).toarray()
         sims = self.document_similarities(queries)
@@ -500,23 +509,16 @@ class TfidfMatcher(Matcher):
 
 
 class TermRows:
-    """The rows of a (terms x profiles) CSR matrix whose values and columns may be
+    """The rows of a (terms x profiles) CSR matrix whose values and columns are
     :class:`~ranking.chunks.ChunkedArray` (a cached index): a product with a few query rows
     decodes only those terms' rows."""
 
-    def __init__(self, indptr: np.ndarray, data: np.ndarray | ChunkedArray,
-                 indices: np.ndarray | ChunkedArray, shape: tuple[int, ...]) -> None:
+    def __init__(self, indptr: np.ndarray, data: ChunkedArray, indices: ChunkedArray,
+                 shape: tuple[int, ...]) -> None:
         self.indptr = np.asarray(indptr, dtype=np.int64)
         self.data = data
         self.indices = indices
         self.shape = (int(shape[0]), int(shape[1]))
-
-    @staticmethod
-    def _ranges(values: np.ndarray | ChunkedArray, starts: np.ndarray, ends: np.ndarray
-                ) -> np.ndarray:
-        if isinstance(values, ChunkedArray):
-            return values.ranges(starts, ends)
-        return _segments_of(values, starts, ends)
 
     def product(self, queries: sp.csr_matrix) -> sp.csr_matrix:
         """``queries @ matrix``: the same arithmetic as the whole product (the queries'
@@ -524,8 +526,8 @@ class TermRows:
         terms = unique(queries.indices)
         starts, ends = self.indptr[terms], self.indptr[terms + 1]
         indptr = np.concatenate([[0], np.cumsum(ends - starts)])
-        rows = sp.csr_matrix((self._ranges(self.data, starts, ends),
-                              self._ranges(self.indices, starts, ends), indptr),
+        rows = sp.csr_matrix((self.data.ranges(starts, ends),
+                              self.indices.ranges(starts, ends), indptr),
                              shape=(len(terms), self.shape[1]))
         local = sp.csr_matrix((queries.data, np.searchsorted(terms, queries.indices),
                                queries.indptr), shape=(queries.shape[0], len(terms)))
@@ -533,18 +535,8 @@ class TermRows:
 
     def matrix(self) -> sp.csr_matrix:
         """The whole matrix (every chunk decoded)."""
-        data = self.data.whole() if isinstance(self.data, ChunkedArray) else self.data
-        indices = (self.indices.whole() if isinstance(self.indices, ChunkedArray)
-                   else self.indices)
-        return sp.csr_matrix((data, indices, self.indptr), shape=self.shape)
-
-
-def _segments_of(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """``values[starts[i]:ends[i]]`` of each ``i``, one after another."""
-    if len(starts) == 0:
-        return values[:0]
-    return np.concatenate([values[a:b] for a, b in zip(starts.tolist(), ends.tolist(),
-                                                         strict=True)])
+        return sp.csr_matrix((self.data.whole(), self.indices.whole(), self.indptr),
+                             shape=self.shape)
 
 
 def release_freed_memory() -> None:

@@ -130,36 +130,30 @@ def dump_array_pieces(arrays: dict[str, np.ndarray]) -> list[bytes | memoryview]
     arrays themselves: nothing copied). Arrays of more than :data:`CHUNK_VALUES` values
     are coded in chunks (codec ``chunked``, each part with its own codec), so that they are
     coded and decoded on several threads (compression releases the GIL)."""
-    flat = {}
+    pieces: dict[str, tuple[np.ndarray, list[np.ndarray]]] = {}  # array, its chunks
     for name, value in arrays.items():
         array = np.ascontiguousarray(value)
         if array.dtype.hasobject:
             raise ValueError(f"array {name!r} holds Python objects")
-        flat[name] = array
-    jobs = [(name, array.reshape(-1)[lo:lo + CHUNK_VALUES])
-            for name, array in flat.items()
-            for lo in range(0, max(array.size, 1), CHUNK_VALUES)]
+        flat = array.reshape(-1)
+        pieces[name] = (array, [flat[lo:lo + CHUNK_VALUES]
+                                for lo in range(0, max(flat.size, 1), CHUNK_VALUES)])
     with ThreadPoolExecutor(CODING_THREADS) as pool:
-        coded = list(pool.map(lambda job: _encode(job[1]), jobs))
+        coded = iter(pool.map(_encode, [c for _, parts in pieces.values() for c in parts]))
     toc: list[dict[str, Any]] = []
     chunks: list[bytes | memoryview] = []
     offset = 0
-    for name, array in flat.items():
-        parts = [(raw, how) for (job, _), (raw, how) in zip(jobs, coded, strict=True)
-                 if job == name]
-        sizes = [raw.nbytes if isinstance(raw, memoryview) else len(raw) for raw, _ in parts]
-        if len(parts) == 1:
-            how = parts[0][1]
-        else:
-            how = {"codec": "chunked", "parts": [
-                {"size": size, "count": min(CHUNK_VALUES, array.size - k * CHUNK_VALUES),
-                 **part_how} for k, (size, (_, part_how)) in enumerate(zip(sizes, parts,
-                                                                           strict=True))]}
+    for name, (array, parts) in pieces.items():
+        encoded = [next(coded) for _ in parts]
+        sizes = [raw.nbytes if isinstance(raw, memoryview) else len(raw) for raw, _ in encoded]
+        how = encoded[0][1] if len(parts) == 1 else {"codec": "chunked", "parts": [
+            {"size": size, "count": part.size, **part_how}
+            for part, size, (_, part_how) in zip(parts, sizes, encoded, strict=True)]}
         size = sum(sizes)
         toc.append({"name": name, "dtype": array.dtype.str, "shape": list(array.shape),
                     "offset": offset, "size": size, **how})
         pad = -size % ALIGN
-        chunks += [raw for raw, _ in parts] + [b"\0" * pad]
+        chunks += [raw for raw, _ in encoded] + [b"\0" * pad]
         offset += size + pad
     header = json.dumps(toc).encode()
     header += b" " * (-(len(MAGIC) + 8 + len(header)) % ALIGN)

@@ -19,7 +19,7 @@ from datetime import date
 import numpy as np
 
 from profscout.core.activity import MIN_CONFIDENCE, compute_activity, months_ago
-from profscout.core.store.profiles import attributed_paper_days
+from profscout.core.store.profiles import attributed_paper_dates, attributed_paper_days
 from ranking.arrays import unique
 
 HALF_LIFE_DAYS = 365.0
@@ -58,6 +58,12 @@ def activity_row(dates: Iterable[date], as_of: date) -> ActivityRow:
         papers_24m=counts.papers_24m,
         latest=counts.latest,
     )
+
+
+def paper_dates(conn: sqlite3.Connection, min_confidence: float = MIN_CONFIDENCE
+                ) -> dict[int, list[date]]:
+    """Publication dates of each professor's confidently attributed papers."""
+    return attributed_paper_dates(conn, min_confidence)
 
 
 def activity_rows(professor_ids: Sequence[int], days: Sequence[str], as_of: date

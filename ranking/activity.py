@@ -19,11 +19,17 @@ from datetime import date
 import numpy as np
 
 from profscout.core.activity import MIN_CONFIDENCE, compute_activity, months_ago
-from profscout.core.store.profiles import attributed_paper_dates, attributed_paper_days
+from profscout.core.store.profiles import (
+    attributed_paper_dates,
+    attributed_paper_days,
+    profile_sources_revision,
+)
 from ranking.arrays import unique
+from ranking.cache import cached_arrays
 
 HALF_LIFE_DAYS = 365.0
 SATURATION = 3.0
+PAPER_DAYS = "paper-days"  # key prefix of the cached publication days
 
 
 @dataclass(frozen=True)
@@ -66,13 +72,13 @@ def paper_dates(conn: sqlite3.Connection, min_confidence: float = MIN_CONFIDENCE
     return attributed_paper_dates(conn, min_confidence)
 
 
-def activity_rows(professor_ids: Sequence[int], days: Sequence[str], as_of: date
-                  ) -> dict[int, ActivityRow]:
+def activity_rows(professor_ids: Sequence[int] | np.ndarray, days: Sequence[str] | np.ndarray,
+                  as_of: date) -> dict[int, ActivityRow]:
     """:func:`activity_row` of each professor from parallel columns of professor ids and
-    publication days ('YYYY-MM-DD'), computed as arrays: the same figures, bit for bit
-    (each paper's decay is computed once per distinct age, and a professor's decays are
-    summed newest first, as :func:`activity_row` sums them)."""
-    if not professor_ids:
+    publication days ('YYYY-MM-DD', or a ``datetime64[D]`` array), computed as arrays: the
+    same figures, bit for bit (each paper's decay is computed once per distinct age, and a
+    professor's decays are summed newest first, as :func:`activity_row` sums them)."""
+    if len(professor_ids) == 0:
         return {}
     published = np.asarray(days, dtype="datetime64[D]")
     age = (np.datetime64(as_of, "D") - published).astype(np.int64)
@@ -105,6 +111,26 @@ def activity_rows(professor_ids: Sequence[int], days: Sequence[str], as_of: date
 
 
 def store_activity_rows(conn: sqlite3.Connection, as_of: date,
-                        min_confidence: float = MIN_CONFIDENCE) -> dict[int, ActivityRow]:
-    """:func:`activity_row` for every professor with at least one attributed paper."""
-    return activity_rows(*attributed_paper_days(conn, min_confidence), as_of)
+                        min_confidence: float = MIN_CONFIDENCE, use_cache: bool = False
+                        ) -> dict[int, ActivityRow]:
+    """:func:`activity_row` for every professor with at least one attributed paper; with
+    ``use_cache`` the publication days are kept in the store's ranking cache (by the
+    store's revision of papers and authorships), so a re-rank does not read them again."""
+    days = store_paper_days(conn, min_confidence, use_cache)
+    return activity_rows(days["professor_ids"], days["days"].astype("datetime64[D]"), as_of)
+
+
+def store_paper_days(conn: sqlite3.Connection, min_confidence: float = MIN_CONFIDENCE,
+                     use_cache: bool = False) -> dict[str, np.ndarray]:
+    """``professor_ids`` (int32) and ``days`` (int32 days since 1970-01-01) of every
+    attributed paper at or above ``min_confidence``: :func:`attributed_paper_days` as
+    arrays, from the cache when ``use_cache`` and the store has not changed since."""
+    def read() -> dict[str, np.ndarray]:
+        pids, days = attributed_paper_days(conn, min_confidence)
+        return {"professor_ids": np.asarray(pids, dtype=np.int32),
+                "days": np.asarray(days, dtype="datetime64[D]").astype(np.int32)}
+
+    revision = profile_sources_revision(conn) if use_cache else None
+    if revision is None:
+        return read()
+    return cached_arrays(conn, f"{PAPER_DAYS}:{revision}:{min_confidence!r}", PAPER_DAYS, read)

@@ -2,7 +2,9 @@
 
 A *profile* is one person's body of work: documents (paper title + abstract) with a weight
 (e.g. recency) and optional free text (homepage interests). A matcher is a scikit-learn
-estimator (:class:`Matcher`): parameters in ``__init__`` (stored as given, no work),
+estimator (:class:`Matcher`, with scikit-learn's ``get_params``/``set_params`` but not its base
+class, whose import costs a cached query about a second): parameters in ``__init__`` (stored
+as given, no work),
 learning in ``fit(profiles)`` (no I/O of its own: an embedding cache, if the matcher uses
 one, is handed in as a parameter), then
 
@@ -26,12 +28,12 @@ one, is handed in as a parameter), then
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 import numpy as np
-from sklearn.base import BaseEstimator
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,72 @@ class Profile:
     interests: str = ""
 
 
-class Matcher(BaseEstimator):
+class NotFittedError(ValueError, AttributeError):
+    """A matcher was asked to score before ``fit`` (the same bases as scikit-learn's)."""
+
+
+def check_fitted(matcher: object, attribute: str) -> None:
+    """Raise :class:`NotFittedError` unless ``matcher`` has its fitted ``attribute``."""
+    if not hasattr(matcher, attribute):
+        raise NotFittedError(f"this {type(matcher).__name__} is not fitted yet: call fit first")
+
+
+class Estimator:
+    """scikit-learn's estimator API (``get_params``/``set_params``, so ``sklearn.base.clone``
+    and its model selection take it) without importing scikit-learn: a cached index is
+    scored without it, and importing it costs about a second. The parameters are the
+    arguments of ``__init__``, stored under their own names."""
+
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        signature = inspect.signature(cls.__init__)
+        return sorted(name for name, p in signature.parameters.items()
+                      if name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The parameters (with ``deep``, also those of parameters that are estimators,
+        as ``name__parameter``)."""
+        params: dict[str, Any] = {}
+        for name in self._get_param_names():
+            value = getattr(self, name)
+            if deep and hasattr(value, "get_params") and not isinstance(value, type):
+                params.update((f"{name}__{k}", v) for k, v in value.get_params().items())
+            params[name] = value
+        return params
+
+    def set_params(self, **params: Any) -> Self:
+        """Set parameters (``name__parameter`` reaches a parameter's own)."""
+        valid = self._get_param_names()
+        nested: dict[str, dict[str, Any]] = {}
+        for key, value in params.items():
+            name, _, sub = key.partition("__")
+            if name not in valid:
+                raise ValueError(f"invalid parameter {name!r} for {type(self).__name__}; "
+                                 f"valid ones: {valid}")
+            if sub:
+                nested.setdefault(name, {})[sub] = value
+            else:
+                setattr(self, name, value)
+        for name, sub_params in nested.items():
+            getattr(self, name).set_params(**sub_params)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {name: p.default for name, p in
+                    inspect.signature(type(self).__init__).parameters.items()}
+        shown = [f"{k}={v!r}" for k, v in self.get_params(deep=False).items()
+                 if not (k in defaults and _same(defaults[k], v))]
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+
+def _same(default: object, value: object) -> bool:
+    try:
+        return bool(default is value or default == value)
+    except (TypeError, ValueError):  # e.g. arrays, whose == is elementwise
+        return False
+
+
+class Matcher(Estimator):
     """The matcher contract (see the module docstring); subclasses implement ``fit``,
     ``score`` and ``document_scores`` and override what else they can do."""
 

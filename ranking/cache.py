@@ -13,7 +13,10 @@ array bytes behind a JSON table of contents (:func:`dump_arrays`): integer array
 delta-coded and compressed; large float arrays byte-shuffled (each value's bytes regrouped
 by position, so the exponents' bytes sit together) and compressed; small ones raw. Zstandard
 compresses: at the ratio of zlib it compresses about five times and decompresses about twice
-as fast. Nothing in the store is ever unpickled.
+as fast. Nothing in the store is ever unpickled. A cached matcher is read from the store in
+place (a blob): its table of contents and small arrays at once, the chunks of its lazy arrays
+only when a query needs them. :func:`cached_arrays` keeps other arrays the same way (e.g. the
+publication days that activity is computed from, :mod:`ranking.activity`).
 Others (e.g. embedding matchers, whose embeddings are cached instead) are fitted each time.
 """
 
@@ -32,9 +35,9 @@ from typing import Any
 import numpy as np
 
 from profscout.core.store.embeddings import EmbeddingTable
-from profscout.core.store.ranking_cache import cached_payload, store_payload
+from profscout.core.store.ranking_cache import cached_payload, open_payload, store_payload
 from ranking.base import Matcher, Profile
-from ranking.chunks import ChunkedArray
+from ranking.chunks import ChunkDecoder, ChunkedArray, ChunkReader
 from ranking.embedding_cache import EmbeddingCache
 from ranking.matchers import matcher_class
 from ranking.profiles import StoreProfiles, fingerprint
@@ -160,58 +163,75 @@ def dump_array_pieces(arrays: dict[str, np.ndarray]) -> list[bytes | memoryview]
     return [MAGIC, len(header).to_bytes(8, "little"), header, *chunks]
 
 
-def _part_decoder(parts: list[tuple[memoryview, dict[str, Any]]]) -> Callable[[int], np.ndarray]:
-    """Decodes chunk ``i`` of an array stored as ``parts`` (raw bytes, how to decode)."""
-    def decode(i: int) -> np.ndarray:
-        return _decode(*parts[i])
-    return decode
+# bytes, or a blob opened in the store (read a slice at a time)
+Payload = bytes | bytearray | memoryview | sqlite3.Blob
 
 
-def load_arrays(payload: bytes, lazy: Collection[str] = ()) -> dict[str, Any]:
-    """The arrays :func:`dump_arrays` wrote (raw ones as read-only views of ``payload``;
-    nothing unpickled), chunks decoded on several threads; the chunked arrays named in
-    ``lazy`` come back undecoded, as :class:`~ranking.chunks.ChunkedArray`. ValueError
-    when it is not such a payload."""
-    if not payload.startswith(MAGIC):
+def _chunk_coders(payload: Payload, parts: list[tuple[int, int, dict[str, Any]]]
+                  ) -> tuple[ChunkReader, ChunkDecoder]:
+    """How to read chunk ``i`` of an array stored as ``parts`` (offset and size of its
+    bytes in ``payload``, how to decode them) and how to decode what was read."""
+    def read(i: int) -> bytes | memoryview:
+        return _read(payload, parts[i][0], parts[i][1])
+
+    def decode(i: int, raw: bytes | memoryview) -> np.ndarray:
+        return _decode(raw, parts[i][2])
+
+    return read, decode
+
+
+def _read(payload: Payload, first: int, size: int) -> memoryview | bytes:
+    """``payload[first:first + size]``: a view of bytes, or a read from a blob."""
+    if isinstance(payload, sqlite3.Blob):
+        payload.seek(first)
+        return payload.read(size)
+    return memoryview(payload)[first:first + size]
+
+
+def load_arrays(payload: Payload, lazy: Collection[str] = ()) -> dict[str, Any]:
+    """The arrays :func:`dump_arrays` wrote (raw ones as read-only views of a ``bytes``
+    payload; nothing unpickled), chunks decoded on several threads; the chunked arrays
+    named in ``lazy`` come back undecoded, as :class:`~ranking.chunks.ChunkedArray`, and
+    their bytes are read from ``payload`` (e.g. a blob in the store) only when a chunk is
+    decoded. ValueError when it is not such a payload."""
+    if len(payload) < len(MAGIC) + 8 or bytes(payload[:len(MAGIC)]) != MAGIC:
         raise ValueError("not a profscout array payload")
-    size = int.from_bytes(payload[len(MAGIC):len(MAGIC) + 8], "little")
+    size = int.from_bytes(bytes(payload[len(MAGIC):len(MAGIC) + 8]), "little")
     start = len(MAGIC) + 8 + size
-    view = memoryview(payload)
     out: dict[str, Any] = {}
     # (raw bytes, how to decode them, the array they fill, from which value)
-    jobs: list[tuple[memoryview, dict[str, Any], np.ndarray, int]] = []
-    for entry in json.loads(payload[len(MAGIC) + 8:start]):
+    jobs: list[tuple[memoryview | bytes, dict[str, Any], np.ndarray, int]] = []
+    for entry in json.loads(bytes(payload[len(MAGIC) + 8:start])):
         dtype = np.dtype(entry["dtype"])
         if dtype.hasobject:
             raise ValueError("object arrays are not loaded")
         first = start + int(entry["offset"])
-        raw = view[first:first + int(entry["size"])]
         if entry.get("codec") != "chunked":
-            out[entry["name"]] = _decode(raw, entry)
+            out[entry["name"]] = _decode(_read(payload, first, int(entry["size"])), entry)
             continue
         shape = tuple(int(n) for n in entry["shape"])
-        parts: list[tuple[memoryview, dict[str, Any]]] = []
-        at = 0
+        parts: list[tuple[int, int, dict[str, Any]]] = []
+        at = first
         for part in entry["parts"]:
             part_size = int(part["size"])
-            parts.append((raw[at:at + part_size], {**part, "dtype": entry["dtype"],
-                                                   "shape": [int(part["count"])]}))
+            parts.append((at, part_size, {**part, "dtype": entry["dtype"],
+                                          "shape": [int(part["count"])]}))
             at += part_size
         counts = [int(part["count"]) for part in entry["parts"]]
         if sum(counts) != int(np.prod(shape)):
             raise ValueError(f"array {entry['name']!r}: its chunks do not fill it")
         if entry["name"] in lazy and len(shape) == 1:
-            out[entry["name"]] = ChunkedArray(dtype, counts, _part_decoder(parts),
+            out[entry["name"]] = ChunkedArray(dtype, counts, *_chunk_coders(payload, parts),
                                               CODING_THREADS)
             continue
         whole = np.empty(int(np.prod(shape)), dtype=dtype)
         value = 0
-        for (part_raw, how), count in zip(parts, counts, strict=True):
-            jobs.append((part_raw, how, whole, value))
+        for (part_first, part_size, how), count in zip(parts, counts, strict=True):
+            jobs.append((_read(payload, part_first, part_size), how, whole, value))
             value += count
         out[entry["name"]] = whole.reshape(shape)
 
-    def fill(job: tuple[memoryview, dict[str, Any], np.ndarray, int]) -> None:
+    def fill(job: tuple[memoryview | bytes, dict[str, Any], np.ndarray, int]) -> None:
         part_raw, how, whole, value = job
         decoded = _decode(part_raw, how)
         whole[value:value + decoded.size] = decoded
@@ -219,6 +239,23 @@ def load_arrays(payload: bytes, lazy: Collection[str] = ()) -> dict[str, Any]:
     with ThreadPoolExecutor(CODING_THREADS) as pool:
         list(pool.map(fill, jobs))
     return out
+
+
+def cached_arrays(conn: sqlite3.Connection, key: str, prefix: str,
+                  compute: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The arrays stored under ``key`` in the store's ranking cache, else ``compute()``'s,
+    stored there (keeping the newest :data:`KEEP_PER_MATCHER` entries of ``prefix``); an
+    unreadable entry is computed again."""
+    payload = cached_payload(conn, key)
+    if payload is not None:
+        try:
+            return load_arrays(payload)
+        except ValueError:
+            pass
+    arrays = compute()
+    store_payload(conn, key, dump_array_pieces(arrays), prefix=f"{prefix}:",
+                  keep=KEEP_PER_MATCHER)
+    return arrays
 
 
 def fitted_matcher(
@@ -251,7 +288,7 @@ def fitted_matcher(
             embeddings.save()
         return matcher, False
     key = cache_key(name, params, profiles)
-    loaded = _load(cls, cached_payload(conn, key))
+    loaded = _load(cls, open_payload(conn, key))
     expected = (list(map(str, profiles.ids)) if isinstance(profiles, StoreProfiles)
                 else None)
     if loaded is not None and (expected is None or loaded.profile_keys_ == expected):
@@ -265,7 +302,7 @@ def fitted_matcher(
     return matcher, False
 
 
-def _load(cls: type[Matcher], payload: bytes | None) -> Matcher | None:
+def _load(cls: type[Matcher], payload: Payload | None) -> Matcher | None:
     """The matcher a cached payload describes; None when absent or unreadable (refitted)."""
     if payload is None:
         return None

@@ -14,18 +14,22 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-# decodes one chunk (its stored bytes) into its values
-ChunkDecoder = Callable[[int], np.ndarray]
+# reads chunk i's stored bytes (in the thread that asks for values: e.g. from a store blob,
+# which only its own thread may read)
+ChunkReader = Callable[[int], bytes | memoryview]
+# decodes chunk i from its stored bytes into its values (on any thread)
+ChunkDecoder = Callable[[int, bytes | memoryview], np.ndarray]
 
 
 class ChunkedArray:
     """A 1-D array of ``counts[i]`` values per chunk ``i``, decoded on demand."""
 
-    def __init__(self, dtype: np.dtype, counts: Sequence[int], decode: ChunkDecoder,
-                 threads: int = 1) -> None:
+    def __init__(self, dtype: np.dtype, counts: Sequence[int], read: ChunkReader,
+                 decode: ChunkDecoder, threads: int = 1) -> None:
         self.dtype = np.dtype(dtype)
         self.starts = np.concatenate([[0], np.cumsum(np.asarray(counts, dtype=np.int64))])
         self.size = int(self.starts[-1])
+        self._read = read
         self._decode = decode
         self._threads = max(1, threads)
         self._chunks: dict[int, np.ndarray] = {}
@@ -41,11 +45,12 @@ class ChunkedArray:
 
     def _ensure(self, chunks: Sequence[int]) -> None:
         missing = [int(c) for c in chunks if int(c) not in self._chunks]
+        stored = [self._read(c) for c in missing]
         if len(missing) > 1 and self._threads > 1:
             with ThreadPoolExecutor(min(self._threads, len(missing))) as pool:
-                decoded = list(pool.map(self._decode, missing))
+                decoded = list(pool.map(self._decode, missing, stored))
         else:
-            decoded = [self._decode(c) for c in missing]
+            decoded = [self._decode(c, raw) for c, raw in zip(missing, stored, strict=True)]
         for chunk, values in zip(missing, decoded, strict=True):
             if len(values) != self.starts[chunk + 1] - self.starts[chunk]:
                 raise ValueError(f"chunk {chunk} decoded to {len(values)} values")

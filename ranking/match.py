@@ -2,11 +2,14 @@
 
 Every profile document (a paper's title + abstract, or homepage interests) becomes one row of
 an L2-normalised TF-IDF matrix (sublinear tf, word uni- and bigrams, English stop words),
-fitted on the profiles' documents only. Terms are never kept as strings: a
-``HashingVectorizer`` maps each term to its 31-bit hash, and the index keeps the sorted hashes
+fitted on the profiles' documents only. Terms are never kept as strings: each term maps to
+its 31-bit hash, as scikit-learn's ``HashingVectorizer`` maps it (:mod:`ranking.terms` counts
+documents and queries alike, without scikit-learn), and the index keeps the sorted hashes
 of the terms its documents hold (``terms_``, the hashed vocabulary: two distinct terms share a
 hash with odds of about one in 400 at five million terms) with their IDF from a
-``TfidfTransformer``. Term names, for explanations, are recovered from the query text itself.
+``TfidfTransformer``, and the identities of the stop words it dropped, so that a cached index
+is queried without importing scikit-learn. Term names, for explanations, are recovered from
+the query text itself.
 The whole fitted state is plain arrays (:meth:`TfidfMatcher.to_arrays`), which
 :mod:`ranking.cache` stores without pickling.
 
@@ -45,59 +48,34 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Any, Self
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction import FeatureHasher
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.preprocessing import normalize
-from sklearn.utils.validation import check_is_fitted
 
 from ranking.arrays import unique
-from ranking.base import Matcher, Profile
+from ranking.base import Matcher, Profile, check_fitted
 from ranking.chunks import ChunkedArray
 from ranking.profiles import profile_columns
-from ranking.terms import BATCH_DOCUMENTS, BatchCounts, count_batch
+from ranking.terms import (
+    BATCH_DOCUMENTS,
+    BatchCounts,
+    analyse,
+    count_batch,
+    english_stop_identities,
+    term_columns,
+)
 
 AGGREGATIONS = ("max", "topk", "mean", "softmax", "blend")
 DEFAULT_AGGREGATION = "blend"
 HASH_SPACE = 2**31 - 1  # the largest HashingVectorizer allows: a term's column is its hash
-ARRAYS_FORMAT = 2  # version of the layout written by ``to_arrays``
+ARRAYS_FORMAT = 3  # version of the layout written by ``to_arrays``
 BOUNDED_FROM_DOCUMENTS = 50_000  # larger indexes drop the terms of a single document
 LARGE_MIN_DF = 2
 DOCUMENT_ROWS_KEPT = 256  # profiles whose recomputed document rows are kept (explanations)
 # batches counted (and weighed) at once: numpy and scipy.sparse release the GIL, so threads
 # use the cores without copying the texts; the result does not depend on it
 COUNTING_THREADS = min(4, os.cpu_count() or 1)
-
-
-@lru_cache(maxsize=1)
-def _analyzer() -> Callable[[str], list[str]]:
-    return _hashing_vectorizer().build_analyzer()
-
-
-@lru_cache(maxsize=1)
-def _hashing_vectorizer() -> HashingVectorizer:
-    """Raw term counts over hashed columns (no vocabulary held; stateless, so shared)."""
-    return HashingVectorizer(
-        n_features=HASH_SPACE,
-        alternate_sign=False,
-        norm=None,
-        stop_words="english",
-        ngram_range=(1, 2),
-        dtype=np.float32,
-    )
-
-
-def _hash_terms(terms: Sequence[str]) -> np.ndarray:
-    """The hashed column of each term, exactly as the vectoriser computes it."""
-    if not terms:
-        return np.zeros(0, dtype=np.int64)
-    hasher = FeatureHasher(n_features=HASH_SPACE, input_type="string", alternate_sign=False)
-    rows = hasher.transform([[t] for t in terms]).tocsr()
-    return rows.indices.astype(np.int64)  # one non-zero per row
 
 
 def _encode_strings(values: Sequence[str]) -> np.ndarray:
@@ -191,6 +169,7 @@ class TfidfMatcher(Matcher):
         column_of = np.where(keep, np.cumsum(keep) - 1, -1).astype(np.int32)
         release_freed_memory()  # the merge's temporaries
         self.terms_ = terms[keep].astype(np.int32)
+        self.stop_identities_ = english_stop_identities()  # the words counting dropped
         self.idf_ = smooth_idf(df[keep], n_docs)
         self.unseen_idf_ = float(np.log(n_docs + 1.0) + 1.0)  # smooth IDF at df = 0
         self.index_ = DocumentIndex(indptr=columns.indptr, weights=columns.weights,
@@ -215,7 +194,7 @@ class TfidfMatcher(Matcher):
             first = int(columns.indptr[lo])
             mixer = _mixer(columns.indptr[lo:hi + 1] - first,
                            columns.weights[first:int(columns.indptr[hi])])
-            return normalize(mixer @ rows).astype(np.float32, copy=False)
+            return l2_normalize_rows(mixer @ rows).astype(np.float32, copy=False)
 
         with ThreadPoolExecutor(max(1, min(COUNTING_THREADS, len(spans)))) as pool:
             (profile_rows if blend else doc_rows).extend(pool.map(weigh, range(len(spans))))
@@ -261,7 +240,7 @@ class TfidfMatcher(Matcher):
         columns = columns[known].astype(np.int32)
         data *= self.idf_[columns]
         matrix = sp.csr_matrix((data, columns, indptr), shape=(n_rows, len(self.terms_)))
-        return normalize(matrix, copy=False)
+        return l2_normalize_rows(matrix)
 
     def attach_profiles(self, profiles: Sequence[Profile]) -> None:
         """Give an index loaded from the cache the profiles it was fitted on: their
@@ -282,7 +261,7 @@ class TfidfMatcher(Matcher):
             if len(memo) >= DOCUMENT_ROWS_KEPT:
                 memo.clear()
             texts = profile_columns([self.source_[profile]]).texts
-            rows = self._tfidf_rows(count_batch(texts))
+            rows = self._tfidf_rows(count_batch(texts, self.stop_identities_))
             if rows.shape[0] != hi - lo:  # the store changed since the index was fitted
                 rows = sp.csr_matrix((hi - lo, len(self.terms_)), dtype=np.float32)
             memo[profile] = rows
@@ -299,7 +278,8 @@ class TfidfMatcher(Matcher):
             texts = profile_columns(self.source_).texts
             spans = _profile_batches(self.index_.indptr, BATCH_DOCUMENTS)
             every = sp.vstack([self._tfidf_rows(count_batch(
-                texts[self.index_.indptr[lo]:self.index_.indptr[hi]])) for lo, hi in spans],
+                texts[self.index_.indptr[lo]:self.index_.indptr[hi]], self.stop_identities_))
+                for lo, hi in spans],
                 format="csr")
             self.__dict__["_every_document"] = every
         return every
@@ -307,11 +287,12 @@ class TfidfMatcher(Matcher):
     # -- plain-array state (for the store's cache) -----------------------------------------
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The fitted state as named numpy arrays (no Python objects: no pickle needed)."""
-        check_is_fitted(self, "idf_")
+        check_fitted(self, "idf_")
         arrays: dict[str, np.ndarray] = {
             "format": np.array([ARRAYS_FORMAT], dtype=np.int64),
             "params": _encode_strings([json.dumps(self.get_params(), sort_keys=True)]),
             "terms": self.terms_,
+            "stop_identities": self.stop_identities_,
             "idf": self.idf_,
             "unseen_idf": np.array([self.unseen_idf_]),
             "index_indptr": self.index_.indptr,
@@ -335,6 +316,7 @@ class TfidfMatcher(Matcher):
         indptr = np.asarray(arrays["index_indptr"], dtype=np.int64)
         n_docs = int(indptr[-1])
         matcher.terms_ = arrays["terms"]
+        matcher.stop_identities_ = np.asarray(arrays["stop_identities"], dtype=np.uint64)
         matcher.idf_ = arrays["idf"]
         matcher.unseen_idf_ = float(arrays["unseen_idf"][0])
         matcher.index_ = DocumentIndex(indptr=indptr, weights=arrays["index_weights"],
@@ -377,15 +359,14 @@ class TfidfMatcher(Matcher):
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """TF-IDF rows of ``texts`` over the fitted terms, scaled to unit length over all
         of each text's terms (a text of known terms only has unit length)."""
-        if not hasattr(self, "idf_"):
-            check_is_fitted(self, "idf_")
-        counts = _hashing_vectorizer().transform(texts)
-        hashes = counts.indices
-        n_terms, n_rows = len(self.terms_), counts.shape[0]
+        check_fitted(self, "idf_")
+        counts = count_batch(texts, self.stop_identities_)
+        hashes = counts.terms
+        n_terms, n_rows = len(self.terms_), len(counts.indptr) - 1
         columns = np.minimum(np.searchsorted(self.terms_, hashes), max(n_terms - 1, 0))
         known = self.terms_[columns] == hashes if n_terms else np.zeros(len(hashes), bool)
         idf = np.where(known, self.idf_[columns].astype(np.float64), self.unseen_idf_)
-        weights = (1.0 + np.log(counts.data.astype(np.float64))) * idf
+        weights = (1.0 + np.log(counts.counts.astype(np.float64))) * idf
         rows = np.repeat(np.arange(n_rows), np.diff(counts.indptr))
         norms = np.sqrt(np.bincount(rows, weights=weights * weights, minlength=n_rows))
         weights = weights / np.where(norms > 0, norms, 1.0)[rows]
@@ -399,9 +380,9 @@ class TfidfMatcher(Matcher):
 
     def _term_columns(self, text: str) -> dict[int, str]:
         """Column -> term for the words and bigrams of ``text`` the index knows."""
-        check_is_fitted(self, "idf_")
-        names = list(dict.fromkeys(_analyzer()(text)))
-        hashes = _hash_terms(names)
+        check_fitted(self, "idf_")
+        names = list(dict.fromkeys(analyse(text, self.stop_identities_)))
+        hashes = term_columns(names)
         columns = np.searchsorted(self.terms_, hashes)
         out: dict[int, str] = {}
         for name, h, col in zip(names, hashes, columns, strict=True):
@@ -420,7 +401,7 @@ class TfidfMatcher(Matcher):
 
     def score(self, queries: Sequence[str]) -> np.ndarray:
         """(n_queries, n_profiles) similarities; higher is a better match."""
-        check_is_fitted(self, "idf_")
+        check_fitted(self, "idf_")
         if self.aggregation == "blend":
             queries_matrix = self.transform(queries)
             rows = self._undecoded_rows()
@@ -537,6 +518,19 @@ class TermRows:
         """The whole matrix (every chunk decoded)."""
         return sp.csr_matrix((self.data.whole(), self.indices.whole(), self.indptr),
                              shape=self.shape)
+
+
+def l2_normalize_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """Scale each row of a CSR matrix to unit length, in place (rows of zeros stay), with
+    the arithmetic of scikit-learn's ``normalize``: squares in the values' precision,
+    summed in float64 row by row, each value divided by its row's norm in float64."""
+    data = matrix.data
+    if data.size:
+        rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=matrix.shape[0]))
+        norms[norms == 0.0] = 1.0
+        data[:] = data / norms[rows]
+    return matrix
 
 
 def release_freed_memory() -> None:

@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any, Self
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
 
 from profscout.core.errors import UserError
-from ranking.base import Matcher, Profile
+from ranking.base import Matcher, Profile, check_fitted
 from ranking.embedding_cache import EmbeddingCache, Encoder
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -362,7 +361,7 @@ class SemanticMatcher(Matcher):
         return self
 
     def _similarities(self, queries: Sequence[str]) -> np.ndarray:
-        check_is_fitted(self, "bounds_")
+        check_fitted(self, "bounds_")
         if self.doc_vectors_.size == 0:
             return np.zeros((len(queries), 0))
         return self.embed(queries) @ self.doc_vectors_.T

@@ -363,7 +363,7 @@ def build_shortlist(conn: sqlite3.Connection, request: ShortlistRequest,
     match = np.asarray(matcher.score([request.text]), dtype=float)[0]
     relevances = relevance(absolute_similarity(matcher, request.text, match), request.matcher)
 
-    activity = store_activity_rows(conn, as_of)
+    activity = store_activity_rows(conn, as_of, use_cache=use_cache)
     facts = professor_facts(conn, ids)
     selected = set(selection.ids)
     if request.exclude_contacted:

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from ranking.arrays import unique
 
 HASH_SPACE = 2**31 - 1
 BATCH_DOCUMENTS = 2000  # texts analysed together (bounds the memory of one batch)
+TOKEN = re.compile(r"(?u)\b\w\w+\b")  # the vectoriser's token pattern
 
 _C1, _C2 = np.uint32(0xCC9E2D51), np.uint32(0x1B873593)
 
@@ -135,17 +135,53 @@ def _identity(h0: np.ndarray, h1: np.ndarray) -> np.ndarray:
     return (h0.view(np.uint32).astype(np.uint64) << np.uint64(32)) | h1.view(np.uint32)
 
 
-@lru_cache(maxsize=1)
-def _stop_identities() -> np.ndarray:
-    encoded = [w.encode("utf-8") for w in sorted(ENGLISH_STOP_WORDS)]
+def _packed(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The UTF-8 bytes of ``values`` one after another, with each one's start and length."""
+    encoded = [v.encode("utf-8") for v in values]
     lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
     starts = np.cumsum(lengths) - lengths
-    buffer = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-    return unique(_identity(*murmurhash3_32_seeds(buffer, starts, lengths, (0, 1))))
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8), starts, lengths
 
 
-def count_batch(texts: Sequence[str]) -> BatchCounts:
-    """Hashed uni- and bigram counts of ``texts`` (see the module docstring)."""
+def word_identities(words: Sequence[str]) -> np.ndarray:
+    """The 64-bit identity of each word (its hashes with two seeds), as :func:`count_batch`
+    tells words apart and finds the stop words."""
+    return _identity(*murmurhash3_32_seeds(*_packed(words), (0, 1)))
+
+
+@lru_cache(maxsize=1)
+def english_stop_identities() -> np.ndarray:
+    """The sorted identities of scikit-learn's English stop words, the list the vectoriser
+    drops (scikit-learn is imported here only: a fitted index keeps these identities)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return unique(word_identities(sorted(ENGLISH_STOP_WORDS)))
+
+
+def term_columns(terms: Sequence[str]) -> np.ndarray:
+    """The hashed column of each term (a word, or two words joined by a space), exactly as
+    the vectoriser computes it."""
+    if not terms:
+        return np.zeros(0, dtype=np.int32)
+    return hashed_columns(murmurhash3_32(*_packed(terms)))
+
+
+def analyse(text: str, stop: np.ndarray) -> list[str]:
+    """The vectoriser's terms of one text, in its order: the lower-cased words of two or
+    more word characters whose identities are not in ``stop`` (sorted), then the bigrams
+    of consecutive kept words."""
+    words = TOKEN.findall(text.lower())
+    if words:
+        kept = ~np.isin(word_identities(words), stop)
+        words = [w for w, keep in zip(words, kept.tolist(), strict=True) if keep]
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+def count_batch(texts: Sequence[str], stop: np.ndarray | None = None) -> BatchCounts:
+    """Hashed uni- and bigram counts of ``texts`` (see the module docstring); ``stop``: the
+    identities of the stop words (:func:`word_identities`, sorted; English by default)."""
+    if stop is None:
+        stop = english_stop_identities()
     n = len(texts)
     if n == 0:
         return BatchCounts(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32))
@@ -177,7 +213,7 @@ def count_batch(texts: Sequence[str]) -> BatchCounts:
     h0, h1 = murmurhash3_32_seeds(utf8, byte_start, byte_len, (0, 1))
     words, first, codes = unique(_identity(h0, h1), return_index=True, return_inverse=True)
     codes = codes.reshape(-1)
-    keep = ~np.isin(words, _stop_identities())[codes]
+    keep = ~np.isin(words, stop)[codes]
     codes, row = codes[keep].astype(np.int64), row[keep]
     word_hash = hashed_columns(h0[first])
     word_start, word_len = byte_start[first], byte_len[first]
@@ -202,8 +238,8 @@ def count_batch(texts: Sequence[str]) -> BatchCounts:
                        counts.astype(np.int32))
 
 
-def count_batches(texts: Sequence[str], batch: int = BATCH_DOCUMENTS
-                  ) -> Iterator[BatchCounts]:
+def count_batches(texts: Sequence[str], batch: int = BATCH_DOCUMENTS,
+                  stop: np.ndarray | None = None) -> Iterator[BatchCounts]:
     """:func:`count_batch` of ``texts``, ``batch`` texts at a time."""
     for start in range(0, len(texts), batch):
-        yield count_batch(texts[start:start + batch])
+        yield count_batch(texts[start:start + batch], stop)

@@ -79,3 +79,23 @@ def test_activity_rows_equal_activity_row_bit_for_bit():
     assert got == want  # dataclass equality: exact floats, counts and dates
     assert got[9].latest is None and got[9].score == 0.0
     assert activity_rows([], [], as_of) == {}
+
+
+def test_cached_publication_days_follow_the_store(tmp_path):
+    from ranking.activity import store_activity_rows
+    from tests.ranking_store import AS_OF, build_store
+
+    conn = connect(build_store(tmp_path / "store.db"))
+    read = store_activity_rows(conn, AS_OF)
+    assert store_activity_rows(conn, AS_OF, use_cache=True) == read  # stored
+    assert store_activity_rows(conn, AS_OF, use_cache=True) == read  # read back
+    keys = [k for (k,) in conn.execute("SELECT key FROM ranking_cache")]
+    assert len(keys) == 1 and keys[0].startswith("paper-days:")
+    pid, arxiv_id = conn.execute("SELECT professor_id, arxiv_id FROM authorships "
+                                 "ORDER BY professor_id LIMIT 1").fetchone()
+    with transaction(conn):  # the store changes: the cached days no longer hold
+        conn.execute("DELETE FROM authorships WHERE professor_id = ? AND arxiv_id = ?",
+                     (pid, arxiv_id))
+    changed = store_activity_rows(conn, AS_OF, use_cache=True)
+    assert changed == store_activity_rows(conn, AS_OF) != read
+    conn.close()

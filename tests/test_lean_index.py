@@ -4,6 +4,8 @@ profiles read as columns from a real store."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -22,6 +24,8 @@ from ranking.match import BOUNDED_FROM_DOCUMENTS, LARGE_MIN_DF, TfidfMatcher
 from ranking.profiles import StoreProfiles, profile_columns
 from ranking.terms import count_batch, murmurhash3_32
 from tests.ranking_store import AS_OF, build_store
+
+ROOT = Path(__file__).resolve().parent.parent
 
 TEXTS = [
     "Deep reinforcement learning for robot manipulation and grasping.",
@@ -303,11 +307,14 @@ def test_chunked_array_ranges_cross_chunk_boundaries():
     bounds = np.concatenate([[0], np.cumsum(counts)])
     decoded: list[int] = []
 
-    def decode(i: int) -> np.ndarray:
-        decoded.append(i)
-        return values[bounds[i]:bounds[i + 1]]
+    def read(i: int) -> bytes:
+        return values[bounds[i]:bounds[i + 1]].tobytes()
 
-    chunked = ChunkedArray(np.dtype(np.int32), counts, decode, threads=2)
+    def decode(i: int, raw: bytes | memoryview) -> np.ndarray:
+        decoded.append(i)
+        return np.frombuffer(raw, dtype=np.int32)
+
+    chunked = ChunkedArray(np.dtype(np.int32), counts, read, decode, threads=2)
     got = chunked.ranges(np.array([5, 40, 36, 90]), np.array([9, 40, 37, 100]))
     assert np.array_equal(got, np.concatenate([values[5:9], values[36:37], values[90:100]]))
     assert sorted(decoded) == [0, 1, 3]  # chunk 2 (value 37 alone) was not needed
@@ -333,3 +340,57 @@ def test_unique_by_sorting_equals_numpy_unique(dtype):
     assert unique(np.zeros(0, dtype=dtype)).size == 0
     empty_inverse = unique(np.zeros(0, dtype=dtype), return_inverse=True)[1]
     assert empty_inverse.size == 0
+
+
+def test_terms_of_one_text_equal_the_vectorisers_analyser():
+    from ranking.terms import analyse, english_stop_identities, term_columns
+
+    vectoriser = HashingVectorizer(n_features=2**31 - 1, alternate_sign=False, norm=None,
+                                   stop_words="english", ngram_range=(1, 2))
+    stop = english_stop_identities()
+    for text in TEXTS:
+        want = vectoriser.build_analyzer()(text)
+        assert analyse(text, stop) == want
+        if want:
+            expected = vectoriser.transform([text]).indices
+            assert set(term_columns(want).tolist()) == set(expected.tolist())
+    assert term_columns([]).size == 0
+
+
+def test_a_cached_index_ranks_without_scikit_learn(tmp_path: Path):
+    """Importing scikit-learn costs about a second: a shortlist from the cache needs none
+    (the stop words travel with the fitted index)."""
+    store = build_store(tmp_path / "store.db")
+    out = tmp_path / "list.csv"
+    command = ["rank", "deep reinforcement learning for robot manipulation", "--matcher",
+               "tfidf", "--as-of", AS_OF.isoformat(), "--db", str(store), "-o", str(out)]
+    code = ("import sys\nfrom profscout.cli.app import main\n"
+            f"try:\n    main({command!r})\nexcept SystemExit as exc:\n"
+            "    assert not exc.code, exc.code\n"
+            "print('sklearn' in sys.modules)\n")
+    runs = [subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                           text=True, timeout=120, check=True).stdout.split()[-1]
+            for _ in range(2)]
+    assert runs == ["True", "False"]  # the first run fits the index, the second reads it
+    assert out.read_text(encoding="utf-8").count("\n") > 1
+
+
+def test_a_cached_index_reads_from_the_store_only_the_chunks_a_query_needs(tmp_path: Path,
+                                                                           monkeypatch):
+    import ranking.cache as cache
+    from profscout.core.store.ranking_cache import open_payload
+
+    monkeypatch.setattr(cache, "CHUNK_VALUES", 16)  # many chunks on a small store
+    store = build_store(tmp_path / "store.db")
+    conn = connect(store)
+    fresh, _ = fitted_matcher(conn, "tfidf", StoreProfiles(conn, AS_OF))
+    blob = open_payload(conn, cached_keys(conn)[0])
+    assert blob is not None
+    arrays = load_arrays(blob, lazy=TfidfMatcher.lazy_arrays)
+    chunked = arrays["profile_data"]
+    assert chunked.decoded_chunks == 0
+    loaded = TfidfMatcher.from_arrays(arrays)
+    query = ["robot manipulation"]
+    assert np.array_equal(loaded.score(query), fresh.score(query))
+    assert 0 < chunked.decoded_chunks < len(chunked.starts) - 1
+    conn.close()

@@ -107,3 +107,23 @@ def test_registry_makes_matchers_by_name():
     from profscout.core.errors import UserError
     with pytest.raises(UserError, match="unknown matcher 'nope'"):
         make_matcher("nope")
+
+
+def test_matchers_keep_the_estimator_api_without_its_base_class():
+    from ranking.base import NotFittedError
+    from ranking.semantic import HybridMatcher
+
+    matcher = TfidfMatcher(aggregation="topk", top_k=4)
+    assert repr(matcher) == "TfidfMatcher(aggregation='topk', top_k=4)"
+    assert matcher.set_params(top_k=2) is matcher and matcher.top_k == 2
+    with pytest.raises(ValueError, match="invalid parameter 'k'"):
+        matcher.set_params(k=1)
+    hybrid = HybridMatcher(lexical=TfidfMatcher(top_k=7))
+    params = hybrid.get_params()
+    assert params["lexical__top_k"] == 7 and params["lexical"] is hybrid.lexical
+    hybrid.set_params(lexical__top_k=9)
+    assert hybrid.lexical.top_k == 9
+    copy = clone(hybrid)
+    assert copy.lexical is not hybrid.lexical and copy.lexical.top_k == 9
+    with pytest.raises(NotFittedError, match="not fitted"):
+        TfidfMatcher().score(["robots"])

@@ -104,14 +104,20 @@ def test_fitted_index_is_cached_in_the_store(store):
     first = build_shortlist(conn, request)
     second = build_shortlist(conn, ShortlistRequest(query="image segmentation", as_of=AS_OF))
     assert (first.cached, second.cached) == (False, True)
-    assert conn.execute("SELECT COUNT(*) FROM ranking_cache").fetchone()[0] == 1
+    assert _cached_kinds(conn) == {"tfidf": 1, "paper-days": 1}
     # new papers: a new fingerprint, a refit, and the old entry kept as the previous one
     conn.execute("UPDATE papers SET title = 'Robot manipulation revisited' "
                  "WHERE title = 'Robot manipulation benchmarks'")
     third = build_shortlist(conn, request)
     assert third.cached is False
-    assert conn.execute("SELECT COUNT(*) FROM ranking_cache").fetchone()[0] == 2
+    assert _cached_kinds(conn) == {"tfidf": 2, "paper-days": 2}
     conn.close()
+
+
+def _cached_kinds(conn) -> dict[str, int]:
+    """Entries of the ranking cache by kind (the key's part before the first colon)."""
+    return dict(conn.execute("SELECT substr(key, 1, instr(key, ':') - 1), COUNT(*) "
+                             "FROM ranking_cache GROUP BY 1").fetchall())
 
 
 def test_bad_input_is_one_user_error(store, tmp_path):

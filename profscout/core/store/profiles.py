@@ -173,15 +173,22 @@ def profile_source_summary(conn: sqlite3.Connection, window: PaperWindow
     revision counter the store's triggers raise on any insert, delete or edit of papers,
     authorships or homepage interests, and the count, first and last day of the papers in
     the window's days (a window that moved over papers changes these)."""
-    revision = conn.execute("SELECT revision FROM store_revisions "
-                            "WHERE name = 'profile_sources'").fetchone()
+    revision = profile_sources_revision(conn)
     sql = "SELECT count(*), min(published), max(published) FROM papers WHERE published < ?"
     args: list[object] = [(window.until + timedelta(days=1)).isoformat()]
     if window.since is not None:
         sql += " AND published >= ?"
         args.append(window.since.isoformat())
     count, first, last = conn.execute(sql, args).fetchone()
-    return [int(revision[0]) if revision else None, int(count), first, last]
+    return [revision, int(count), first, last]
+
+
+def profile_sources_revision(conn: sqlite3.Connection) -> int | None:
+    """The revision counter the store's triggers raise on any insert, delete or edit of
+    papers, authorships or homepage interests (None in a store without one)."""
+    row = conn.execute("SELECT revision FROM store_revisions "
+                       "WHERE name = 'profile_sources'").fetchone()
+    return int(row[0]) if row else None
 
 
 def attributed_paper_dates(conn: sqlite3.Connection, min_confidence: float,

@@ -18,6 +18,17 @@ def cached_payload(conn: sqlite3.Connection, key: str) -> bytes | None:
     return None if row is None else bytes(row[0])
 
 
+def open_payload(conn: sqlite3.Connection, key: str) -> sqlite3.Blob | None:
+    """The payload stored under ``key``, opened in place for reading slices of it
+    (``blob[start:stop]``) without reading it whole; None when absent. It can be read while
+    ``conn`` is open and the entry is not replaced; a read after that raises
+    ``sqlite3.Error``."""
+    row = conn.execute("SELECT rowid FROM ranking_cache WHERE key = ?", (key,)).fetchone()
+    if row is None:
+        return None
+    return conn.blobopen("ranking_cache", "payload", int(row[0]), readonly=True)
+
+
 def store_payload(conn: sqlite3.Connection, key: str,
                   payload: bytes | Sequence[bytes | memoryview], *, prefix: str,
                   keep: int) -> None:

@@ -180,24 +180,34 @@ class TfidfMatcher(Matcher):
         self.__dict__.pop("_every_document", None)
         blend = self.aggregation == "blend"
         doc_rows: list[sp.csr_matrix] = []
-        profile_rows: list[sp.csr_matrix] = []
+        profile_rows: list[tuple[sp.csr_matrix, np.ndarray]] = []
 
-        def weigh(i: int) -> sp.csr_matrix:
-            """Batch ``i``'s TF-IDF rows (blended per profile with ``blend``); its counts
-            are freed once weighed."""
+        def weigh(i: int) -> tuple[sp.csr_matrix, np.ndarray]:
+            """Batch ``i``'s TF-IDF rows and the vocabulary column of each of their
+            columns; with ``blend``, one row per profile over the batch's own kept terms
+            only (so that stacking them never touches the whole vocabulary's width). Its
+            counts are freed once weighed."""
             batch = batches[i]
-            rows = self._tfidf_rows(batch, column_of[distinct[i]][batch.terms])
+            term_columns = column_of[distinct[i]]  # each distinct term's column (-1: dropped)
             batches[i] = distinct[i] = None  # type: ignore[call-overload]
             if not blend:
-                return rows
+                return self._tfidf_rows(batch, term_columns[batch.terms]), np.zeros(0)
+            kept = term_columns >= 0
+            own = term_columns[kept]  # ascending, as the batch's distinct terms are
+            renumbered = np.where(kept, np.cumsum(kept) - 1, -1).astype(np.int32)
+            rows = self._tfidf_rows(batch, renumbered[batch.terms], self.idf_[own])
             lo, hi = spans[i]
             first = int(columns.indptr[lo])
             mixer = _mixer(columns.indptr[lo:hi + 1] - first,
                            columns.weights[first:int(columns.indptr[hi])])
-            return l2_normalize_rows(mixer @ rows).astype(np.float32, copy=False)
+            return l2_normalize_rows(mixer @ rows).astype(np.float32, copy=False), own
 
         with ThreadPoolExecutor(max(1, min(COUNTING_THREADS, len(spans)))) as pool:
-            (profile_rows if blend else doc_rows).extend(pool.map(weigh, range(len(spans))))
+            for rows, own in pool.map(weigh, range(len(spans))):
+                if blend:
+                    profile_rows.append((rows, own))
+                else:
+                    doc_rows.append(rows)
         batches.clear()
         release_freed_memory()  # the batches' counts
         self.doc_matrix_: sp.csr_matrix | None = (None if blend else
@@ -216,11 +226,14 @@ class TfidfMatcher(Matcher):
             return int(self.min_df)
         return LARGE_MIN_DF if n_documents > BOUNDED_FROM_DOCUMENTS else 1
 
-    def _tfidf_rows(self, batch: BatchCounts, columns: np.ndarray | None = None
-                    ) -> sp.csr_matrix:
+    def _tfidf_rows(self, batch: BatchCounts, columns: np.ndarray | None = None,
+                    idf: np.ndarray | None = None) -> sp.csr_matrix:
         """L2-normalised sublinear TF-IDF rows (float32) of counted documents, over the
         fitted terms (terms outside the vocabulary dropped before normalising);
-        ``columns``: each entry's vocabulary column (-1: none), when already known."""
+        ``columns``: each entry's vocabulary column (-1: none), when already known; with
+        ``idf``, the columns are numbers into ``idf`` (a part of the vocabulary) instead."""
+        if idf is None:
+            idf = self.idf_
         if columns is None:
             columns = np.searchsorted(self.terms_, batch.terms)
             known = columns < len(self.terms_)
@@ -238,8 +251,8 @@ class TfidfMatcher(Matcher):
         np.log(data, data)
         data += 1.0
         columns = columns[known].astype(np.int32)
-        data *= self.idf_[columns]
-        matrix = sp.csr_matrix((data, columns, indptr), shape=(n_rows, len(self.terms_)))
+        data *= idf[columns]
+        matrix = sp.csr_matrix((data, columns, indptr), shape=(n_rows, len(idf)))
         return l2_normalize_rows(matrix)
 
     def attach_profiles(self, profiles: Sequence[Profile]) -> None:
@@ -544,32 +557,37 @@ def release_freed_memory() -> None:
     trim(0)
 
 
-def stack_transposed(blocks: list[sp.csr_matrix], n_columns: int) -> sp.csr_matrix:
-    """The transpose, as CSR, of the blocks (CSR, ``n_columns`` wide) stacked one under the
-    other: the same arrays as ``sp.vstack(blocks).T.tocsr()``, built in place block by
-    block, each block dropped from ``blocks`` once copied (the list ends empty), so the
-    memory of the result and of the blocks is never held twice."""
+def stack_transposed(blocks: list[tuple[sp.csr_matrix, np.ndarray]], n_columns: int
+                     ) -> sp.csr_matrix:
+    """The transpose, as CSR, of the blocks stacked one under the other, each block given
+    over its own columns: ``(matrix, columns)``, where local column ``j`` of ``matrix`` is
+    column ``columns[j]`` (distinct, ascending) of the ``n_columns`` wide whole. The same
+    arrays as ``sp.vstack(widened blocks).T.tocsr()``, built in place block by block, each
+    block dropped from ``blocks`` once copied (the list ends empty), so the memory of the
+    result and of the blocks is never held twice; no step spans the whole width per block."""
     counts = np.zeros(n_columns, dtype=np.int64)
-    for block in blocks:
-        counts += np.bincount(block.indices, minlength=n_columns)
-    n_rows = sum(block.shape[0] for block in blocks)
+    for block, columns in blocks:
+        counts[columns] += np.bincount(block.indices, minlength=len(columns))
+    n_rows = sum(block.shape[0] for block, _ in blocks)
     nnz = int(counts.sum())
     index = np.int32 if max(nnz, n_rows) < 2**31 else np.int64
     indptr = np.zeros(n_columns + 1, dtype=index)
     np.cumsum(counts, out=indptr[1:])
-    data = np.empty(nnz, dtype=np.result_type(*[b.dtype for b in blocks]) if blocks
+    data = np.empty(nnz, dtype=np.result_type(*[b.dtype for b, _ in blocks]) if blocks
                     else np.float32)
     indices = np.empty(nnz, dtype=index)
     cursor = indptr[:-1].astype(np.int64)
     offset = 0
     for i in range(len(blocks)):
-        part = blocks[i].T.tocsr()  # (columns x block rows), rows' entries by ascending row
+        block, columns = blocks[i]
+        part = block.T.tocsr()  # (own columns x block rows), entries by ascending row
         blocks[i] = None  # type: ignore[call-overload]  # freed once copied
+        del block
         sizes = np.diff(part.indptr)
-        where = np.repeat(cursor - part.indptr[:-1], sizes) + np.arange(part.nnz)
+        where = np.repeat(cursor[columns] - part.indptr[:-1], sizes) + np.arange(part.nnz)
         data[where] = part.data
         indices[where] = part.indices + offset
-        cursor += sizes
+        cursor[columns] += sizes
         offset += part.shape[1]
         del part, where
     blocks.clear()

@@ -93,10 +93,17 @@ def hashed_columns(hashes: np.ndarray) -> np.ndarray:
 
 
 def _segments(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Flat positions ``starts[i] + 0 .. lengths[i] - 1``, segment after segment."""
+    """Flat positions ``starts[i] + 0 .. lengths[i] - 1``, segment after segment: one
+    running sum of steps of 1, with a jump where each segment begins."""
+    keep = lengths > 0
+    starts, lengths = starts[keep].astype(np.int64), lengths[keep].astype(np.int64)
     total = int(lengths.sum())
-    offsets = np.repeat(np.cumsum(lengths) - lengths, lengths)
-    return np.repeat(starts, lengths) + (np.arange(total) - offsets)
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    step = np.ones(total, dtype=np.int64)
+    step[0] = starts[0]
+    step[np.cumsum(lengths)[:-1]] = starts[1:] - (starts[:-1] + lengths[:-1]) + 1
+    return np.cumsum(step)
 
 
 @dataclass(frozen=True)

@@ -399,3 +399,11 @@ def test_a_cached_index_reads_from_the_store_only_the_chunks_a_query_needs(tmp_p
     assert np.array_equal(loaded.score(query), fresh.score(query))
     assert 0 < chunked.decoded_chunks < len(chunked.starts) - 1
     conn.close()
+
+
+def test_segments_are_consecutive_positions():
+    from ranking.terms import _segments
+
+    got = _segments(np.array([10, 3, 50, 7]), np.array([3, 0, 2, 1]))
+    assert got.tolist() == [10, 11, 12, 50, 51, 7]
+    assert _segments(np.array([4]), np.array([0])).size == 0

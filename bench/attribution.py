@@ -19,7 +19,10 @@ every common name among them is in), the bench
    ``coauthors``, the default) the arXiv author lists of the papers the pages list: a
    distinctive co-author of a listed paper ties an unlisted paper to the person's group
    even when the pages write titles only. ``--labels pages`` is the text-only rule, kept so
-   figures can be compared across the change.
+   figures can be compared across the change. ``--labels partial`` is ``coauthors`` where,
+   besides, pages that send the reader elsewhere for the full list ("for the complete list
+   of publications, see my Google Scholar") label nothing someone else's: they say
+   themselves that they list part of the person's work (:func:`points_elsewhere`).
 
 A name is *common* when the papers written under its exact form fall into at least
 ``COMMON_CLUSTERS`` groups of two or more papers with no co-author in common (a proxy for
@@ -30,7 +33,7 @@ Each counted paper labelled someone else's is reported with the evidence that ad
 Usage::
 
     .venv/bin/python bench/attribution.py [--arxiv-url URL] [--cache DIR] [--today DATE]
-        [--labels coauthors|pages] [--json out.json]
+        [--labels coauthors|pages|partial] [--json out.json]
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ import hashlib
 import json
 import os
 import pickle
+import re
 import sys
 import tempfile
 from collections import defaultdict
@@ -172,6 +176,21 @@ def labels(papers: list[Paper], surname: str, listed: ListedTitles, own_keys: se
     return out
 
 
+_ELSEWHERE = re.compile(
+    r"\b(see|visit|found|refer)\b[^.!?]{0,80}\b(full|complete)\b[^.!?]{0,30}"
+    r"\b(list|publications)\b"
+    r"|\b(full|complete)\b[^.!?]{0,30}\b(list|publications)\b[^.!?]{0,40}"
+    r"\b(see|visit|found|refer)\b", re.IGNORECASE)
+
+
+def points_elsewhere(text: str) -> bool:
+    """Whether a page's text sends the reader to another source for the full list of
+    publications ("For the complete list of publications, see my Google Scholar", "My full
+    publication list can be found at DBLP"): what it lists is a part, so a paper's absence
+    from it says nothing about whose the paper is."""
+    return bool(_ELSEWHERE.search(" ".join(text.split())))
+
+
 def _written_forms(author: str) -> list[str]:
     """How a page may write a co-author: "jane doe", "j doe", "doe j", "doe jane"."""
     p = parse_name(author)
@@ -217,8 +236,9 @@ def run(arxiv_url: str, today: date, cache: Path | None = None,
             person = load_people(conn, ids[:1], window)[0]
             pages = [(world / "homepages" / f).read_bytes() for f in row["files"].split(";")]
             listed = extract_from_pages(pages)
-            page_text = " ".join(fold(lxml_html.fromstring(page).text_content())
-                                 for page in pages if page.strip())
+            texts = [lxml_html.fromstring(page).text_content() for page in pages if page.strip()]
+            page_text = " ".join(fold(text) for text in texts)
+            partial = rule == "partial" and any(points_elsewhere(text) for text in texts)
             papers = _papers(client, person.forms, window, today, cache)
             key = parse_name(person.name).key
             surname = "".join(parse_name(person.name).surname)
@@ -233,7 +253,9 @@ def run(arxiv_url: str, today: date, cache: Path | None = None,
                                       [i for i in listed.arxiv_ids if fold_of(i) != part])
                 shown = ListedTitles(listed.titles, listed.arxiv_ids)
                 truth = labels(papers, surname, scored, own, page_text,
-                               shown if rule == "coauthors" else None)
+                               None if rule == "pages" else shown)
+                if partial:
+                    truth = {k: v for k, v in truth.items() if v}
                 hidden = {p.arxiv_id for p in papers if shown.names(p.arxiv_id, p.title)
                           and not scored.names(p.arxiv_id, p.title)}
                 person.listed = evidence
@@ -278,10 +300,13 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, help="folder keeping the API's answers (outside "
                         "the repository) for reruns")
     parser.add_argument("--today", type=date.fromisoformat, default=datetime.now(UTC).date())
-    parser.add_argument("--labels", choices=("coauthors", "pages"), default="coauthors",
+    parser.add_argument("--labels", choices=("coauthors", "pages", "partial"),
+                        default="coauthors",
                         help="who may be told someone else's: 'pages' tests only the pages' "
                         "text for co-authors (the first rule); 'coauthors' also the arXiv "
-                        "co-authors of the papers the pages list (default)")
+                        "co-authors of the papers the pages list (default); 'partial' as "
+                        "'coauthors', and nobody's papers on pages that send the reader "
+                        "elsewhere for the full list")
     args = parser.parse_args()
     out = run(args.arxiv_url, args.today, args.cache, args.labels)
     for key, figures in out["figures"].items():  # type: ignore[attr-defined]

@@ -224,3 +224,29 @@ def test_a_joined_alias_beside_a_split_one_is_another_written_name():
     assert initial is not None and initial.how == "initial"
     alone = match_author("Quanwei Oduya", ["Quanwei Oduya"])
     assert alone is not None and alone.score == 1.0
+
+
+def test_second_hand_co_authors_make_a_lead_however_many() -> None:
+    """An ambiguous name: co-authors of a paper confirmed only through co-authors are
+    second-hand; they keep a paper as a lead with its reasons, never count it, while one
+    first-hand co-author (from a listed paper) or a colleague does."""
+    match = match_author("Jun Li", ["Jun Li"])
+    assert match is not None
+    evidence = PersonEvidence(colleagues=frozenset({author_key("Petra Ulvenhout")}))
+    evidence.with_field(["cs.CL"], ["Marit Ossendrup"])
+    evidence.with_confirmed(["cs.CL"], ["Marit Ossendrup"])
+    evidence.with_linked(["cs.CL"], ["Koen Tjaberings", "Liesel Vanderkamp", "Ode Brammert"])
+
+    def decide(*coauthors: str, categories: tuple[str, ...] = ("q-bio.NC",)):
+        return attribute(match, ambiguous=["very common name"], categories=list(categories),
+                         coauthors=list(coauthors), affiliations=[], evidence=evidence)
+
+    three = decide("Koen Tjaberings", "Liesel Vanderkamp", "Ode Brammert")
+    assert three.keep and three.confidence == LEAD
+    assert "second-hand co-authors only (koen tjaberings, liesel vanderkamp, ode brammert)" \
+        in three.evidence
+    assert "nothing about the person" not in three.evidence
+    assert decide("Koen Tjaberings").confidence == LEAD
+    assert decide("Marit Ossendrup", "Koen Tjaberings").confidence == 0.95  # first-hand
+    assert decide("Petra Ulvenhout", "Koen Tjaberings").confidence == 0.95  # a colleague
+    assert not decide("Anna Nobody").keep

@@ -7,9 +7,10 @@ punctuation, accepts initials for given names and tolerates missing middle names
 
 A name that could belong to several people (namesakes in the store, a very frequent
 East Asian name pattern, far more papers than one person writes) is *ambiguous*: a paper
-then counts only with evidence about the person (its title or id on their own publication
-list, co-authors shared with their confirmed papers, a colleague, a matching affiliation);
-categories that fit their field make it a lead, never a count. Given names split
+then counts only with first-hand evidence about the person (its title or id on their own
+publication list, a co-author of a paper that list names, a colleague, a matching
+affiliation); co-authors learned from papers that were themselves admitted through such
+evidence, and categories that fit their field, make it a lead, never a count. Given names split
 differently ("Guo-Wei" / "Guowei") are different written names, and a name one letter off
 matches only when asked (distinctive names): both need the same evidence. Every
 attribution carries a confidence and a one-line evidence text.
@@ -418,7 +419,7 @@ class PersonEvidence:
     ``confirmed_coauthors`` are first-hand (papers the person's list names, or confirmed
     without needing evidence); ``linked_coauthors`` second-hand (papers confirmed only
     through co-authors, a colleague or the affiliation): a chain of those can walk into a
-    namesake's group, so one of them alone confirms nothing (:data:`MIN_LINKED`).
+    namesake's group, so they make leads and confirm nothing.
     """
 
     area_categories: frozenset[str] = frozenset()
@@ -492,9 +493,9 @@ LISTED = "on the person's own publication list"
 # Evidence that points at one person (STRONG), not merely at anyone working in the field.
 PERSONAL_EVIDENCE = ("co-authors of confirmed papers", "co-author from the same institution",
                      "affiliation fits", LISTED)
+SECOND_HAND = "second-hand co-authors only"
 LEAD = 0.45  # below activity.MIN_CONFIDENCE: kept as an unconfirmed lead, not counted
 MIN_FIELD_PAPERS = 3  # listed papers that say what a person's field is
-MIN_LINKED = 2  # second-hand co-authors a paper must share to be confirmed by them alone
 
 
 def attribute(match: NameMatch, *, ambiguous: Sequence[str], categories: Sequence[str],
@@ -507,11 +508,13 @@ def attribute(match: NameMatch, *, ambiguous: Sequence[str], categories: Sequenc
     "arXiv id listed"; empty when it does not): the strongest confirmation, for any name.
     Unambiguous names keep every match at the match score, except a written name that
     differs (:data:`NEEDS_EVIDENCE`). Ambiguous names, and those matches, count only with
-    evidence about the person: co-authors shared with confirmed papers (one first-hand, or
-    :data:`MIN_LINKED` second-hand ones), a colleague from the same institution among the
-    co-authors, a matching affiliation. Categories that fit
-    the person's areas (or those of confirmed papers) fit every namesake in the field: they
-    keep the paper as a lead (confidence :data:`LEAD`), never counted. Once the person's
+    first-hand evidence about the person: a co-author shared with the papers their list names
+    (or that needed no evidence), a colleague from the same institution among the
+    co-authors, a matching affiliation. Second-hand co-authors (shared only with papers that
+    were themselves admitted through such evidence) can lead from one namesake's group into
+    another's, however many there are; categories that fit the person's areas (or those of
+    confirmed papers) fit every namesake in the field: both keep the paper as a lead
+    (confidence :data:`LEAD`) with its reasons, never counted. Once the person's
     own list names ``MIN_FIELD_PAPERS`` papers, a paper of a distinctive name whose
     ``primary`` category is outside their field (the listed papers' categories and their
     areas) and that shares no co-author with them is a lead too: a namesake in another
@@ -535,11 +538,11 @@ def attribute(match: NameMatch, *, ambiguous: Sequence[str], categories: Sequenc
     factor = 0.0
     shared = sorted(keys & evidence.confirmed_coauthors)
     linked = sorted(keys & evidence.linked_coauthors - evidence.confirmed_coauthors)
-    if shared or len(linked) >= MIN_LINKED:
-        reasons.append(f"{PERSONAL_EVIDENCE[0]}: {', '.join((shared + linked)[:3])}")
+    if shared:
+        reasons.append(f"{PERSONAL_EVIDENCE[0]}: {', '.join(shared[:3])}")
         factor = STRONG
     elif linked:
-        reasons.append(f"one second-hand co-author ({linked[0]}) is not enough")
+        reasons.append(f"{SECOND_HAND} ({', '.join(linked[:3])})")
     colleagues = sorted(keys & evidence.colleagues)
     if colleagues:
         reasons.append(f"{PERSONAL_EVIDENCE[1]}: {', '.join(colleagues[:3])}")
@@ -558,9 +561,9 @@ def attribute(match: NameMatch, *, ambiguous: Sequence[str], categories: Sequenc
     if factor:
         return Attribution(True, round(max(match.score, SEEN_CATEGORY) * factor, 3),
                            f"{name_part}; {why}; " + "; ".join(reasons))
-    if fit or seen:
+    if fit or seen or linked:
         return Attribution(True, LEAD, f"{name_part}; {why}; " + "; ".join(reasons)
-                           + "; nothing about the person")
+                           + ("" if linked else "; nothing about the person"))
     return Attribution(False, 0.0, f"{name_part}; {why}; no corroborating evidence")
 
 

@@ -7,7 +7,7 @@ its 31-bit hash, as scikit-learn's ``HashingVectorizer`` maps it (:mod:`ranking.
 documents and queries alike, without scikit-learn), and the index keeps the sorted hashes
 of the terms its documents hold (``terms_``, the hashed vocabulary: two distinct terms share a
 hash with odds of about one in 400 at five million terms) with their IDF from a
-``TfidfTransformer``, and the identities of the stop words it dropped, so that a cached index
+``TfidfTransformer``, and the stop words it dropped, so that a cached index
 is queried without importing scikit-learn. Term names, for explanations, are recovered from
 the query text itself.
 The whole fitted state is plain arrays (:meth:`TfidfMatcher.to_arrays`), which
@@ -62,8 +62,10 @@ from ranking.terms import (
     BatchCounts,
     analyse,
     count_batch,
-    english_stop_identities,
-    term_columns,
+    count_terms,
+    english_stop_words,
+    term_column,
+    word_identities,
 )
 
 AGGREGATIONS = ("max", "topk", "mean", "softmax", "blend")
@@ -169,7 +171,9 @@ class TfidfMatcher(Matcher):
         column_of = np.where(keep, np.cumsum(keep) - 1, -1).astype(np.int32)
         release_freed_memory()  # the merge's temporaries
         self.terms_ = terms[keep].astype(np.int32)
-        self.stop_identities_ = english_stop_identities()  # the words counting dropped
+        self.stop_words_ = english_stop_words()  # the words counting dropped
+        self.__dict__.pop("_stop_set_", None)
+        self.__dict__.pop("_stop_identities_", None)
         self.idf_ = smooth_idf(df[keep], n_docs)
         self.unseen_idf_ = float(np.log(n_docs + 1.0) + 1.0)  # smooth IDF at df = 0
         self.index_ = DocumentIndex(indptr=columns.indptr, weights=columns.weights,
@@ -255,6 +259,20 @@ class TfidfMatcher(Matcher):
         matrix = sp.csr_matrix((data, columns, indptr), shape=(n_rows, len(idf)))
         return l2_normalize_rows(matrix)
 
+    def _stop_set(self) -> frozenset[str]:
+        """The stop words the index dropped, as a set (made once)."""
+        found = self.__dict__.get("_stop_set_")
+        if found is None:
+            found = self.__dict__["_stop_set_"] = frozenset(self.stop_words_)
+        return found
+
+    def _stop_identities(self) -> np.ndarray:
+        """The identities of the stop words the index dropped, for counting documents."""
+        found = self.__dict__.get("_stop_identities_")
+        if found is None:
+            found = self.__dict__["_stop_identities_"] = word_identities(self.stop_words_)
+        return found
+
     def attach_profiles(self, profiles: Sequence[Profile]) -> None:
         """Give an index loaded from the cache the profiles it was fitted on: their
         documents are re-read, one profile at a time, to explain matches."""
@@ -274,7 +292,7 @@ class TfidfMatcher(Matcher):
             if len(memo) >= DOCUMENT_ROWS_KEPT:
                 memo.clear()
             texts = profile_columns([self.source_[profile]]).texts
-            rows = self._tfidf_rows(count_batch(texts, self.stop_identities_))
+            rows = self._tfidf_rows(count_batch(texts, self._stop_identities()))
             if rows.shape[0] != hi - lo:  # the store changed since the index was fitted
                 rows = sp.csr_matrix((hi - lo, len(self.terms_)), dtype=np.float32)
             memo[profile] = rows
@@ -291,7 +309,7 @@ class TfidfMatcher(Matcher):
             texts = profile_columns(self.source_).texts
             spans = _profile_batches(self.index_.indptr, BATCH_DOCUMENTS)
             every = sp.vstack([self._tfidf_rows(count_batch(
-                texts[self.index_.indptr[lo]:self.index_.indptr[hi]], self.stop_identities_))
+                texts[self.index_.indptr[lo]:self.index_.indptr[hi]], self._stop_identities()))
                 for lo, hi in spans],
                 format="csr")
             self.__dict__["_every_document"] = every
@@ -305,7 +323,7 @@ class TfidfMatcher(Matcher):
             "format": np.array([ARRAYS_FORMAT], dtype=np.int64),
             "params": _encode_strings([json.dumps(self.get_params(), sort_keys=True)]),
             "terms": self.terms_,
-            "stop_identities": self.stop_identities_,
+            "stop_words": _encode_strings(self.stop_words_),
             "idf": self.idf_,
             "unseen_idf": np.array([self.unseen_idf_]),
             "index_indptr": self.index_.indptr,
@@ -329,7 +347,8 @@ class TfidfMatcher(Matcher):
         indptr = np.asarray(arrays["index_indptr"], dtype=np.int64)
         n_docs = int(indptr[-1])
         matcher.terms_ = arrays["terms"]
-        matcher.stop_identities_ = np.asarray(arrays["stop_identities"], dtype=np.uint64)
+        matcher.stop_words_ = tuple(_decode_strings(arrays["stop_words"],
+                                                    int(arrays["stop_words"].size > 0)))
         matcher.idf_ = arrays["idf"]
         matcher.unseen_idf_ = float(arrays["unseen_idf"][0])
         matcher.index_ = DocumentIndex(indptr=indptr, weights=arrays["index_weights"],
@@ -373,7 +392,7 @@ class TfidfMatcher(Matcher):
         """TF-IDF rows of ``texts`` over the fitted terms, scaled to unit length over all
         of each text's terms (a text of known terms only has unit length)."""
         check_fitted(self, "idf_")
-        counts = count_batch(texts, self.stop_identities_)
+        counts = count_terms(texts, self._stop_set())
         hashes = counts.terms
         n_terms, n_rows = len(self.terms_), len(counts.indptr) - 1
         columns = np.minimum(np.searchsorted(self.terms_, hashes), max(n_terms - 1, 0))
@@ -394,8 +413,8 @@ class TfidfMatcher(Matcher):
     def _term_columns(self, text: str) -> dict[int, str]:
         """Column -> term for the words and bigrams of ``text`` the index knows."""
         check_fitted(self, "idf_")
-        names = list(dict.fromkeys(analyse(text, self.stop_identities_)))
-        hashes = term_columns(names)
+        names = list(dict.fromkeys(analyse(text, self._stop_set())))
+        hashes = np.array([term_column(name) for name in names], dtype=np.int64)
         columns = np.searchsorted(self.terms_, hashes)
         out: dict[int, str] = {}
         for name, h, col in zip(names, hashes, columns, strict=True):

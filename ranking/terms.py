@@ -14,6 +14,8 @@ the vectoriser's (tests/test_lean_index.py compares them).
 from __future__ import annotations
 
 import re
+import struct
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,6 +29,7 @@ BATCH_DOCUMENTS = 2000  # texts analysed together (bounds the memory of one batc
 TOKEN = re.compile(r"(?u)\b\w\w+\b")  # the vectoriser's token pattern
 
 _C1, _C2 = np.uint32(0xCC9E2D51), np.uint32(0x1B873593)
+_MASK = 0xFFFFFFFF
 
 
 def _rotl(x: np.ndarray, r: int) -> np.ndarray:
@@ -151,37 +154,76 @@ def _packed(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def word_identities(words: Sequence[str]) -> np.ndarray:
-    """The 64-bit identity of each word (its hashes with two seeds), as :func:`count_batch`
-    tells words apart and finds the stop words."""
-    return _identity(*murmurhash3_32_seeds(*_packed(words), (0, 1)))
+    """The sorted, distinct 64-bit identities of ``words`` (their hashes with two seeds), as
+    :func:`count_batch` tells words apart and finds the stop words."""
+    return unique(_identity(*murmurhash3_32_seeds(*_packed(words), (0, 1))))
+
+
+def english_stop_words() -> tuple[str, ...]:
+    """scikit-learn's English stop words, the list the vectoriser drops, sorted
+    (scikit-learn is imported here only: a fitted index keeps its own copy)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return tuple(sorted(ENGLISH_STOP_WORDS))
 
 
 @lru_cache(maxsize=1)
 def english_stop_identities() -> np.ndarray:
-    """The sorted identities of scikit-learn's English stop words, the list the vectoriser
-    drops (scikit-learn is imported here only: a fitted index keeps these identities)."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return unique(word_identities(sorted(ENGLISH_STOP_WORDS)))
+    """:func:`word_identities` of :func:`english_stop_words`."""
+    return word_identities(english_stop_words())
 
 
-def term_columns(terms: Sequence[str]) -> np.ndarray:
-    """The hashed column of each term (a word, or two words joined by a space), exactly as
-    the vectoriser computes it."""
-    if not terms:
-        return np.zeros(0, dtype=np.int32)
-    return hashed_columns(murmurhash3_32(*_packed(terms)))
+def murmurhash3_32_of(data: bytes, seed: int = 0) -> int:
+    """Signed 32-bit MurmurHash3 (x86) of one byte string, in plain Python: the hash of
+    :func:`murmurhash3_32` without the set-up of arrays, for the few terms of a query."""
+    h = seed & _MASK
+    end = len(data) - len(data) % 4
+    for (k,) in struct.iter_unpack("<I", data[:end]):
+        k = _rotl_int((k * 0xCC9E2D51) & _MASK, 15) * 0x1B873593 & _MASK
+        h = (_rotl_int(h ^ k, 13) * 5 + 0xE6546B64) & _MASK
+    if len(data) > end:
+        k = int.from_bytes(data[end:], "little")
+        h ^= _rotl_int((k * 0xCC9E2D51) & _MASK, 15) * 0x1B873593 & _MASK
+    h ^= len(data)
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & _MASK
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & _MASK
+    h ^= h >> 16
+    return h - (1 << 32) if h & 0x80000000 else h
 
 
-def analyse(text: str, stop: np.ndarray) -> list[str]:
+def _rotl_int(x: int, r: int) -> int:
+    return ((x << r) | (x >> (32 - r))) & _MASK
+
+
+def term_column(term: str) -> int:
+    """The hashed column of one term (a word, or two words joined by a space), exactly as
+    the vectoriser computes it (:func:`hashed_columns` of its hash)."""
+    h = murmurhash3_32_of(term.encode("utf-8"))
+    return 1 if h == -(2**31) else abs(h) % HASH_SPACE
+
+
+def analyse(text: str, stop_words: frozenset[str]) -> list[str]:
     """The vectoriser's terms of one text, in its order: the lower-cased words of two or
-    more word characters whose identities are not in ``stop`` (sorted), then the bigrams
-    of consecutive kept words."""
-    words = TOKEN.findall(text.lower())
-    if words:
-        kept = ~np.isin(word_identities(words), stop)
-        words = [w for w, keep in zip(words, kept.tolist(), strict=True) if keep]
+    more word characters that are not ``stop_words``, then the bigrams of consecutive kept
+    words."""
+    words = [w for w in TOKEN.findall(text.lower()) if w not in stop_words]
     return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+def count_terms(texts: Sequence[str], stop_words: frozenset[str]) -> BatchCounts:
+    """:func:`count_batch`'s counts of a few short texts (queries), analysed one at a time
+    in plain Python: no array set-up, which dominates a batch of one query."""
+    indptr, columns, counts = [0], [], []
+    for text in texts:
+        row = Counter(term_column(term) for term in analyse(text, stop_words))
+        for column in sorted(row):
+            columns.append(column)
+            counts.append(row[column])
+        indptr.append(len(columns))
+    return BatchCounts(np.asarray(indptr, dtype=np.int64), np.asarray(columns, dtype=np.int32),
+                       np.asarray(counts, dtype=np.int32))
 
 
 def count_batch(texts: Sequence[str], stop: np.ndarray | None = None) -> BatchCounts:

@@ -348,18 +348,30 @@ def test_unique_by_sorting_equals_numpy_unique(dtype):
 
 
 def test_terms_of_one_text_equal_the_vectorisers_analyser():
-    from ranking.terms import analyse, english_stop_identities, term_columns
+    from ranking.terms import analyse, count_terms, english_stop_words, term_column
 
     vectoriser = HashingVectorizer(n_features=2**31 - 1, alternate_sign=False, norm=None,
                                    stop_words="english", ngram_range=(1, 2))
-    stop = english_stop_identities()
+    stop = frozenset(english_stop_words())
     for text in TEXTS:
         want = vectoriser.build_analyzer()(text)
         assert analyse(text, stop) == want
-        if want:
-            expected = vectoriser.transform([text]).indices
-            assert set(term_columns(want).tolist()) == set(expected.tolist())
-    assert term_columns([]).size == 0
+        expected = vectoriser.transform([text]).indices
+        assert {term_column(t) for t in want} == set(expected.tolist())
+    # a query's counts, term by term, are the batch counts of the same texts
+    few, batch = count_terms(TEXTS, stop), count_batch(TEXTS)
+    assert np.array_equal(few.indptr, batch.indptr)
+    assert np.array_equal(few.terms, batch.terms)
+    assert np.array_equal(few.counts, batch.counts)
+
+
+def test_plain_murmurhash_equals_the_arrays_one():
+    from ranking.terms import murmurhash3_32_of
+
+    words = ["", "a", "ab", "abc", "abcd", "abcde", "naïve", "日本語テキスト", "x" * 37]
+    for seed in (0, 1, 42):
+        assert [murmurhash3_32_of(w.encode(), seed) for w in words] == \
+            [sklearn_murmur(w.encode(), seed=seed) for w in words]
 
 
 def test_a_cached_index_ranks_without_scikit_learn(tmp_path: Path):

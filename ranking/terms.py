@@ -13,12 +13,15 @@ the vectoriser's (tests/test_lean_index.py compares them).
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import re
 import struct
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -162,11 +165,45 @@ def word_identities(words: Sequence[str]) -> np.ndarray:
 
 
 def english_stop_words() -> tuple[str, ...]:
-    """scikit-learn's English stop words, the list the vectoriser drops, sorted
-    (scikit-learn is imported here only: a fitted index keeps its own copy)."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+    """scikit-learn's English stop words, the list the vectoriser drops, sorted; a fitted
+    index keeps its own copy. They are read from the installed package's data module without
+    importing scikit-learn (which costs a first rank about a second), and imported the usual
+    way when that module cannot be read."""
+    words = _stop_words_from_source()
+    if words is None:
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return tuple(sorted(ENGLISH_STOP_WORDS))
+        words = ENGLISH_STOP_WORDS
+    return tuple(sorted(words))
+
+
+def _stop_words_from_source() -> frozenset[str] | None:
+    """``ENGLISH_STOP_WORDS = frozenset([...])`` of scikit-learn's ``_stop_words.py``, read as
+    a literal (nothing executed); None when the file or that statement is not found."""
+    try:
+        spec = importlib.util.find_spec("sklearn")  # locates the package, imports nothing
+    except (ImportError, ValueError):
+        return None
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        try:
+            path = Path(location) / "feature_extraction" / "_stop_words.py"
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for node in tree.body:
+            value = node.value if isinstance(node, ast.Assign) else None
+            named = isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "ENGLISH_STOP_WORDS" for t in node.targets)
+            if not (named and isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+                    and value.func.id == "frozenset" and len(value.args) == 1):
+                continue
+            try:
+                words = ast.literal_eval(value.args[0])
+            except ValueError:
+                return None
+            if words and all(isinstance(w, str) for w in words):
+                return frozenset(words)
+    return None
 
 
 @lru_cache(maxsize=1)

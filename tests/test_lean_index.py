@@ -374,9 +374,9 @@ def test_plain_murmurhash_equals_the_arrays_one():
             [sklearn_murmur(w.encode(), seed=seed) for w in words]
 
 
-def test_a_cached_index_ranks_without_scikit_learn(tmp_path: Path):
-    """Importing scikit-learn costs about a second: a shortlist from the cache needs none
-    (the stop words travel with the fitted index)."""
+def test_ranking_imports_no_scikit_learn(tmp_path: Path):
+    """Importing scikit-learn costs about a second: neither fitting the index nor a
+    shortlist from the cache needs it (the stop words travel with the fitted index)."""
     store = build_store(tmp_path / "store.db")
     out = tmp_path / "list.csv"
     command = ["rank", "deep reinforcement learning for robot manipulation", "--matcher",
@@ -386,9 +386,10 @@ def test_a_cached_index_ranks_without_scikit_learn(tmp_path: Path):
             "    assert not exc.code, exc.code\n"
             "print('sklearn' in sys.modules)\n")
     runs = [subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                           text=True, timeout=120, check=True).stdout.split()[-1]
-            for _ in range(2)]
-    assert runs == ["True", "False"]  # the first run fits the index, the second reads it
+                           text=True, timeout=120, check=True) for _ in range(2)]
+    assert [run.stdout.split()[-1] for run in runs] == ["False", "False"]
+    assert "index fitted" in runs[0].stderr
+    assert "index from the store's cache" in runs[1].stderr
     assert out.read_text(encoding="utf-8").count("\n") > 1
 
 
@@ -419,3 +420,22 @@ def test_segments_are_consecutive_positions():
     got = _segments(np.array([10, 3, 50, 7]), np.array([3, 0, 2, 1]))
     assert got.tolist() == [10, 11, 12, 50, 51, 7]
     assert _segments(np.array([4]), np.array([0])).size == 0
+
+
+def test_stop_words_are_scikit_learns_read_without_importing_it(monkeypatch):
+    import importlib.util
+
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from ranking import terms
+
+    code = ("import sys\nfrom ranking.terms import english_stop_words\n"
+            "print(len(english_stop_words()), 'sklearn' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, timeout=60, check=True).stdout.split()
+    assert out == [str(len(ENGLISH_STOP_WORDS)), "False"]
+    assert terms.english_stop_words() == tuple(sorted(ENGLISH_STOP_WORDS))
+    # where the data module cannot be found, the words come from the usual import
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    assert terms._stop_words_from_source() is None
+    assert terms.english_stop_words() == tuple(sorted(ENGLISH_STOP_WORDS))

@@ -505,9 +505,10 @@ def run(ctx: StageContext) -> StageReport:
     ``papers_found`` is the same figure).
 
     Professors arXiv already answered for today (back to the window) are not asked again
-    (``ctx.options["arxiv_refresh"]`` asks them anyway). A failed batch raises SourceError
-    at the end (after saving every batch that succeeded)
-    unless ``ctx.options["keep_going"]``, which returns the report with its errors.
+    (``ctx.options["arxiv_refresh"]`` asks them anyway). Batches exclude what earlier ones
+    fetched (:func:`lookup`) unless ``ctx.options["arxiv_exclude"]`` is false. A failed
+    batch raises SourceError at the end (after saving every batch that succeeded) unless
+    ``ctx.options["keep_going"]``, which returns the report with its errors.
     """
     months = int(ctx.options.get("months") or DEFAULT_MONTHS)
     today = ctx.options.get("today") or datetime.now(UTC).date()
@@ -539,14 +540,17 @@ def run(ctx: StageContext) -> StageReport:
     report.skipped["checked_today"] = asked - len(people)
     paper_ids: set[str] = set()  # matched to someone in this run
     new_ids: set[str] = set()  # of those, not in the store before
-    carry: Carry[Paper] = Carry([f for p in b.people for f in p.forms] for b in batches)
+    carry: Carry[Paper] | None = None
+    if ctx.options.get("arxiv_exclude", True):
+        carry = Carry([f for p in b.people for f in p.forms] for b in batches)
     failures = 0
     progress = _Progress(ctx, len(batches), client.delay) if ctx.show_progress else None
     try:
         for n, batch in enumerate(batches):
             if failures >= MAX_FAILED_BATCHES:
-                carry.finished([f for p in batch.people for f in p.forms], batch.since, (),
-                               complete=False)
+                if carry is not None:
+                        carry.finished([f for p in batch.people for f in p.forms], batch.since,
+                                   (), complete=False)
                 with transaction(ctx.conn):
                     mark_status(ctx.conn, batch.people, "not_checked")
                 report.skipped["not_checked"] = report.skipped.get("not_checked", 0) \

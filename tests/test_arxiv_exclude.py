@@ -73,6 +73,7 @@ def _ctx(conn, server, ids, **options):
 
 
 def _store(tmp_path, names):
+    tmp_path.mkdir(exist_ok=True)
     conn = connect(tmp_path / "s.db")
     with transaction(conn):
         ids = [add_professor(conn, name, "U") for name in names]
@@ -98,6 +99,13 @@ def test_a_later_batch_excludes_an_earlier_one_and_still_gets_the_shared_paper(t
     assert report["papers_returned"] == 3  # the shared paper is fetched once
     assert _pairs(conn) == sorted([(ada, "2611.00001"), (ada, "2611.00003"),
                                    (grace, "2611.00001"), (grace, "2611.00002")])
+
+    again, _ = _store(tmp_path / "plain", ["Ada Lovelace", "Grace Hopper"])
+    with LocalArxiv(entries) as server:  # the same without exclusion: the same attributions
+        report = run(_ctx(again, server, [ada, grace], arxiv_max_names=1,
+                          arxiv_exclude=False)).to_dict()
+        assert all("ANDNOT" not in q["search_query"] for _, q in server.requests)
+    assert report["papers_returned"] == 4 and _pairs(again) == _pairs(conn)
 
 
 def test_a_batch_cut_at_the_cap_is_not_excluded(tmp_path):

@@ -104,7 +104,9 @@ class AdaptiveLimits:
     ``refused_terms``: the smallest query (distinct name terms) refused as too big;
     ``accepted_terms``: the largest accepted below it; ``largest_accepted``: the largest
     accepted at all. ``expected``/``observed`` sum the estimates and the results of the
-    queries answered so far.
+    queries answered so far. Refusals of queries that carried an exclusion (``ANDNOT``) are
+    kept apart (``exclusion_refused``, ``exclusion_accepted``: the largest query accepted
+    below it): they limit the exclusions sent, not how many people a query asks for.
     """
 
     target: float = TARGET_RESULTS
@@ -113,6 +115,8 @@ class AdaptiveLimits:
     largest_accepted: int = 0
     expected: float = 0.0
     observed: int = 0
+    exclusion_refused: int | None = None
+    exclusion_accepted: int = 0
 
     @property
     def max_terms(self) -> int | None:
@@ -137,10 +141,27 @@ class AdaptiveLimits:
         if self.accepted_terms >= terms:
             self.accepted_terms = 0
 
+    @property
+    def query_terms(self) -> int | None:
+        """The biggest query, exclusion included, to send (None: no limit)."""
+        limits = [x for x in (self.max_terms,) if x is not None]
+        if self.exclusion_refused is not None:
+            limits.append(self.exclusion_accepted or self.exclusion_refused - 1)
+        return min(limits) if limits else None
+
+    def refused_exclusion(self, terms: int) -> None:
+        """A query of ``terms`` terms, some of them an exclusion, was refused."""
+        if self.exclusion_refused is None or terms < self.exclusion_refused:
+            self.exclusion_refused = terms
+        if self.exclusion_accepted >= terms:
+            self.exclusion_accepted = 0
+
     def accepted(self, terms: int, expected: float, observed: int) -> None:
         """A query of ``terms`` terms answered ``observed`` results (``expected`` foreseen)."""
         if self.refused_terms is not None and terms < self.refused_terms:
             self.accepted_terms = max(self.accepted_terms, terms)
+        if self.exclusion_refused is not None and terms < self.exclusion_refused:
+            self.exclusion_accepted = max(self.exclusion_accepted, terms)
         self.largest_accepted = max(self.largest_accepted, terms)
         self.expected += expected
         self.observed += observed

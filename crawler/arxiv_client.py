@@ -566,7 +566,7 @@ class ArxivClient:
         exclusion is halved first (down to none), then the people are split in two."""
         terms = unique_terms(groups)
         forms = list(dict.fromkeys(f for g in groups for f in g))
-        room = self.limits.max_terms
+        room = self.limits.query_terms
         if room is not None:
             exclude = exclude[:max(0, room - terms)]
         sent = terms + len(exclude)
@@ -575,7 +575,7 @@ class ArxivClient:
         except QueryRefused as exc:
             if exclude:
                 log.info("arXiv refused a query of %d terms (%s); excluding fewer", sent, exc)
-                self.limits.refused(sent)
+                self.limits.refused_exclusion(sent)
                 return self._search_part(groups, expected, since, until, failing,
                                          exclude[:len(exclude) // 2])
             if len(groups) == 1:
@@ -589,7 +589,7 @@ class ArxivClient:
                     and sent > self.limits.largest_accepted:
                 log.info("arXiv kept failing on a query of %d terms (%s); excluding fewer",
                          sent, exc)
-                self.limits.refused(sent)
+                self.limits.refused_exclusion(sent)
                 return self._search_part(groups, expected, since, until, failing + 1,
                                          exclude[:len(exclude) // 2])
             if (len(groups) == 1 or not persistent_5xx or failing >= MAX_5XX_SPLITS

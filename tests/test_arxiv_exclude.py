@@ -144,9 +144,9 @@ def test_a_refused_query_first_excludes_fewer_then_splits_people():
         client = ArxivClient(server.url, 0.0, backoff=0.01)
         result = client.search_groups([["ada lovelace"], ["grace hopper"]], since, TODAY,
                                       exclude=exclude)
-        # 6 terms refused: the exclusion is halved and cut to the half of 6 (3) the service
-        # may take; the two people stay in one query
-        assert [t for _, t in server.refusals] == [6]
+        # the exclusion is halved until the query passes; the two people stay in one query
+        assert [t for _, t in server.refusals] == [6, 4]
+        assert client.limits.max_terms is None  # how many people a query takes: unchanged
         assert client.splits == 0
         last = server.requests[-1][1]["search_query"]
         assert last.startswith('((au:"ada lovelace" OR au:"grace hopper") ANDNOT '
@@ -154,13 +154,13 @@ def test_a_refused_query_first_excludes_fewer_then_splits_people():
         assert sorted(p.arxiv_id for p in result.papers) == ["2611.00002", "2611.00003"]
         client.search_groups([["ada lovelace"], ["grace hopper"]], since, TODAY,
                              exclude=exclude)
-        assert len(server.refusals) == 1  # the size that worked is used at once
+        assert len(server.refusals) == 2  # the size that worked is used at once
 
     with LocalArxiv(entries, max_terms=1) as server:  # not even one exclusion fits
         client = ArxivClient(server.url, 0.0, backoff=0.01)
         result = client.search_groups([["ada lovelace"], ["grace hopper"]], since, TODAY,
                                       exclude=exclude)
-        assert [t for _, t in server.refusals] == [6, 3, 2]  # no exclusion left: split
+        assert [t for _, t in server.refusals] == [6, 4, 3, 2]  # no exclusion left: split
         assert client.splits == 1
         assert sorted(p.arxiv_id for p in result.papers) == [
             "2611.00001", "2611.00002", "2611.00003"]

@@ -19,10 +19,13 @@ than the window. Names are folded to letters, digits and spaces before they are 
 quotes, parentheses and AND/OR/ANDNOT cannot reach the query. A query whose URL would be long
 is sent as a POST form body (the API's manual suggests POST for long parameter lists), so a
 batch is bounded by the results it brings, not by URL length (see :mod:`crawler.arxiv_batches`).
+A query may also exclude other names (``(...) ANDNOT (...)``), whose papers the caller
+already has.
 
 :meth:`ArxivClient.search_groups` asks for several people at once and adapts: when the
 service refuses a query (an error feed, 413, 414, a 5xx that persists) the batch is split
-(people kept whole) and the size that worked caps later batches for the rest of the run. A
+(people kept whole; an exclusion is halved before people are split) and the size that
+worked caps later batches for the rest of the run. A
 query with more results than one query may page through (30,000) is continued over an earlier
 date range (:meth:`ArxivClient.search_window`), so no result fetched is thrown away.
 """
@@ -129,11 +132,18 @@ def date_term(since: date | datetime, until: date | datetime | None = None) -> s
             f"{until.strftime('%Y%m%d')}2359]")
 
 
-def authors_query(forms: Sequence[str], since: date | datetime | None = None,
-                  until: date | datetime | None = None) -> str:
-    """The search_query for papers by any of ``forms`` (OR-ed), optionally since a date."""
+def _any_of(forms: Sequence[str]) -> str:
     terms = " OR ".join(author_term(f) for f in forms)
-    query = f"({terms})" if len(forms) > 1 else terms
+    return f"({terms})" if len(forms) > 1 else terms
+
+
+def authors_query(forms: Sequence[str], since: date | datetime | None = None,
+                  until: date | datetime | None = None, exclude: Sequence[str] = ()) -> str:
+    """The search_query for papers by any of ``forms`` (OR-ed) and by none of ``exclude``
+    (``ANDNOT``), optionally since a date."""
+    query = _any_of(forms)
+    if exclude:
+        query = f"({query} ANDNOT {_any_of(exclude)})"
     if since is not None:
         query = f"{query} AND {date_term(since, until)}"
     return query
@@ -183,6 +193,7 @@ class SearchResult:
     papers: list[Paper]
     total: int
     calls: int
+    complete: bool = True  # every result in the window was paged through
 
 
 # ------------------------------------------------------------------------------- HTTP layer
@@ -451,9 +462,13 @@ class ArxivClient:
         cutoff = _as_datetime(since) if since is not None else None
         papers: list[Paper] = []
         seen: set[str] = set()
+        paged = 0
+        complete = False  # until the window's start or the last result is reached
         try:
             for result in self._results(search):
+                paged += 1
                 if cutoff is not None and result.published < cutoff:
+                    complete = True
                     break
                 paper = Paper.from_result(result)
                 if paper.arxiv_id not in seen:
@@ -464,11 +479,12 @@ class ArxivClient:
         except arxiv.HTTPError as exc:
             raise SourceError(f"the arXiv endpoint answered HTTP {exc.status}") from None
         total = self.session.last_feed.total if self.session.last_feed else 0
+        complete = complete or paged >= total
         if self.seen_ids is not None:
             self.seen_ids.update(seen)
         if not papers:
             log.info("arXiv: no results for %s", query[:300])
-        return SearchResult(query, papers, total, self.calls - calls_before)
+        return SearchResult(query, papers, total, self.calls - calls_before, complete)
 
     def _results(self, search: arxiv.Search) -> Iterator[arxiv.Result]:
         return self._client.results(search)
@@ -481,7 +497,8 @@ class ArxivClient:
         return self.search(authors_query(forms, since, until), since)
 
     def search_window(self, forms: Sequence[str], since: date | datetime | None = None,
-                      until: date | datetime | None = None) -> SearchResult:
+                      until: date | datetime | None = None,
+                      exclude: Sequence[str] = ()) -> SearchResult:
         """Every paper of ``forms`` in the window, however many there are.
 
         One query pages through at most ``max_query_results``; beyond that the query is
@@ -495,7 +512,7 @@ class ArxivClient:
         queries: list[str] = []
         total: int | None = None
         while True:
-            query = authors_query(forms, start, upper)
+            query = authors_query(forms, start, upper, exclude)
             result = self.search(query, since, limit=self.max_query_results)
             queries.append(query)
             total = result.total if total is None else total
@@ -511,39 +528,56 @@ class ArxivClient:
                      oldest.date())
             upper = oldest
         merged = sorted(papers.values(), key=lambda p: (p.published, p.arxiv_id), reverse=True)
-        return SearchResult(" | ".join(queries), merged, total or 0, self.calls - calls_before)
+        return SearchResult(" | ".join(queries), merged, total or 0, self.calls - calls_before,
+                            result.complete)
 
     def search_groups(self, groups: Sequence[Sequence[str]], since: date | datetime | None = None,
                       until: date | datetime | None = None,
-                      expected: Sequence[float] | None = None) -> SearchResult:
+                      expected: Sequence[float] | None = None,
+                      exclude: Sequence[str] = ()) -> SearchResult:
         """Papers of several people (one group of name forms each), in as few queries as the
         service takes.
 
         The batch is first cut to what the run has learnt (:class:`AdaptiveLimits`); a query
         the service refuses is split (people kept whole) and the sizes that worked are
         remembered. ``expected`` holds the results expected per group (for sizing; unknown
-        ones count as 0). The papers of all queries come back merged, newest first.
+        ones count as 0). ``exclude``: name forms whose papers are not wanted (``ANDNOT``),
+        most useful first; a query carries as many of them as the learnt size leaves room
+        for, and a refused query first drops the second half of them, then splits people.
+        The papers of all queries come back merged, newest first.
         """
         if not groups or not all(groups):
             raise ValueError("every group needs name forms to search for")
         exp = list(expected) if expected is not None else [0.0] * len(groups)
         calls_before = self.calls
         parts = [self._search_part([groups[i] for i in idx], [exp[i] for i in idx], since,
-                                   until, 0) for idx in self.limits.presplit(groups, exp)]
+                                   until, 0, list(exclude))
+                 for idx in self.limits.presplit(groups, exp)]
         papers = {p.arxiv_id: p for part in parts for p in part.papers}
         merged = sorted(papers.values(), key=lambda p: (p.published, p.arxiv_id), reverse=True)
         return SearchResult(" | ".join(part.query for part in parts), merged,
-                            sum(part.total for part in parts), self.calls - calls_before)
+                            sum(part.total for part in parts), self.calls - calls_before,
+                            all(part.complete for part in parts))
 
     def _search_part(self, groups: list[Sequence[str]], expected: list[float],
                      since: date | datetime | None, until: date | datetime | None,
-                     failing: int) -> SearchResult:
-        """One query for ``groups``, split in two when the service will not answer it whole."""
+                     failing: int, exclude: list[str]) -> SearchResult:
+        """One query for ``groups``; when the service will not answer it whole, the
+        exclusion is halved first (down to none), then the people are split in two."""
         terms = unique_terms(groups)
         forms = list(dict.fromkeys(f for g in groups for f in g))
+        room = self.limits.query_terms
+        if room is not None:
+            exclude = exclude[:max(0, room - terms)]
+        sent = terms + len(exclude)
         try:
-            result = self.search_window(forms, since, until)
+            result = self.search_window(forms, since, until, exclude)
         except QueryRefused as exc:
+            if exclude:
+                log.info("arXiv refused a query of %d terms (%s); excluding fewer", sent, exc)
+                self.limits.refused_exclusion(sent)
+                return self._search_part(groups, expected, since, until, failing,
+                                         exclude[:len(exclude) // 2])
             if len(groups) == 1:
                 raise
             log.info("arXiv refused a query of %d names (%s); splitting it", terms, exc)
@@ -551,6 +585,13 @@ class ArxivClient:
             pieces = split_evenly(range(len(groups)), 2)
         except RetriesExhausted as exc:
             persistent_5xx = exc.status is not None and exc.status >= 500
+            if exclude and persistent_5xx and failing < MAX_5XX_SPLITS \
+                    and sent > self.limits.largest_accepted:
+                log.info("arXiv kept failing on a query of %d terms (%s); excluding fewer",
+                         sent, exc)
+                self.limits.refused_exclusion(sent)
+                return self._search_part(groups, expected, since, until, failing + 1,
+                                         exclude[:len(exclude) // 2])
             if (len(groups) == 1 or not persistent_5xx or failing >= MAX_5XX_SPLITS
                     or terms <= self.limits.largest_accepted):
                 raise
@@ -559,14 +600,15 @@ class ArxivClient:
             failing += 1
             pieces = split_evenly(range(len(groups)), 2)
         else:
-            self.limits.accepted(terms, sum(expected), result.total)
+            self.limits.accepted(sent, sum(expected), result.total)
             return result
         self.splits += 1
         parts = [self._search_part([groups[i] for i in idx], [expected[i] for i in idx],
-                                   since, until, failing) for idx in pieces]
+                                   since, until, failing, exclude) for idx in pieces]
         return SearchResult(" | ".join(p.query for p in parts),
                             [paper for p in parts for paper in p.papers],
-                            sum(p.total for p in parts), sum(p.calls for p in parts))
+                            sum(p.total for p in parts), sum(p.calls for p in parts),
+                            all(p.complete for p in parts))
 
 
 def _as_datetime(value: date | datetime) -> datetime:

@@ -5,7 +5,10 @@ only back to the window start). Papers are matched back to each professor of the
 name (:mod:`profscout.core.names`); ambiguous names keep a paper only with evidence, the
 person's own publication list (``listed_publications``) first: the papers it names confirm
 themselves and seed co-author and field evidence for the rest; namesakes of one batch
-compete (:func:`settle_namesakes`). Each batch is
+compete (:func:`settle_namesakes`). Within a run a batch's query excludes (``ANDNOT``) the
+names of earlier, completely answered batches whose papers it would otherwise fetch again;
+those papers, kept from the earlier answers, are attributed with its own
+(:class:`crawler.arxiv_batches.Carry`). Each batch is
 committed on its own, so an interruption loses nothing finished. A professor seen before is
 asked only for papers newer than the newest one stored.
 
@@ -23,7 +26,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from crawler.arxiv_batches import expected_results, plan_by_results
+from crawler.arxiv_batches import (
+    EXCLUDE_SHARE,
+    Carry,
+    expected_results,
+    plan_by_results,
+    unique_terms,
+)
 from crawler.arxiv_client import (
     ArxivClient,
     EndpointError,
@@ -280,13 +289,37 @@ def plan_lookup(client: ArxivClient, people: Sequence[Person], default_since: da
     return batches
 
 
-def lookup(client: ArxivClient, batch: LookupBatch, today: date) -> tuple[
-        list[PersonResult], int]:
-    """Ask arXiv for one batch; return per-person results and the number of papers returned."""
-    result = client.search_groups([p.forms for p in batch.people], batch.since, today,
-                                  batch.expected or None)
+def lookup(client: ArxivClient, batch: LookupBatch, today: date,
+           carry: Carry[Paper] | None = None) -> tuple[list[PersonResult], int]:
+    """Ask arXiv for one batch; return per-person results and the number of papers returned.
+
+    With ``carry`` (what earlier batches of the run fetched), the query excludes the forms of
+    earlier batches that would bring the most papers again (at most ``EXCLUDE_SHARE`` times
+    the batch's own terms), and the fetched papers the batch's forms find are attributed
+    with its own results; the batch's answer goes into ``carry`` for the batches after it.
+    """
+    groups = [p.forms for p in batch.people]
+    forms = list(dict.fromkeys(f for g in groups for f in g))
+    exclude: list[str] = []
+    if carry is not None:
+        exclude = carry.exclusion(forms, batch.since, int(EXCLUDE_SHARE * unique_terms(groups)))
+    try:
+        result = client.search_groups(groups, batch.since, today, batch.expected or None,
+                                      exclude)
+    except BaseException:
+        if carry is not None:
+            carry.finished(forms, batch.since, (), complete=False)
+        raise
+    papers = result.papers
+    if carry is not None:
+        returned = {p.arxiv_id for p in papers}
+        papers = papers + [p for p in carry.carried(forms, batch.since)
+                           if p.arxiv_id not in returned]
+        carry.finished(forms, batch.since,
+                       ((p.arxiv_id, p.authors, p.published.date().isoformat(), p)
+                        for p in papers), result.complete)
     window_days = (today - batch.since).days
-    return attribute_papers(batch.people, result.papers, window_days), len(result.papers)
+    return attribute_papers(batch.people, papers, window_days), len(result.papers)
 
 
 # ------------------------------------------------------------------------------- store I/O
@@ -472,9 +505,10 @@ def run(ctx: StageContext) -> StageReport:
     ``papers_found`` is the same figure).
 
     Professors arXiv already answered for today (back to the window) are not asked again
-    (``ctx.options["arxiv_refresh"]`` asks them anyway). A failed batch raises SourceError
-    at the end (after saving every batch that succeeded)
-    unless ``ctx.options["keep_going"]``, which returns the report with its errors.
+    (``ctx.options["arxiv_refresh"]`` asks them anyway). Batches exclude what earlier ones
+    fetched (:func:`lookup`) unless ``ctx.options["arxiv_exclude"]`` is false. A failed
+    batch raises SourceError at the end (after saving every batch that succeeded) unless
+    ``ctx.options["keep_going"]``, which returns the report with its errors.
     """
     months = int(ctx.options.get("months") or DEFAULT_MONTHS)
     today = ctx.options.get("today") or datetime.now(UTC).date()
@@ -506,11 +540,17 @@ def run(ctx: StageContext) -> StageReport:
     report.skipped["checked_today"] = asked - len(people)
     paper_ids: set[str] = set()  # matched to someone in this run
     new_ids: set[str] = set()  # of those, not in the store before
+    carry: Carry[Paper] | None = None
+    if ctx.options.get("arxiv_exclude", True):
+        carry = Carry([f for p in b.people for f in p.forms] for b in batches)
     failures = 0
     progress = _Progress(ctx, len(batches), client.delay) if ctx.show_progress else None
     try:
         for n, batch in enumerate(batches):
             if failures >= MAX_FAILED_BATCHES:
+                if carry is not None:
+                        carry.finished([f for p in batch.people for f in p.forms], batch.since,
+                                   (), complete=False)
                 with transaction(ctx.conn):
                     mark_status(ctx.conn, batch.people, "not_checked")
                 report.skipped["not_checked"] = report.skipped.get("not_checked", 0) \
@@ -518,7 +558,7 @@ def run(ctx: StageContext) -> StageReport:
                 continue
             started = time.monotonic()
             try:
-                results, returned = lookup(client, batch, today)
+                results, returned = lookup(client, batch, today, carry)
             except SourceError as exc:
                 failures += 1
                 if n == 0 and isinstance(exc, EndpointError):

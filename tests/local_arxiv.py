@@ -1,7 +1,8 @@
 """A small arXiv API of our own for tests: real Atom format, scripted faults, a request log.
 
 It understands what profscout sends: ``au:"phrase"`` terms joined by OR (in parentheses),
-``AND submittedDate:[A TO B]``, ``sortBy``/``sortOrder``, ``start`` and ``max_results``. An
+``AND submittedDate:[A TO B]``, an exclusion ``((...) ANDNOT (...))`` of other ``au:`` terms,
+``sortBy``/``sortOrder``, ``start`` and ``max_results``. An
 author phrase matches when each of its words is a word of one author's name (case and
 accents folded). Anything else in the query is a syntax error (HTTP 400 with an error feed).
 
@@ -35,7 +36,8 @@ __all__ = ["Entry", "LocalArxiv", "add_professor", "atom", "error_feed", "fold_w
 
 TERM = re.compile(r'au:"([^"]*)"')
 DATE = re.compile(r"submittedDate:\[(\d{12}) TO (\d{12})\]")
-SHAPE = re.compile(r'^(\()?au:"[^"]*"( OR au:"[^"]*")*(\))?( AND submittedDate:\[\d{12} TO '
+ANY = r'(?:\()?au:"[^"]*"(?: OR au:"[^"]*")*(?:\))?'
+SHAPE = re.compile(rf'^(?:{ANY}|\({ANY} ANDNOT {ANY}\))( AND submittedDate:\[\d{{12}} TO '
                    r'\d{12}\])?$')
 
 
@@ -145,10 +147,14 @@ class LocalArxiv:
     def search(self, query: str) -> list[Entry]:
         if not SHAPE.match(query):
             raise ValueError(f"syntax error in {query!r}")
-        phrases = [fold_words(p) for p in TERM.findall(query)]
-        hits = [e for e in self.entries
-                if any(all(w in fold_words(a) for w in words) for a in e.authors
-                       for words in phrases if words)]
+        wanted, _, unwanted = query.split(" AND submittedDate")[0].partition(" ANDNOT ")
+
+        def finds(part: str, e: Entry) -> bool:
+            phrases = [fold_words(p) for p in TERM.findall(part)]
+            return any(all(w in fold_words(a) for w in words) for a in e.authors
+                       for words in phrases if words)
+
+        hits = [e for e in self.entries if finds(wanted, e) and not finds(unwanted, e)]
         m = DATE.search(query)
         if m and self.honour_dates:
             lo, hi = m.group(1)[:8], m.group(2)[:8]

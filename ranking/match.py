@@ -48,6 +48,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import cached_property, partial
 from typing import Any, Self
 
 import numpy as np
@@ -70,7 +71,6 @@ from ranking.terms import (
 
 AGGREGATIONS = ("max", "topk", "mean", "softmax", "blend")
 DEFAULT_AGGREGATION = "blend"
-HASH_SPACE = 2**31 - 1  # the largest HashingVectorizer allows: a term's column is its hash
 ARRAYS_FORMAT = 3  # version of the layout written by ``to_arrays``
 BOUNDED_FROM_DOCUMENTS = 50_000  # larger indexes drop the terms of a single document
 LARGE_MIN_DF = 2
@@ -141,6 +141,10 @@ class TfidfMatcher(Matcher):
             raise ValueError("nothing to index: the profiles hold no text")
         n_docs = len(columns.texts)
         texts, columns = columns.texts, replace(columns, texts=[])  # texts freed once counted
+        self.stop_words_ = english_stop_words()  # the words counting drops, kept with the index
+        self.__dict__.pop("_stop_set", None)
+        self.__dict__.pop("_stop_identities", None)
+        count = partial(_count_locally, stop=self._stop_identities)
         spans = _profile_batches(columns.indptr, BATCH_DOCUMENTS)
         # per batch: its counts, each entry's term as a number among the batch's distinct
         # terms, and those terms' hashes and document frequencies in the batch
@@ -148,8 +152,8 @@ class TfidfMatcher(Matcher):
         distinct: list[np.ndarray] = []
         batch_df: list[np.ndarray] = []
         with ThreadPoolExecutor(max(1, min(COUNTING_THREADS, len(spans)))) as pool:
-            counting = pool.map(_count_locally, [texts[columns.indptr[lo]:columns.indptr[hi]]
-                                                 for lo, hi in spans])
+            counting = pool.map(count, [texts[columns.indptr[lo]:columns.indptr[hi]]
+                                        for lo, hi in spans])
             del texts  # each batch's texts are freed once it is counted
             for k, (counted, hashes, df) in enumerate(counting):
                 distinct.append(hashes)
@@ -171,9 +175,6 @@ class TfidfMatcher(Matcher):
         column_of = np.where(keep, np.cumsum(keep) - 1, -1).astype(np.int32)
         release_freed_memory()  # the merge's temporaries
         self.terms_ = terms[keep].astype(np.int32)
-        self.stop_words_ = english_stop_words()  # the words counting dropped
-        self.__dict__.pop("_stop_set_", None)
-        self.__dict__.pop("_stop_identities_", None)
         self.idf_ = smooth_idf(df[keep], n_docs)
         self.unseen_idf_ = float(np.log(n_docs + 1.0) + 1.0)  # smooth IDF at df = 0
         self.index_ = DocumentIndex(indptr=columns.indptr, weights=columns.weights,
@@ -259,19 +260,15 @@ class TfidfMatcher(Matcher):
         matrix = sp.csr_matrix((data, columns, indptr), shape=(n_rows, len(idf)))
         return l2_normalize_rows(matrix)
 
+    @cached_property
     def _stop_set(self) -> frozenset[str]:
-        """The stop words the index dropped, as a set (made once)."""
-        found = self.__dict__.get("_stop_set_")
-        if found is None:
-            found = self.__dict__["_stop_set_"] = frozenset(self.stop_words_)
-        return found
+        """The stop words the index dropped, as a set (for queries)."""
+        return frozenset(self.stop_words_)
 
+    @cached_property
     def _stop_identities(self) -> np.ndarray:
-        """The identities of the stop words the index dropped, for counting documents."""
-        found = self.__dict__.get("_stop_identities_")
-        if found is None:
-            found = self.__dict__["_stop_identities_"] = word_identities(self.stop_words_)
-        return found
+        """The identities of the stop words the index dropped (for counting documents)."""
+        return word_identities(self.stop_words_)
 
     def attach_profiles(self, profiles: Sequence[Profile]) -> None:
         """Give an index loaded from the cache the profiles it was fitted on: their
@@ -292,7 +289,7 @@ class TfidfMatcher(Matcher):
             if len(memo) >= DOCUMENT_ROWS_KEPT:
                 memo.clear()
             texts = profile_columns([self.source_[profile]]).texts
-            rows = self._tfidf_rows(count_batch(texts, self._stop_identities()))
+            rows = self._tfidf_rows(count_batch(texts, self._stop_identities))
             if rows.shape[0] != hi - lo:  # the store changed since the index was fitted
                 rows = sp.csr_matrix((hi - lo, len(self.terms_)), dtype=np.float32)
             memo[profile] = rows
@@ -309,7 +306,7 @@ class TfidfMatcher(Matcher):
             texts = profile_columns(self.source_).texts
             spans = _profile_batches(self.index_.indptr, BATCH_DOCUMENTS)
             every = sp.vstack([self._tfidf_rows(count_batch(
-                texts[self.index_.indptr[lo]:self.index_.indptr[hi]], self._stop_identities()))
+                texts[self.index_.indptr[lo]:self.index_.indptr[hi]], self._stop_identities))
                 for lo, hi in spans],
                 format="csr")
             self.__dict__["_every_document"] = every
@@ -392,7 +389,7 @@ class TfidfMatcher(Matcher):
         """TF-IDF rows of ``texts`` over the fitted terms, scaled to unit length over all
         of each text's terms (a text of known terms only has unit length)."""
         check_fitted(self, "idf_")
-        counts = count_terms(texts, self._stop_set())
+        counts = count_terms(texts, self._stop_set)
         hashes = counts.terms
         n_terms, n_rows = len(self.terms_), len(counts.indptr) - 1
         columns = np.minimum(np.searchsorted(self.terms_, hashes), max(n_terms - 1, 0))
@@ -413,7 +410,7 @@ class TfidfMatcher(Matcher):
     def _term_columns(self, text: str) -> dict[int, str]:
         """Column -> term for the words and bigrams of ``text`` the index knows."""
         check_fitted(self, "idf_")
-        names = list(dict.fromkeys(analyse(text, self._stop_set())))
+        names = list(dict.fromkeys(analyse(text, self._stop_set)))
         hashes = np.array([term_column(name) for name in names], dtype=np.int64)
         columns = np.searchsorted(self.terms_, hashes)
         out: dict[int, str] = {}
@@ -613,10 +610,12 @@ def stack_transposed(blocks: list[tuple[sp.csr_matrix, np.ndarray]], n_columns: 
     return sp.csr_matrix((data, indices, indptr), shape=(n_columns, n_rows))
 
 
-def _count_locally(texts: Sequence[str]) -> tuple[BatchCounts, np.ndarray, np.ndarray]:
-    """A batch's counts with each entry's term numbered among the batch's distinct terms,
-    those terms' hashes and their document frequencies in the batch."""
-    counted = count_batch(texts)
+def _count_locally(texts: Sequence[str], stop: np.ndarray
+                   ) -> tuple[BatchCounts, np.ndarray, np.ndarray]:
+    """A batch's counts (``stop``: the stop words' identities) with each entry's term
+    numbered among the batch's distinct terms, those terms' hashes and their document
+    frequencies in the batch."""
+    counted = count_batch(texts, stop)
     hashes, local, df = unique(counted.terms, return_inverse=True, return_counts=True)
     narrow = np.uint16 if counted.counts.max(initial=0) <= 0xFFFF else np.int32
     return (BatchCounts(counted.indptr, local.reshape(-1).astype(np.int32),

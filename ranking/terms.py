@@ -18,7 +18,7 @@ import importlib.util
 import re
 import struct
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -328,10 +328,3 @@ def count_batch(texts: Sequence[str], stop: np.ndarray | None = None) -> BatchCo
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
     return BatchCounts(indptr.astype(np.int64), (keys % HASH_SPACE).astype(np.int32),
                        counts.astype(np.int32))
-
-
-def count_batches(texts: Sequence[str], batch: int = BATCH_DOCUMENTS,
-                  stop: np.ndarray | None = None) -> Iterator[BatchCounts]:
-    """:func:`count_batch` of ``texts``, ``batch`` texts at a time."""
-    for start in range(0, len(texts), batch):
-        yield count_batch(texts[start:start + batch], stop)

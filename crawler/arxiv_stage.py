@@ -263,6 +263,11 @@ class LookupBatch:
     since: date
     expected: list[float] = field(default_factory=list)  # results expected per person
 
+    @property
+    def forms(self) -> list[str]:
+        """The distinct name forms of the batch's people, in order (its query's terms)."""
+        return list(dict.fromkeys(f for p in self.people for f in p.forms))
+
 
 def plan_lookup(client: ArxivClient, people: Sequence[Person], default_since: date,
                 max_names: int | None = None, today: date | None = None,
@@ -299,7 +304,7 @@ def lookup(client: ArxivClient, batch: LookupBatch, today: date,
     with its own results; the batch's answer goes into ``carry`` for the batches after it.
     """
     groups = [p.forms for p in batch.people]
-    forms = list(dict.fromkeys(f for g in groups for f in g))
+    forms = batch.forms
     exclude: list[str] = []
     if carry is not None:
         exclude = carry.exclusion(forms, batch.since, int(EXCLUDE_SHARE * unique_terms(groups)))
@@ -542,15 +547,14 @@ def run(ctx: StageContext) -> StageReport:
     new_ids: set[str] = set()  # of those, not in the store before
     carry: Carry[Paper] | None = None
     if ctx.options.get("arxiv_exclude", True):
-        carry = Carry([f for p in b.people for f in p.forms] for b in batches)
+        carry = Carry(b.forms for b in batches)
     failures = 0
     progress = _Progress(ctx, len(batches), client.delay) if ctx.show_progress else None
     try:
         for n, batch in enumerate(batches):
             if failures >= MAX_FAILED_BATCHES:
                 if carry is not None:
-                        carry.finished([f for p in batch.people for f in p.forms], batch.since,
-                                   (), complete=False)
+                    carry.finished(batch.forms, batch.since, (), complete=False)
                 with transaction(ctx.conn):
                     mark_status(ctx.conn, batch.people, "not_checked")
                 report.skipped["not_checked"] = report.skipped.get("not_checked", 0) \

@@ -23,7 +23,7 @@ import heapq
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Generic, TypeVar
@@ -53,6 +53,22 @@ def expected_results(days: int, known_papers: int = 0, known_days: int = 0,
 def unique_terms(groups: Sequence[Sequence[str]]) -> int:
     """Distinct name forms (``au:`` terms) of the query that asks for ``groups``."""
     return len({f for group in groups for f in group})
+
+
+def finds_every_bearer(form: str) -> bool:
+    """Whether an author search for ``form`` finds every author who has its one word.
+
+    The search asks each word of a form to be a word of the author's name, so a name whose
+    given name is its surname ("chen chen") finds "Wei Chen" and every other Chen too.
+    """
+    words = form.split()
+    return len(words) > 1 and len(set(words)) == 1
+
+
+def category_terms(forms: Iterable[str], within: Mapping[str, Collection[str]]) -> int:
+    """``cat:`` terms of a query for ``forms`` when the forms in ``within`` are asked only in
+    their categories (forms sharing one set of categories share its terms)."""
+    return sum(len(cats) for cats in {frozenset(within[f]) for f in forms if within.get(f)})
 
 
 def plan_by_results(groups: Sequence[Sequence[str]], expected: Sequence[float],
@@ -271,16 +287,19 @@ class Carry(Generic[T]):
         return len(self._held)
 
     def finished(self, forms: Sequence[str], since: date,
-                 papers: Iterable[tuple[str, Sequence[str], str, T]], complete: bool) -> None:
+                 papers: Iterable[tuple[str, Sequence[str], str, T]], complete: bool,
+                 partial: Collection[str] = ()) -> None:
         """A batch of ``forms`` asked from ``since`` was answered (``papers``: arXiv id,
         authors, ISO publication day, paper; returned and carried) or failed; only a
-        ``complete`` answer makes its forms excludable."""
+        ``complete`` answer makes its forms excludable, and never the ``partial`` ones
+        (asked within some categories only: excluding them would drop papers nobody
+        fetched)."""
         forms = list(dict.fromkeys(forms))
         for form in forms:
             self._pending.remove(form)
         own = _Forms()
         if complete:
-            for form in forms:
+            for form in (f for f in forms if f not in partial):
                 own.add(form)
                 if form not in self._done or since < self._done[form]:
                     self._done[form] = since

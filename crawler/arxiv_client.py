@@ -39,7 +39,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -51,7 +51,7 @@ import requests
 import urllib3
 from lxml import etree
 
-from crawler.arxiv_batches import AdaptiveLimits, split_evenly, unique_terms
+from crawler.arxiv_batches import AdaptiveLimits, category_terms, split_evenly, unique_terms
 from crawler.retry_after import retry_after_seconds
 from profscout.core.config import (
     DEFAULT_ARXIV_URL,
@@ -75,6 +75,7 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REFUSAL_STATUSES = frozenset({400, 413, 414})  # the query itself is refused (too big/complex)
 MAX_5XX_SPLITS = 3  # halvings tried when a big query keeps failing with 5xx
 _SAFE_FORM = re.compile(r"[^\w ]+")
+_CATEGORY = re.compile(r"[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[A-Za-z]+)?)?")
 
 
 class EndpointError(SourceError):
@@ -132,16 +133,40 @@ def date_term(since: date | datetime, until: date | datetime | None = None) -> s
             f"{until.strftime('%Y%m%d')}2359]")
 
 
-def _any_of(forms: Sequence[str]) -> str:
-    terms = " OR ".join(author_term(f) for f in forms)
-    return f"({terms})" if len(forms) > 1 else terms
+def category_term(category: str) -> str:
+    """``cat:category`` for an arXiv category such as ``cs.LG`` (ValueError otherwise)."""
+    if not _CATEGORY.fullmatch(category):
+        raise ValueError(f"not an arXiv category: {category!r}")
+    return f"cat:{category}"
+
+
+def _one_of(terms: Sequence[str]) -> str:
+    return f"({' OR '.join(terms)})" if len(terms) > 1 else terms[0]
+
+
+def _any_of(forms: Sequence[str],
+            within: Mapping[str, Collection[str]] | None = None) -> str:
+    within = within or {}
+    terms = [author_term(f) for f in forms if not within.get(f)]
+    narrowed: dict[frozenset[str], list[str]] = {}
+    for form in forms:
+        if within.get(form):
+            narrowed.setdefault(frozenset(within[form]), []).append(form)
+    for cats, group in narrowed.items():
+        terms.append(f"({_one_of([author_term(f) for f in group])} AND "
+                     f"{_one_of([category_term(c) for c in sorted(cats)])})")
+    return _one_of(terms)
 
 
 def authors_query(forms: Sequence[str], since: date | datetime | None = None,
-                  until: date | datetime | None = None, exclude: Sequence[str] = ()) -> str:
+                  until: date | datetime | None = None, exclude: Sequence[str] = (),
+                  within: Mapping[str, Collection[str]] | None = None) -> str:
     """The search_query for papers by any of ``forms`` (OR-ed) and by none of ``exclude``
-    (``ANDNOT``), optionally since a date."""
-    query = _any_of(forms)
+    (``ANDNOT``), optionally since a date; a form in ``within`` is asked only in the arXiv
+    categories it maps to."""
+    if not forms:
+        raise ValueError("no name forms to search for")
+    query = _any_of(forms, within)
     if exclude:
         query = f"({query} ANDNOT {_any_of(exclude)})"
     if since is not None:
@@ -498,7 +523,8 @@ class ArxivClient:
 
     def search_window(self, forms: Sequence[str], since: date | datetime | None = None,
                       until: date | datetime | None = None,
-                      exclude: Sequence[str] = ()) -> SearchResult:
+                      exclude: Sequence[str] = (),
+                      within: Mapping[str, Collection[str]] | None = None) -> SearchResult:
         """Every paper of ``forms`` in the window, however many there are.
 
         One query pages through at most ``max_query_results``; beyond that the query is
@@ -512,7 +538,7 @@ class ArxivClient:
         queries: list[str] = []
         total: int | None = None
         while True:
-            query = authors_query(forms, start, upper, exclude)
+            query = authors_query(forms, start, upper, exclude, within)
             result = self.search(query, since, limit=self.max_query_results)
             queries.append(query)
             total = result.total if total is None else total
@@ -534,7 +560,8 @@ class ArxivClient:
     def search_groups(self, groups: Sequence[Sequence[str]], since: date | datetime | None = None,
                       until: date | datetime | None = None,
                       expected: Sequence[float] | None = None,
-                      exclude: Sequence[str] = ()) -> SearchResult:
+                      exclude: Sequence[str] = (),
+                      within: Mapping[str, Collection[str]] | None = None) -> SearchResult:
         """Papers of several people (one group of name forms each), in as few queries as the
         service takes.
 
@@ -544,6 +571,7 @@ class ArxivClient:
         ones count as 0). ``exclude``: name forms whose papers are not wanted (``ANDNOT``),
         most useful first; a query carries as many of them as the learnt size leaves room
         for, and a refused query first drops the second half of them, then splits people.
+        ``within``: name forms asked only in the arXiv categories they map to.
         The papers of all queries come back merged, newest first.
         """
         if not groups or not all(groups):
@@ -551,7 +579,7 @@ class ArxivClient:
         exp = list(expected) if expected is not None else [0.0] * len(groups)
         calls_before = self.calls
         parts = [self._search_part([groups[i] for i in idx], [exp[i] for i in idx], since,
-                                   until, 0, list(exclude))
+                                   until, 0, list(exclude), within or {})
                  for idx in self.limits.presplit(groups, exp)]
         papers = {p.arxiv_id: p for part in parts for p in part.papers}
         merged = sorted(papers.values(), key=lambda p: (p.published, p.arxiv_id), reverse=True)
@@ -561,23 +589,24 @@ class ArxivClient:
 
     def _search_part(self, groups: list[Sequence[str]], expected: list[float],
                      since: date | datetime | None, until: date | datetime | None,
-                     failing: int, exclude: list[str]) -> SearchResult:
+                     failing: int, exclude: list[str],
+                     within: Mapping[str, Collection[str]]) -> SearchResult:
         """One query for ``groups``; when the service will not answer it whole, the
         exclusion is halved first (down to none), then the people are split in two."""
-        terms = unique_terms(groups)
         forms = list(dict.fromkeys(f for g in groups for f in g))
+        terms = unique_terms(groups) + category_terms(forms, within)
         room = self.limits.query_terms
         if room is not None:
             exclude = exclude[:max(0, room - terms)]
         sent = terms + len(exclude)
         try:
-            result = self.search_window(forms, since, until, exclude)
+            result = self.search_window(forms, since, until, exclude, within)
         except QueryRefused as exc:
             if exclude:
                 log.info("arXiv refused a query of %d terms (%s); excluding fewer", sent, exc)
                 self.limits.refused_exclusion(sent)
                 return self._search_part(groups, expected, since, until, failing,
-                                         exclude[:len(exclude) // 2])
+                                         exclude[:len(exclude) // 2], within)
             if len(groups) == 1:
                 raise
             log.info("arXiv refused a query of %d names (%s); splitting it", terms, exc)
@@ -591,7 +620,7 @@ class ArxivClient:
                          sent, exc)
                 self.limits.refused_exclusion(sent)
                 return self._search_part(groups, expected, since, until, failing + 1,
-                                         exclude[:len(exclude) // 2])
+                                         exclude[:len(exclude) // 2], within)
             if (len(groups) == 1 or not persistent_5xx or failing >= MAX_5XX_SPLITS
                     or terms <= self.limits.largest_accepted):
                 raise
@@ -604,7 +633,7 @@ class ArxivClient:
             return result
         self.splits += 1
         parts = [self._search_part([groups[i] for i in idx], [expected[i] for i in idx],
-                                   since, until, failing, exclude) for idx in pieces]
+                                   since, until, failing, exclude, within) for idx in pieces]
         return SearchResult(" | ".join(p.query for p in parts),
                             [paper for p in parts for paper in p.papers],
                             sum(p.total for p in parts), sum(p.calls for p in parts),

@@ -8,7 +8,9 @@ themselves and seed co-author and field evidence for the rest; namesakes of one 
 compete (:func:`settle_namesakes`). Within a run a batch's query excludes (``ANDNOT``) the
 names of earlier, completely answered batches whose papers it would otherwise fetch again;
 those papers, kept from the earlier answers, are attributed with its own
-(:class:`crawler.arxiv_batches.Carry`). Each batch is
+(:class:`crawler.arxiv_batches.Carry`). A name whose given name is its surname
+("Chen Chen") finds every author with that surname, so it is asked only in the arXiv
+categories of the person's fields when these are known. Each batch is
 committed on its own, so an interruption loses nothing finished. A professor seen before is
 asked only for papers newer than the newest one stored.
 
@@ -30,6 +32,7 @@ from crawler.arxiv_batches import (
     EXCLUDE_SHARE,
     Carry,
     expected_results,
+    finds_every_bearer,
     plan_by_results,
     unique_terms,
 )
@@ -101,6 +104,18 @@ class Person:
     @property
     def forms(self) -> list[str]:
         return query_forms(self.aliases or [self.name])
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """The arXiv categories known to be the person's: their CSRankings areas' (or the
+        crawl's areas), their confirmed papers' and their own publication list's."""
+        ev = self.evidence
+        return ev.area_categories | ev.confirmed_categories | ev.field_categories
+
+    @property
+    def broad_forms(self) -> list[str]:
+        """Forms that find every author with the surname (see ``finds_every_bearer``)."""
+        return [f for f in self.forms if finds_every_bearer(f)]
 
 
 @dataclass
@@ -268,6 +283,20 @@ class LookupBatch:
         """The distinct name forms of the batch's people, in order (its query's terms)."""
         return list(dict.fromkeys(f for p in self.people for f in p.forms))
 
+    @property
+    def within(self) -> dict[str, frozenset[str]]:
+        """Broad forms ("chen chen": every Chen) asked only in the fields of the people who
+        have them; a broad form of someone whose field is unknown is asked whole."""
+        fields: dict[str, frozenset[str]] = {}
+        whole: set[str] = set()
+        for person in self.people:
+            for form in person.broad_forms:
+                if person.fields:
+                    fields[form] = fields.get(form, frozenset()) | person.fields
+                else:
+                    whole.add(form)
+        return {f: cats for f, cats in fields.items() if f not in whole}
+
 
 def plan_lookup(client: ArxivClient, people: Sequence[Person], default_since: date,
                 max_names: int | None = None, today: date | None = None,
@@ -302,15 +331,16 @@ def lookup(client: ArxivClient, batch: LookupBatch, today: date,
     earlier batches that would bring the most papers again (at most ``EXCLUDE_SHARE`` times
     the batch's own terms), and the fetched papers the batch's forms find are attributed
     with its own results; the batch's answer goes into ``carry`` for the batches after it.
+    Broad forms are asked only in their people's fields (:attr:`LookupBatch.within`).
     """
     groups = [p.forms for p in batch.people]
-    forms = batch.forms
+    forms, within = batch.forms, batch.within
     exclude: list[str] = []
     if carry is not None:
         exclude = carry.exclusion(forms, batch.since, int(EXCLUDE_SHARE * unique_terms(groups)))
     try:
         result = client.search_groups(groups, batch.since, today, batch.expected or None,
-                                      exclude)
+                                      exclude, within)
     except BaseException:
         if carry is not None:
             carry.finished(forms, batch.since, (), complete=False)
@@ -322,7 +352,7 @@ def lookup(client: ArxivClient, batch: LookupBatch, today: date,
                            if p.arxiv_id not in returned]
         carry.finished(forms, batch.since,
                        ((p.arxiv_id, p.authors, p.published.date().isoformat(), p)
-                        for p in papers), result.complete)
+                        for p in papers), result.complete, partial=within)
     window_days = (today - batch.since).days
     return attribute_papers(batch.people, papers, window_days), len(result.papers)
 
@@ -538,7 +568,13 @@ def run(ctx: StageContext) -> StageReport:
               "professors_with_papers": 0, "professors_without_papers": 0, "ambiguous": 0,
               "rejected_ambiguous": 0, "professors_failed": 0,
               "incremental": sum(1 for p in people if p.since and p.since > window),
+              "broad_names_in_fields": 0, "broad_names_whole": 0,
               "months": months}
+    for batch in batches:  # names that find every bearer of the surname ("Chen Chen")
+        within = batch.within
+        for person in (p for p in batch.people if p.broad_forms):
+            narrowed = all(f in within for f in person.broad_forms)
+            counts["broad_names_in_fields" if narrowed else "broad_names_whole"] += 1
     with transaction(ctx.conn):
         mark_status(ctx.conn, unnamed, "no_name_forms")
     report.skipped["no_name_forms"] = len(unnamed)

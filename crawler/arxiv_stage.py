@@ -107,10 +107,9 @@ class Person:
 
     @property
     def fields(self) -> frozenset[str]:
-        """The arXiv categories known to be the person's: their CSRankings areas' (or the
-        crawl's areas), their confirmed papers' and their own publication list's."""
-        ev = self.evidence
-        return ev.area_categories | ev.confirmed_categories | ev.field_categories
+        """The arXiv categories known to be the person's before asking: their CSRankings
+        areas' (else the crawl's areas') and their confirmed papers' (earlier crawls)."""
+        return self.evidence.area_categories | self.evidence.confirmed_categories
 
     @property
     def broad_forms(self) -> list[str]:

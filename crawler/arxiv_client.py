@@ -133,9 +133,15 @@ def date_term(since: date | datetime, until: date | datetime | None = None) -> s
             f"{until.strftime('%Y%m%d')}2359]")
 
 
+def is_category(text: str) -> bool:
+    """Whether ``text`` is written as an arXiv category (``cs.LG``, ``hep-th``), not as the
+    ACM or MSC classes (``I.2.6``, ``68T05``) that some papers' category lists carry."""
+    return bool(_CATEGORY.fullmatch(text))
+
+
 def category_term(category: str) -> str:
     """``cat:category`` for an arXiv category such as ``cs.LG`` (ValueError otherwise)."""
-    if not _CATEGORY.fullmatch(category):
+    if not is_category(category):
         raise ValueError(f"not an arXiv category: {category!r}")
     return f"cat:{category}"
 

@@ -41,6 +41,7 @@ from crawler.arxiv_client import (
     EndpointError,
     Paper,
     get_client,
+    is_category,
 )
 from crawler.stages import StageContext, StageReport
 from profscout.core.activity import MIN_CONFIDENCE, months_ago
@@ -109,7 +110,8 @@ class Person:
     def fields(self) -> frozenset[str]:
         """The arXiv categories known to be the person's before asking: their CSRankings
         areas' (else the crawl's areas') and their confirmed papers' (earlier crawls)."""
-        return self.evidence.area_categories | self.evidence.confirmed_categories
+        known = self.evidence.area_categories | self.evidence.confirmed_categories
+        return frozenset(c for c in known if is_category(c))
 
     @property
     def broad_forms(self) -> list[str]:

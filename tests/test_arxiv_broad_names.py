@@ -69,6 +69,9 @@ def test_a_batch_narrows_a_broad_form_only_when_everyone_who_has_it_has_a_field(
     assert LookupBatch([robotics, vision], since).within == {"chen chen": {"cs.RO", "cs.CV"}}
     assert LookupBatch([robotics, unknown], since).within == {}
     assert LookupBatch([unknown, other], since).within == {}
+    classes = Person("Chen Chen", ["Chen Chen"], evidence=PersonEvidence(
+        confirmed_categories=frozenset({"I.2.6", "68T05", "cs.CV"})))  # ACM, MSC, arXiv
+    assert LookupBatch([classes], since).within == {"chen chen": {"cs.CV"}}
 
 
 @pytest.mark.world

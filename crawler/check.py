@@ -17,6 +17,7 @@ from typing import Any
 
 from crawler.arxiv_client import get_client
 from crawler.arxiv_stage import (
+    LookupBatch,
     PersonResult,
     look_up_person,
     person_by_name,
@@ -108,6 +109,8 @@ class CheckResult:
     leads: list[CheckedPaper] = field(default_factory=list)  # kept below MIN_CONFIDENCE
     unconfirmed: int = 0  # rejected matches under an ambiguous name
     in_store: bool = False
+    # name forms asked only in some arXiv categories ("chen chen" finds every Chen)
+    searched_within: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def matched_as(self) -> list[str]:
@@ -138,6 +141,7 @@ class CheckResult:
                 "uncertain": self.uncertain, "source": self.source,
                 "checked_at": self.checked_at, "in_store": self.in_store,
                 "name_forms_queried": self.name_forms, "matched_as": self.matched_as,
+                "name_forms_within_categories": self.searched_within,
                 "ambiguous": bool(self.ambiguous), "ambiguity_reasons": self.ambiguous,
                 "papers": [p.to_dict() for p in self.papers],
                 "unconfirmed_leads": [p.to_dict() for p in self.leads],
@@ -285,6 +289,8 @@ def check_professor(name: str, *, db_path: str | Path, arxiv_url: str, arxiv_del
         else:
             person = person_by_name(cleaned, institution or "", window, areas)
         client = get_client(arxiv_url, arxiv_delay)
+        within = {form: sorted(cats) for form, cats in
+                  LookupBatch([person], person.since or window).within.items()}
         res = look_up_person(client, person, window, today)
         if conn is not None and person.professor_id is not None:
             save_lookup(conn, res, window)
@@ -295,7 +301,8 @@ def check_professor(name: str, *, db_path: str | Path, arxiv_url: str, arxiv_del
             papers, leads = _from_result(res, window)
         return CheckResult(person.name, person.institution, months, "live", now,
                            person.forms or query_forms([cleaned]), res.ambiguous, papers,
-                           leads, len(res.rejected), in_store=person.professor_id is not None)
+                           leads, len(res.rejected), in_store=person.professor_id is not None,
+                           searched_within=within)
     finally:
         if conn is not None:
             conn.close()

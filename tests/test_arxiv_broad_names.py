@@ -3,6 +3,7 @@ it is asked only in the person's fields, and never excluded from later queries."
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -15,6 +16,7 @@ from crawler.stages import StageContext
 from profscout.core.config import Settings
 from profscout.core.names import PersonEvidence
 from profscout.core.store import connect, transaction
+from tests.helpers import invoke
 from tests.local_arxiv import add_professor
 
 
@@ -99,3 +101,22 @@ def test_on_the_world_narrowing_keeps_exactly_the_papers_in_the_field(world, tmp
     in_field = {i for i, cats in whole[1].items() if "cs.CR" in cats}
     assert in_field and set(field[1]) == in_field
     assert set(whole[1]) - in_field  # something outside the field is the price
+
+
+@pytest.mark.world
+def test_check_says_which_forms_it_asked_only_in_the_persons_fields(world, tmp_path):
+    env = {"PROFSCOUT_ARXIV_URL": world.arxiv_url, "PROFSCOUT_ARXIV_DELAY": "0.05"}
+    db = tmp_path / "absent.db"
+    out = invoke("check", "Mustafa Asan Mustafa", "--area", "sec", "--months", "24", "--json",
+                 "--db", db, env=env)
+    assert out.exit_code == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["name_forms_within_categories"] == {"mustafa mustafa": ["cs.CR"]}
+    assert data["papers"] and all("cs.CR" in p["categories"] for p in data["papers"])
+    text = invoke("check", "Mustafa Asan Mustafa", "--area", "sec", "--db", db, env=env)
+    assert '"mustafa mustafa" finds every author with that surname' in text.stdout
+    assert "only in cs.CR" in text.stdout
+    whole = json.loads(invoke("check", "Mustafa Asan Mustafa", "--months", "24", "--json",
+                              "--db", db, env=env).stdout)
+    assert whole["name_forms_within_categories"] == {}
+    assert {p["arxiv_id"] for p in data["papers"]} < {p["arxiv_id"] for p in whole["papers"]}

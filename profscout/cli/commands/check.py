@@ -45,6 +45,11 @@ def render(result: CheckResult, today: date, console: Console, show_leads: bool 
               if result.source == "cache" else "asked arXiv just now")
     console.print(f"source: {source}")
     console.print("name forms queried: " + ", ".join(f'"{f}"' for f in result.name_forms))
+    for form, categories in result.searched_within.items():
+        console.print(f'[yellow]"{form}" finds every author with that surname, so it was asked '
+                      f"only in {', '.join(categories)} (the person's fields; --area sets them "
+                      "for a name the store does not hold): papers in other fields are not "
+                      "seen.[/yellow]")
     if result.matched_as:
         console.print("matched as: " + ", ".join(escape(m) for m in result.matched_as))
     console.print(f"papers: {result.confirmed} confirmed, {result.uncertain} uncertain")
@@ -72,7 +77,8 @@ def render(result: CheckResult, today: date, console: Console, show_leads: bool 
 @click.option("--months", type=click.IntRange(1, 120), default=12, show_default=True,
               help="Window for the verdict and the papers listed.")
 @click.option("--area", "areas", multiple=True, metavar="AREA",
-              help="The person's CSRankings area(s): evidence for ambiguous names.")
+              help="The person's CSRankings area(s): evidence for ambiguous names, and the "
+                   "fields a doubled name (\"Chen Chen\") is searched in.")
 @click.option("--refresh", is_flag=True, help="Ask arXiv even when the store has an answer.")
 @click.option("--show-leads", is_flag=True,
               help="Also list the uncertain papers (not counted), with the reasons.")

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Generic, TypeVar
 
-from profscout.core.names import fold
+from profscout.core.names import COMMON_SURNAMES, fold
 
 PRIOR_RESULTS_PER_YEAR = 4.0  # results one name brings per year when nothing is known
 TARGET_RESULTS = 20_000  # expected results per query: two thirds of what one query pages through
@@ -63,6 +63,14 @@ def finds_every_bearer(form: str) -> bool:
     """
     words = form.split()
     return len(words) > 1 and len(set(words)) == 1
+
+
+def floods(form: str) -> bool:
+    """Whether an author search for ``form`` brings a flood of other people's papers: it
+    finds every author with its one word (:func:`finds_every_bearer`) and that word is a
+    frequent surname ("chen chen": every Chen, tens of thousands of papers a year). A rare
+    one ("mustafa mustafa": a few hundred) costs less asked whole than what narrowing loses."""
+    return finds_every_bearer(form) and form.split()[0] in COMMON_SURNAMES
 
 
 def category_terms(forms: Iterable[str], within: Mapping[str, Collection[str]]) -> int:

@@ -8,7 +8,7 @@ themselves and seed co-author and field evidence for the rest; namesakes of one 
 compete (:func:`settle_namesakes`). Within a run a batch's query excludes (``ANDNOT``) the
 names of earlier, completely answered batches whose papers it would otherwise fetch again;
 those papers, kept from the earlier answers, are attributed with its own
-(:class:`crawler.arxiv_batches.Carry`). A name whose given name is its surname
+(:class:`crawler.arxiv_batches.Carry`). A name whose given name is a frequent surname
 ("Chen Chen") finds every author with that surname, so it is asked only in the arXiv
 categories of the person's fields when these are known. Each batch is
 committed on its own, so an interruption loses nothing finished. A professor seen before is
@@ -32,7 +32,7 @@ from crawler.arxiv_batches import (
     EXCLUDE_SHARE,
     Carry,
     expected_results,
-    finds_every_bearer,
+    floods,
     plan_by_results,
     unique_terms,
 )
@@ -115,8 +115,8 @@ class Person:
 
     @property
     def broad_forms(self) -> list[str]:
-        """Forms that find every author with the surname (see ``finds_every_bearer``)."""
-        return [f for f in self.forms if finds_every_bearer(f)]
+        """Forms that find every author of a frequent surname (see ``floods``)."""
+        return [f for f in self.forms if floods(f)]
 
 
 @dataclass

@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
 
 from crawler.arxiv_batches import (
     EXCLUDE_SHARE,
@@ -137,6 +138,8 @@ class PersonResult:
     kept: list[Found] = field(default_factory=list)
     rejected: list[Found] = field(default_factory=list)
     ambiguous: list[str] = field(default_factory=list)
+    # the person's broad forms that were asked only in these categories
+    asked_within: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def matched_names(self) -> list[str]:
@@ -284,7 +287,7 @@ class LookupBatch:
         """The distinct name forms of the batch's people, in order (its query's terms)."""
         return list(dict.fromkeys(f for p in self.people for f in p.forms))
 
-    @property
+    @cached_property
     def within(self) -> dict[str, frozenset[str]]:
         """Broad forms ("chen chen": every Chen) asked only in the fields of the people who
         have them; a broad form of someone whose field is unknown is asked whole."""
@@ -355,7 +358,10 @@ def lookup(client: ArxivClient, batch: LookupBatch, today: date,
                        ((p.arxiv_id, p.authors, p.published.date().isoformat(), p)
                         for p in papers), result.complete, partial=within)
     window_days = (today - batch.since).days
-    return attribute_papers(batch.people, papers, window_days), len(result.papers)
+    results = attribute_papers(batch.people, papers, window_days)
+    for res in results:
+        res.asked_within = {f: within[f] for f in res.person.broad_forms if f in within}
+    return results, len(result.papers)
 
 
 # ------------------------------------------------------------------------------- store I/O

@@ -17,7 +17,6 @@ from typing import Any
 
 from crawler.arxiv_client import get_client
 from crawler.arxiv_stage import (
-    LookupBatch,
     PersonResult,
     look_up_person,
     person_by_name,
@@ -289,8 +288,6 @@ def check_professor(name: str, *, db_path: str | Path, arxiv_url: str, arxiv_del
         else:
             person = person_by_name(cleaned, institution or "", window, areas)
         client = get_client(arxiv_url, arxiv_delay)
-        within = {form: sorted(cats) for form, cats in
-                  LookupBatch([person], person.since or window).within.items()}
         res = look_up_person(client, person, window, today)
         if conn is not None and person.professor_id is not None:
             save_lookup(conn, res, window)
@@ -302,7 +299,8 @@ def check_professor(name: str, *, db_path: str | Path, arxiv_url: str, arxiv_del
         return CheckResult(person.name, person.institution, months, "live", now,
                            person.forms or query_forms([cleaned]), res.ambiguous, papers,
                            leads, len(res.rejected), in_store=person.professor_id is not None,
-                           searched_within=within)
+                           searched_within={form: sorted(cats)
+                                            for form, cats in res.asked_within.items()})
     finally:
         if conn is not None:
             conn.close()

@@ -168,7 +168,7 @@ class AdaptiveLimits:
     @property
     def query_terms(self) -> int | None:
         """The biggest query, exclusion included, to send (None: no limit)."""
-        limits = [x for x in (self.max_terms,) if x is not None]
+        limits = [] if self.max_terms is None else [self.max_terms]
         if self.exclusion_refused is not None:
             limits.append(self.exclusion_accepted or self.exclusion_refused - 1)
         return min(limits) if limits else None

@@ -12,7 +12,9 @@ those papers, kept from the earlier answers, are attributed with its own
 ("Chen Chen") finds every author with that surname, so it is asked only in the arXiv
 categories of the person's fields when these are known. Each batch is
 committed on its own, so an interruption loses nothing finished. A professor seen before is
-asked only for papers newer than the newest one stored.
+asked only for papers from a week before the newest one stored (or the last check) on:
+arXiv announces a paper a day or more after the date it was submitted, so a paper
+submitted before the last crawl may have appeared only since.
 
 One person at a time (``crawler.check``): :func:`person_in_store`, :func:`person_by_name`,
 :func:`look_up_person`, :func:`save_lookup` and :func:`sync_covers`.
@@ -26,7 +28,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 
 from crawler.arxiv_batches import (
@@ -80,6 +82,9 @@ DEFAULT_MONTHS = 24
 CONFIRMED = 0.8  # stored authorships at or above this seed co-author/category evidence
 RATE_MIN_DAYS = 180  # shorter windows say too little about a name's paper rate
 MAX_FAILED_BATCHES = 3  # consecutive failures before the stage gives up on the rest
+# arXiv lists a paper under the date it was submitted but announces it a day to several days
+# later (weekends, holidays, moderation holds): an incremental ask starts this much earlier
+ANNOUNCEMENT_LAG = timedelta(days=7)
 
 
 # ------------------------------------------------------------------------------- people
@@ -417,9 +422,10 @@ def load_people(conn: sqlite3.Connection, professor_ids: Sequence[int], window: 
         sync = papers_store.arxiv_sync(conn, pid)
         since = window
         if sync is not None and sync_covers(sync, window):
-            # asked before: only what is newer than the newest paper (or the last check)
+            # asked before: only what is newer than the newest paper (or the last check),
+            # less the announcement lag, so a paper announced late is not skipped for good
             last = sync.newest_published or sync.checked_at
-            since = max(window, date.fromisoformat(last[:10]))
+            since = max(window, date.fromisoformat(last[:10]) - ANNOUNCEMENT_LAG)
         titles, ids = publications_store.listed_publications(conn, pid)
         people.append(Person(display_name(row.name), aliases, pid, row.institution, since,
                              len(namesakes), evidence, known_ambiguous,

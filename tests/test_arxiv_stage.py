@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from rich.console import Console
 
-from crawler.arxiv_stage import run
+from crawler.arxiv_stage import ANNOUNCEMENT_LAG, run
 from crawler.stages import StageContext
 from profscout.core.activity import MIN_CONFIDENCE, compute_activity
 from profscout.core.config import Settings
@@ -58,13 +58,30 @@ def test_stage_fills_papers_authorships_and_sync(tmp_path):
         low = conn.execute("SELECT confidence FROM authorships WHERE arxiv_id = '2601.00005'")
         assert low.fetchone()[0] == 0.6  # "Lovelace-Byron" is only part of the surname
 
-        # incremental: asked again only for what is newer than the newest stored paper
+        # incremental: asked again only from a week before the newest stored paper on
         assert run(_ctx(conn, server, [ada, grace, nobody])).to_dict()["arxiv_calls"] == 0
         tomorrow = TODAY + timedelta(days=1)  # answered today: asked again from tomorrow on
         again = run(_ctx(conn, server, [ada, grace, nobody], today=tomorrow)).to_dict()
         query = server.requests[-1][1]["search_query"]
         assert again["incremental"] == 3
-        assert f"submittedDate:[{_day(10).replace('-', '')}0000" in query
+        assert f"submittedDate:[{_day(10 + ANNOUNCEMENT_LAG.days).replace('-', '')}0000" \
+            in query
+
+
+def test_a_paper_announced_after_the_last_crawl_is_found_though_submitted_before_it(tmp_path):
+    conn = connect(tmp_path / "s.db")
+    with transaction(conn):
+        ada = add_professor(conn, "Ada Lovelace", "Analytical U")
+    with LocalArxiv(CORPUS) as server:
+        run(_ctx(conn, server, [ada]))
+        # submitted two days before the newest stored paper, announced only now (a hold)
+        late = Entry("2601.00009", "Held Paper", ["Ada Lovelace"], _day(12), ["cs.LG"])
+        server.entries = sorted([*server.entries, late], key=lambda e: (e.published,
+                                                                         e.arxiv_id),
+                                reverse=True)
+        run(_ctx(conn, server, [ada], today=TODAY + timedelta(days=1)))
+        rows = conn.execute("SELECT arxiv_id FROM authorships WHERE professor_id = ?", (ada,))
+        assert "2601.00009" in {r[0] for r in rows}
 
 
 def test_a_failing_batch_is_recorded_and_asked_again_next_time(tmp_path):

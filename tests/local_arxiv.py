@@ -109,7 +109,8 @@ class LocalArxiv:
     def __init__(self, entries: list[Entry], honour_dates: bool = True, *,
                  max_terms: int = 0, max_body: int = 0, max_url: int = 0,
                  max_start: int = 0) -> None:
-        self.entries = sorted(entries, key=lambda e: (e.published, e.arxiv_id), reverse=True)
+        self.entries: list[Entry] = []
+        self.add(*entries)
         self.honour_dates = honour_dates
         self.max_terms, self.max_body, self.max_url = max_terms, max_body, max_url
         self.max_start = max_start
@@ -143,6 +144,11 @@ class LocalArxiv:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def add(self, *entries: Entry) -> None:
+        """Papers that appear on the server, kept newest first as arXiv lists them."""
+        self.entries = sorted([*self.entries, *entries], key=lambda e: (e.published, e.arxiv_id),
+                              reverse=True)
 
     def search(self, query: str) -> list[Entry]:
         if not SHAPE.match(query):

@@ -194,14 +194,13 @@ def test_an_incremental_rerun_reports_only_papers_new_to_the_store(tmp_path):
         first = run(_ctx(conn, server.url, ids)).to_dict()
         assert first["papers_new"] == first["papers_found"] == first["papers_matched"] == 3
         papers = conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
-        tomorrow = TODAY + timedelta(days=1)  # asks again from the newest stored paper on
+        tomorrow = TODAY + timedelta(days=1)  # asks again from a week before the newest paper
         again_report = run(_ctx(conn, server.url, ids, today=tomorrow))
         again = again_report.to_dict()
         assert again["papers_returned"] >= 1 and again["papers_matched"] >= 1
         assert again["papers_new"] == again["papers_found"] == 0
         assert conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == papers
-        server.entries.insert(0, Entry("2601.00009", "Fresh", ["Ada Lovelace"],
-                                       tomorrow.isoformat()))
+        server.add(Entry("2601.00009", "Fresh", ["Ada Lovelace"], tomorrow.isoformat()))
         later = run(_ctx(conn, server.url, ids, today=tomorrow + timedelta(days=1),
                          arxiv_refresh=True)).to_dict()
         assert later["papers_new"] == 1 and later["papers_matched"] >= 2

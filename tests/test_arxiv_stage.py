@@ -76,9 +76,7 @@ def test_a_paper_announced_after_the_last_crawl_is_found_though_submitted_before
         run(_ctx(conn, server, [ada]))
         # submitted two days before the newest stored paper, announced only now (a hold)
         late = Entry("2601.00009", "Held Paper", ["Ada Lovelace"], _day(12), ["cs.LG"])
-        server.entries = sorted([*server.entries, late], key=lambda e: (e.published,
-                                                                         e.arxiv_id),
-                                reverse=True)
+        server.add(late)
         run(_ctx(conn, server, [ada], today=TODAY + timedelta(days=1)))
         rows = conn.execute("SELECT arxiv_id FROM authorships WHERE professor_id = ?", (ada,))
         assert "2601.00009" in {r[0] for r in rows}

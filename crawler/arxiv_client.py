@@ -153,11 +153,13 @@ def _one_of(terms: Sequence[str]) -> str:
 def _any_of(forms: Sequence[str],
             within: Mapping[str, Collection[str]] | None = None) -> str:
     within = within or {}
-    terms = [author_term(f) for f in forms if not within.get(f)]
-    narrowed: dict[frozenset[str], list[str]] = {}
+    terms: list[str] = []
+    narrowed: dict[frozenset[str], list[str]] = {}  # forms asked in one set of categories
     for form in forms:
         if within.get(form):
             narrowed.setdefault(frozenset(within[form]), []).append(form)
+        else:
+            terms.append(author_term(form))
     for cats, group in narrowed.items():
         terms.append(f"({_one_of([author_term(f) for f in group])} AND "
                      f"{_one_of([category_term(c) for c in sorted(cats)])})")

@@ -10,6 +10,7 @@ strongest evidence that a paper under a shared name is this person's.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from lxml import html as lxml_html
@@ -74,7 +75,7 @@ def extract_publications(page: str | bytes) -> ListedPublications:
     return ListedPublications(list(dict.fromkeys(segments)), ids)
 
 
-def extract_from_pages(pages: list[str | bytes]) -> ListedPublications:
+def extract_from_pages(pages: Iterable[str | bytes]) -> ListedPublications:
     """What several pages of one professor list, together."""
     listed = ListedPublications()
     for page in pages:

@@ -82,6 +82,7 @@ def test_store_is_used_and_caches_the_answer(tmp_path):
         assert len(server.requests) == calls  # answered from the store
         both = _run(server, "Wei Wang", db=str(db))
         bio = _run(server, "Wei Wang", "--institution", "nanjing", "--json", db=str(db))
+        bio_text = _run(server, "Wei Wang", "--institution", "nanjing", db=str(db))
     a, b = json.loads(first.stdout), json.loads(second.stdout)
     assert a["source"] == "live" and a["in_store"] and b["source"] == "cache"
     assert a["verdict"] == b["verdict"] and a["institution"] == "MIT"
@@ -96,6 +97,7 @@ def test_store_is_used_and_caches_the_answer(tmp_path):
     assert sorted(p["arxiv_id"] for p in w["unconfirmed_leads"]) == \
         [f"2604.{i:05d}" for i in range(4)]
     assert w["rejected_matches"] == 3
+    assert "ambiguous name" in bio_text.stdout and "crawl them first" not in bio_text.stdout
 
 
 def test_ambiguous_name_without_evidence_is_unconfirmed(tmp_path):
@@ -103,6 +105,8 @@ def test_ambiguous_name_without_evidence_is_unconfirmed(tmp_path):
         out = _run(server, "Wei Wang", "--json", db=str(tmp_path / "none.db"))
         vision = _run(server, "Wei Wang", "--area", "vision", "--json",
                       db=str(tmp_path / "none.db"))
+        text = _run(server, "Wei Wang", "--institution", "Some University",
+                    db=str(tmp_path / "none.db"))
     data = json.loads(out.stdout)
     assert data["ambiguous"] and data["papers"] == [] and data["rejected_matches"] == 7
     assert data["verdict"].startswith("unconfirmed: 7 papers under this ambiguous name")
@@ -111,6 +115,10 @@ def test_ambiguous_name_without_evidence_is_unconfirmed(tmp_path):
     leads = v["unconfirmed_leads"]
     assert sorted(p["arxiv_id"] for p in leads) == [f"2603.{i:05d}" for i in range(3)]
     assert all("categories fit areas (cs.CV)" in p["evidence"] for p in leads)
+    # the store does not hold him: the text says how to give the evidence
+    assert text.returncode == 0
+    assert 'crawl them first (profscout crawl --institution "Some University")' in \
+        " ".join(text.stdout.split())
 
 
 def test_bad_input_and_bad_endpoint_are_one_line_errors(tmp_path):

@@ -62,6 +62,12 @@ def render(result: CheckResult, today: date, console: Console, show_leads: bool 
                          if result.leads else "")
                       + (f" {result.unconfirmed} matches without evidence were dropped."
                          if result.unconfirmed else "") + "[/yellow]")
+        if not result.in_store:
+            where = f'"{escape(result.institution)}"' if result.institution else "NAME"
+            console.print("[yellow]The store does not hold this person, so only the paper "
+                          "itself was evidence: crawl them first (profscout crawl "
+                          f"--institution {where}) and their publication list and colleagues "
+                          "can confirm papers.[/yellow]")
     for p in result.papers:
         _paper(p, console)
     if show_leads and result.leads:

@@ -38,9 +38,10 @@ is still counted when nothing speaks against it. ``beyond_name_only`` says, per 
 many counted papers the name-only rule would not count, and how they are labelled. Besides
 common and distinctive (the bench's own test), professors are grouped by what the
 attribution makes of the name: ``held-unambiguous`` or ``held-ambiguous``. For a name held
-unambiguous nothing is counted beyond the name-only rule but a paper the person's own list
-names, or one with first-hand evidence, so the counted papers of such names are a subset
-of what counting by name gave, and a precision of 1.00 there stays 1.00.
+unambiguous, a paper beyond the name-only rule (a written name that differs) counts only when
+the person's own list names it or with first-hand evidence; where there is none such
+(``beyond_name_only`` 0), the counted papers of those names are a subset of what counting by
+name gave, and a precision of 1.00 there stays 1.00.
 Usage::
 
     .venv/bin/python bench/attribution.py [--arxiv-url URL] [--cache DIR] [--today DATE]

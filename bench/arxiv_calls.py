@@ -78,6 +78,11 @@ def fetch(url: str) -> bytes:
         return response.read()
 
 
+def kept_share(whole: set[tuple[int, str]], got: set[tuple[int, str]]) -> float | None:
+    """The share of ``whole`` that ``got`` also has (None when ``whole`` is empty)."""
+    return round(len(whole & got) / len(whole), 4) if whole else None
+
+
 def broad_name_people(path: Path, ids: list[int]) -> set[int]:
     """Those of ``ids`` with a name form that finds every author with its surname."""
     conn = connect(path)
@@ -195,18 +200,13 @@ def main(argv: list[str] | None = None) -> int:
             run["target_calls"] = TARGETS[name]
             run["calls_over_bound"] = round(run["arxiv_calls"] / max(run["bound_calls"], 1), 3)
             scope = truth if name == "world" else {t for t in truth if t[0] in europe_ids}
-            run["recall_vs_per_professor"] = (round(len(scope & pairs) / len(scope), 4)
-                                              if scope else None)
+            run["recall_vs_per_professor"] = kept_share(scope, pairs)
             run["sample_pairs"] = len(scope)
             if name == "europe_field":
                 run["broad_pairs_whole"] = len(asked_whole)
-                run["broad_recall_vs_whole"] = (round(len(asked_whole & pairs)
-                                                      / len(asked_whole), 4)
-                                                if asked_whole else None)
+                run["broad_recall_vs_whole"] = kept_share(asked_whole, pairs)
                 run["broad_counted_whole"] = len(counted_whole)
-                run["broad_counted_recall_vs_whole"] = (
-                    round(len(counted_whole & counted) / len(counted_whole), 4)
-                    if counted_whole else None)
+                run["broad_counted_recall_vs_whole"] = kept_share(counted_whole, counted)
             ok = ok and run["arxiv_calls"] <= TARGETS[name] and not run["errors"] \
                 and (run["recall_vs_per_professor"] or 1.0) >= 0.99
         figures[name] = run

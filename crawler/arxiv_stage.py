@@ -306,6 +306,11 @@ class LookupBatch:
                     whole.add(form)
         return {f: cats for f, cats in fields.items() if f not in whole}
 
+    def asked_within(self, person: Person) -> dict[str, frozenset[str]]:
+        """Which of ``person``'s broad forms this batch asks only in some categories."""
+        within = self.within
+        return {f: within[f] for f in person.broad_forms if f in within}
+
 
 def plan_lookup(client: ArxivClient, people: Sequence[Person], default_since: date,
                 max_names: int | None = None, today: date | None = None,
@@ -365,7 +370,7 @@ def lookup(client: ArxivClient, batch: LookupBatch, today: date,
     window_days = (today - batch.since).days
     results = attribute_papers(batch.people, papers, window_days)
     for res in results:
-        res.asked_within = {f: within[f] for f in res.person.broad_forms if f in within}
+        res.asked_within = batch.asked_within(res.person)
     return results, len(result.papers)
 
 
@@ -584,9 +589,8 @@ def run(ctx: StageContext) -> StageReport:
               "broad_names_in_fields": 0, "broad_names_whole": 0,
               "months": months}
     for batch in batches:  # names that find every bearer of the surname ("Chen Chen")
-        within = batch.within
         for person in (p for p in batch.people if p.broad_forms):
-            narrowed = all(f in within for f in person.broad_forms)
+            narrowed = len(batch.asked_within(person)) == len(person.broad_forms)
             counts["broad_names_in_fields" if narrowed else "broad_names_whole"] += 1
     with transaction(ctx.conn):
         mark_status(ctx.conn, unnamed, "no_name_forms")

@@ -32,9 +32,10 @@ looking at which professors, and in which half, is listed in ``bench/attribution
 Each counted paper labelled someone else's is reported with the evidence that admitted it.
 
 Beside the attribution, the bench scores the *name-only* rule on the same labels: every paper
-with an author whose written name matches an alias (:func:`name_only`), which is how every
-name was counted before attribution weighed evidence, and how a name that is not ambiguous
-is still counted when nothing speaks against it. ``beyond_name_only`` says, per group, how
+with an author whose written name matches an alias (:func:`name_only`): how a name that is
+not held ambiguous is counted when nothing speaks against a paper, and (less given names
+split differently) how such names were counted before the rules of
+``bench/attribution_rules.md``. ``beyond_name_only`` says, per group, how
 many counted papers the name-only rule would not count, and how they are labelled. Besides
 common and distinctive (the bench's own test), professors are grouped by what the
 attribution makes of the name: ``held-unambiguous`` or ``held-ambiguous``. For a name held
